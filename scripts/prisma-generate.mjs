@@ -1,0 +1,9 @@
+// Runs `prisma generate` without the native schema engine, which the Prisma CLI would otherwise
+// try to download (../shared/notes/prisma-offline.md). `generate` never executes the engine; it
+// only checks that the file named by PRISMA_SCHEMA_ENGINE_BINARY exists, so this file will do.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? fileURLToPath(import.meta.url), PRISMA_HIDE_UPDATE_MESSAGE: "1" };
+const result = spawnSync(process.execPath, ["node_modules/prisma/build/index.js", "generate"], { stdio: "inherit", env });
+process.exit(result.status ?? 1);

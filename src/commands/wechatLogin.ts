@@ -1,0 +1,76 @@
+/**
+ * Login: wx.login code → code2Session → user upsert → session.
+ * Order matters for "nothing half-written": WeChat is asked first, so a failed exchange leaves
+ * no user row and no session; the session is created last, so a client never holds a token
+ * for a user row that does not exist.
+ */
+import type { Logger } from "pino";
+import type { PrismaClient } from "../clients/prisma.js";
+import type { User } from "../generated/prisma/client.js";
+import { storage } from "../storage.js";
+import type { SessionRecord } from "../sessions/record.js";
+import { type Sessions, userBanned } from "../sessions/sessions.js";
+import { type WechatClientOptions, type WechatSession, code2Session } from "../wechat/code2Session.js";
+
+/** Profile fields the mini-program may send with a login (typed in by the user: untrusted). */
+export interface LoginProfile {
+  nickname?: string | undefined;
+  avatarUrl?: string | undefined;
+}
+
+export interface LoginInput {
+  code: string;
+  profile?: LoginProfile | undefined;
+  ip: string;
+  userAgent: string;
+}
+
+export interface LoginResult {
+  token: string;
+  session: SessionRecord;
+  user: User;
+  isNewUser: boolean;
+}
+
+export interface LoginDeps {
+  prisma: PrismaClient;
+  sessions: Sessions;
+  wechat: Omit<WechatClientOptions, "log">;
+  log: Logger;
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "P2002";
+
+/**
+ * Creates the user on first login, else records the login. Concurrent first logins of one
+ * openid race on the unique index: exactly one INSERT wins, the others update that row.
+ */
+async function upsertUser(prisma: PrismaClient, wx: WechatSession, profile: LoginProfile | undefined): Promise<{ user: User; isNewUser: boolean }> {
+  const now = new Date();
+  const fields = { ...(profile?.nickname !== undefined && { nickname: profile.nickname }), ...(profile?.avatarUrl !== undefined && { avatarUrl: profile.avatarUrl }) };
+  const update = () => prisma.user.update({ where: { openid: wx.openid }, data: { lastLoginAt: now, ...(wx.unionid && { unionid: wx.unionid }), ...fields } });
+  const existing = await prisma.user.findUnique({ where: { openid: wx.openid }, select: { id: true } });
+  if (existing) return { user: await update(), isNewUser: false };
+  try {
+    const user = await prisma.user.create({ data: { openid: wx.openid, unionid: wx.unionid, lastLoginAt: now, ...fields } });
+    return { user, isNewUser: true };
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    return { user: await update(), isNewUser: false };
+  }
+}
+
+/**
+ * Logs a mini-program user in.
+ * @throws AppError from code2Session (401 WECHAT_CODE_INVALID, 403 WECHAT_USER_BLOCKED,
+ *   429 RATE_LIMITED, 502 WECHAT_UNAVAILABLE), 403 USER_BANNED, 503 SERVICE_UNAVAILABLE
+ */
+export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
+  const wx = await code2Session({ ...deps.wechat, log: deps.log }, input.code);
+  const { user, isNewUser } = await storage(() => upsertUser(deps.prisma, wx, input.profile));
+  if (user.bannedAt) throw userBanned();
+  const created = await storage(() =>
+    deps.sessions.create({ userId: user.id, openid: wx.openid, unionid: wx.unionid, sessionKey: wx.sessionKey, ip: input.ip, userAgent: input.userAgent }),
+  );
+  return { token: created.token, session: created.record, user, isNewUser };
+}

@@ -1,0 +1,128 @@
+/**
+ * Configuration: the only reader of process.env. Parsed once at start with zod; a bad value
+ * stops the process with a message that names the variable (never its value, which may be a
+ * secret).
+ */
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+const positiveInt = z.coerce.number().int().positive();
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const base64Key32 = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  /** Prefix for every Redis key; lets several deployments (or test runs) share one Redis. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/).default("tx:"),
+  DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/tongxing"),
+  WECHAT_APPID: optionalNonEmpty,
+  WECHAT_SECRET: optionalNonEmpty,
+  WECHAT_API_BASE: z.string().url().default("https://api.weixin.qq.com"),
+  /** Milliseconds for one WeChat HTTP call. */
+  WECHAT_TIMEOUT: positiveInt.default(5000),
+  /** Seconds of inactivity after which a session dies (OWASP ASVS V3.3 idle timeout). */
+  SESSION_IDLE_TTL: positiveInt.default(604800),
+  /** Seconds after login at which a session dies however busy (ASVS V3.3 absolute timeout). */
+  SESSION_MAX_AGE: positiveInt.default(2592000),
+  SESSIONS_PER_USER_MAX: positiveInt.max(1000).default(10),
+  SESSION_KEY_ENCRYPTION_KEY: optionalNonEmpty.pipe(base64Key32.optional()),
+  TOKEN_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name").default("X-WX-Token"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+/** The parsed, validated configuration handed to createApp and the clients. */
+export interface Config {
+  nodeEnv: "development" | "production" | "test";
+  port: number;
+  host: string;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  databaseUrl: string;
+  wechat: {
+    appid: string;
+    secret: string;
+    apiBase: string;
+    /** Milliseconds per HTTP attempt. */
+    timeoutMs: number;
+    /** True when no credentials were given: the built-in fake WeChat answers instead. */
+    devMode: boolean;
+  };
+  session: {
+    /** Seconds. */
+    idleTtl: number;
+    /** Seconds. */
+    maxAge: number;
+    maxPerUser: number;
+    /** 32-byte AES-256-GCM key for session_key at rest. */
+    sessionKeyEncryptionKey: Buffer;
+    /** True when the key was made up at start (dev mode): session_keys die with the process. */
+    ephemeralKey: boolean;
+  };
+  /** Lower-cased header name the token is read from. */
+  tokenHeader: string;
+  logLevel: string;
+}
+
+/** The appid and secret the built-in fake WeChat accepts in dev mode. */
+export const DEV_WECHAT = { appid: "wxdev0000000000000", secret: "dev-secret-not-for-production" } as const;
+
+/** Thrown by loadConfig; the message names each bad variable and why. */
+export class ConfigError extends Error {}
+
+/**
+ * Parses the environment.
+ * @param env - usually process.env
+ * @throws ConfigError naming every invalid variable; in production also when WECHAT_APPID,
+ *   WECHAT_SECRET or SESSION_KEY_ENCRYPTION_KEY is missing
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if ((e.WECHAT_APPID === undefined) !== (e.WECHAT_SECRET === undefined)) {
+    problems.push("  WECHAT_APPID and WECHAT_SECRET: set both, or neither for dev mode");
+  }
+  const devMode = e.WECHAT_APPID === undefined || e.WECHAT_SECRET === undefined;
+  if (e.NODE_ENV === "production") {
+    if (devMode) problems.push("  WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production");
+    if (!e.SESSION_KEY_ENCRYPTION_KEY) problems.push("  SESSION_KEY_ENCRYPTION_KEY: required when NODE_ENV=production");
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    databaseUrl: e.DATABASE_URL,
+    wechat: {
+      appid: e.WECHAT_APPID ?? DEV_WECHAT.appid,
+      secret: e.WECHAT_SECRET ?? DEV_WECHAT.secret,
+      apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ""),
+      timeoutMs: e.WECHAT_TIMEOUT,
+      devMode,
+    },
+    session: {
+      idleTtl: e.SESSION_IDLE_TTL,
+      maxAge: e.SESSION_MAX_AGE,
+      maxPerUser: e.SESSIONS_PER_USER_MAX,
+      sessionKeyEncryptionKey: e.SESSION_KEY_ENCRYPTION_KEY ? Buffer.from(e.SESSION_KEY_ENCRYPTION_KEY, "base64") : randomBytes(32),
+      ephemeralKey: !e.SESSION_KEY_ENCRYPTION_KEY,
+    },
+    tokenHeader: e.TOKEN_HEADER.toLowerCase(),
+    logLevel: e.LOG_LEVEL,
+  };
+}

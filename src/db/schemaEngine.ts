@@ -1,0 +1,139 @@
+/**
+ * Prisma's schema engine, compiled to WebAssembly, driving migrations without the Prisma CLI.
+ *
+ * Why this exists: the Prisma CLI downloads a native schema engine at install and on every
+ * `prisma migrate` call, which fails on machines without access to Prisma's CDN (see
+ * ../shared/notes/prisma-offline.md). `@prisma/schema-engine-wasm` is the same engine built to
+ * WASM and published on npm; it writes the same `_prisma_migrations` table as
+ * `prisma migrate deploy`, so the two are interchangeable. These packages say they are for
+ * Prisma's internal use: every call to them stays in this module, so that where the native
+ * engine is available this can be swapped for `prisma migrate deploy`.
+ */
+import { readFile, readdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { MigrationDirectory, SchemaEngine } from "@prisma/schema-engine-wasm";
+
+/** The project root: this file sits at src/db (or dist/db after a build). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const SCHEMA_PATH = path.join(PROJECT_ROOT, "prisma/schema.prisma");
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/migrations");
+
+const NO_FILTERS = { externalTables: [], externalEnums: [] };
+
+type Glue = { __wbg_set_wasm(exports: unknown): void; SchemaEngine: typeof SchemaEngine };
+
+let glue: Promise<Glue> | undefined;
+
+// Node has WebAssembly; @types/node does not declare it (it comes with the DOM lib).
+const Wasm = (globalThis as unknown as {
+  WebAssembly: {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: Record<string, unknown>) => { exports: Record<string, unknown> };
+  };
+}).WebAssembly;
+
+/**
+ * Loads the WASM engine without Node's `--experimental-wasm-modules`: the package's own entry
+ * imports the .wasm as an ES module, so we instantiate it by hand and hand it to the JS glue.
+ */
+function loadGlue(): Promise<Glue> {
+  glue ??= (async () => {
+    const mod = (await import("@prisma/schema-engine-wasm/schema_engine_bg")) as unknown as Glue;
+    // The .wasm is not in the package's exports map: find it beside the glue file.
+    const gluePath = createRequire(import.meta.url).resolve("@prisma/schema-engine-wasm/schema_engine_bg");
+    const wasmPath = path.join(path.dirname(gluePath), "schema_engine_bg.wasm");
+    const bytes = await readFile(wasmPath);
+    const instance = new Wasm.Instance(new Wasm.Module(bytes), { "./schema_engine_bg.js": mod });
+    mod.__wbg_set_wasm(instance.exports);
+    (instance.exports.__wbindgen_start as () => void)();
+    return mod;
+  })();
+  return glue;
+}
+
+/**
+ * Runs `fn` with a schema engine connected to `databaseUrl`, and frees it afterwards.
+ * @param databaseUrl - a postgresql:// URL of an existing database
+ */
+async function withEngine<T>(databaseUrl: string, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+  const { SchemaEngine } = await loadGlue();
+  const schema = await readFile(SCHEMA_PATH, "utf8");
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  const engine = await SchemaEngine.new({ datamodels: [[SCHEMA_PATH, schema]] }, () => {}, adapter);
+  try {
+    return await fn(engine);
+  } finally {
+    engine.free();
+  }
+}
+
+async function readMigrations() {
+  const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true }).catch(() => []);
+  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const migrationDirectories: MigrationDirectory[] = await Promise.all(
+    dirs.map(async (dir) => ({
+      path: dir,
+      migrationFile: {
+        path: "migration.sql",
+        content: { tag: "ok" as const, value: await readFile(path.join(MIGRATIONS_DIR, dir, "migration.sql"), "utf8") },
+      },
+    })),
+  );
+  const lockPath = path.join(MIGRATIONS_DIR, "migration_lock.toml");
+  const lockContent = await readFile(lockPath, "utf8").catch(() => null);
+  return {
+    baseDir: MIGRATIONS_DIR,
+    lockfile: { path: "migration_lock.toml", content: lockContent },
+    shadowDbInitScript: "",
+    migrationDirectories,
+  };
+}
+
+/**
+ * Applies the pending migrations of prisma/migrations to the database, recording them in
+ * `_prisma_migrations` exactly as `prisma migrate deploy` does.
+ * @returns the names of the migrations applied by this call (empty when up to date)
+ * @throws when a migration fails or the database cannot be reached
+ */
+export async function applyMigrations(databaseUrl: string): Promise<string[]> {
+  const migrationsList = await readMigrations();
+  return withEngine(databaseUrl, async (engine) => {
+    const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
+    return out.appliedMigrationNames;
+  });
+}
+
+/** A copy of schema.prisma as of the newest migration; the next migration is its diff. */
+export const SNAPSHOT_PATH = path.join(MIGRATIONS_DIR, "schema.snapshot.prisma");
+
+/**
+ * The SQL that takes a database shaped by `fromSchema` (or an empty one, when null) to the shape
+ * of `toSchema`. Datamodel to datamodel: the engine does not look at any database, because the
+ * WASM build cannot introspect a shadow database (it fails on PostgreSQL's `"char"` columns).
+ * @param databaseUrl - any reachable database; only hosts the engine's connection
+ * @returns the SQL script, empty (or a "This is an empty migration" comment) when they agree
+ */
+export async function diffSchemas(databaseUrl: string, fromSchema: string | null, toSchema: string): Promise<string> {
+  const source = fromSchema === null
+    ? { tag: "empty" as const }
+    : { tag: "schemaDatamodel" as const, files: [{ path: "from.prisma", content: fromSchema }] };
+  return withEngine(databaseUrl, async (engine) => {
+    const result = await engine.diff({
+      from: source,
+      to: { tag: "schemaDatamodel", files: [{ path: "to.prisma", content: toSchema }] },
+      script: true,
+      exitCode: null,
+      filters: NO_FILTERS,
+    });
+    return result.stdout ?? "";
+  });
+}
+
+/** True when a diff script has no statement in it. */
+export function isEmptyDiff(sql: string): boolean {
+  return sql.split("\n").every((line) => line.trim() === "" || line.trim().startsWith("--"));
+}

@@ -1,0 +1,34 @@
+/**
+ * Every error a client can see. Throw only these factories; src/middlewares/errorHandler.ts
+ * renders them as `{"error": {"code", "message"}}` and turns anything else into a 500
+ * INTERNAL_ERROR whose details go to the log only.
+ */
+
+/** An error with an HTTP status and a stable UPPER_SNAKE code that clients can branch on. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const invalidRequest = (message: string) => new AppError(400, "INVALID_REQUEST", message);
+export const tokenMissing = (header: string) =>
+  new AppError(401, "TOKEN_MISSING", `Send the session token in the ${header} header or as Authorization: Bearer <token>.`);
+export const tokenInvalid = () => new AppError(401, "TOKEN_INVALID", "The session token is unknown, expired or revoked; log in again.");
+export const wechatCodeInvalid = () =>
+  new AppError(401, "WECHAT_CODE_INVALID", "The wx.login code is invalid, expired or already used; call wx.login again.");
+export const wechatUserBlocked = () => new AppError(403, "WECHAT_USER_BLOCKED", "WeChat refused this user (high-risk account).");
+export const rateLimited = (message = "Too many requests; slow down.", retryAfterSeconds?: number) =>
+  new AppError(429, "RATE_LIMITED", message, retryAfterSeconds ? { "Retry-After": String(retryAfterSeconds) } : {});
+export const wechatUnavailable = () => new AppError(502, "WECHAT_UNAVAILABLE", "WeChat did not answer properly; try again shortly.");
+export const serviceUnavailable = () =>
+  new AppError(503, "SERVICE_UNAVAILABLE", "A storage backend is unavailable; try again shortly.");
+export const notFound = (message = "No such route.") => new AppError(404, "NOT_FOUND", message);
+export const internalError = () => new AppError(500, "INTERNAL_ERROR", "Something went wrong on our side.");

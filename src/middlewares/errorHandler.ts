@@ -1,0 +1,45 @@
+/**
+ * The one place errors become responses: `{"error": {"code", "message"}}` with the status of
+ * the AppError. Body-parser errors (malformed JSON, too large) are mapped to their codes;
+ * anything else is a 500 INTERNAL_ERROR whose details go to the log only (OWASP ASVS V7.4.1:
+ * generic messages, no stack traces to clients).
+ */
+import type { Context, Next } from "koa";
+import { AppError, internalError, invalidRequest, notFound } from "../errors.js";
+
+/** An error with an HTTP status from a library (co-body, http-errors). */
+function libraryError(err: unknown): AppError | null {
+  const status = (err as { status?: unknown })?.status;
+  if (typeof status !== "number" || status < 400 || status >= 500) return null;
+  if (status === 413) return new AppError(413, "PAYLOAD_TOO_LARGE", "The request body is too large.");
+  if (status === 415) return new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json in UTF-8.");
+  if (status === 400) return invalidRequest("The request body is not valid JSON.");
+  return null;
+}
+
+/** Renders an AppError onto the response. */
+export function renderError(ctx: Context, err: AppError): void {
+  ctx.status = err.status;
+  ctx.set(err.headers);
+  ctx.body = { error: { code: err.code, message: err.message } };
+}
+
+/** The outermost application middleware: catches, renders, and logs unexpected errors. */
+export function errorHandler() {
+  return async function errorHandler(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) renderError(ctx, notFound());
+    } catch (err) {
+      const known = err instanceof AppError ? err : libraryError(err);
+      if (known) {
+        const cause = (err as { cause?: unknown }).cause;
+        if (cause) ctx.state.log?.error({ err: cause }, `${known.code}: caused by`);
+        renderError(ctx, known);
+      } else {
+        ctx.state.log?.error({ err }, "unhandled error");
+        renderError(ctx, internalError());
+      }
+    }
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Request validation with zod. A route's schema is the single description of its input (the
+ * OpenAPI document is generated from the same schemas).
+ */
+import type { Context, Next } from "koa";
+import type { z } from "zod";
+import { AppError, invalidRequest } from "../errors.js";
+
+/** Describes the first problem of a failed parse in one sentence, naming the field. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "The request is invalid.";
+  const where = issue.path.length ? issue.path.join(".") : "body";
+  return `${where}: ${issue.message}`;
+}
+
+/**
+ * Parses `ctx.request.body` with `schema` and puts the result in `ctx.state.body`.
+ * @throws AppError 415 UNSUPPORTED_MEDIA_TYPE for a body that is not JSON; 400 INVALID_REQUEST
+ */
+export function validateBody<S extends z.ZodType>(schema: S) {
+  return async function validateBody(ctx: Context, next: Next): Promise<void> {
+    if (ctx.is("application/json") === false) {
+      throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
+    }
+    const parsed = schema.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) throw invalidRequest(describeIssue(parsed.error));
+    ctx.state.body = parsed.data;
+    await next();
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * POST /auth/login, GET /auth/session, POST /auth/logout.
+ * Handlers are thin: validate → command → presenter.
+ */
+import Router from "@koa/router";
+import { wechatLogin } from "../../commands/wechatLogin.js";
+import type { AppDeps } from "../../deps.js";
+import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import { validateBody } from "../../middlewares/validate.js";
+import { presentSession } from "../../presenters/session.js";
+import { presentUser } from "../../presenters/user.js";
+import { storage } from "../../storage.js";
+import { type LoginBody, loginBody } from "./schema.js";
+
+/** Routes of the caller's own login and session. */
+export function authRoutes(deps: AppDeps): Router {
+  const router = new Router({ prefix: "/auth" });
+  const auth = authenticate(deps.sessions, deps.config.tokenHeader);
+  const wechat = deps.config.wechat;
+
+  router.post("/login", validateBody(loginBody), async function login(ctx) {
+    const body = ctx.state.body as LoginBody;
+    const result = await wechatLogin(
+      { prisma: deps.prisma, sessions: deps.sessions, wechat, log: ctx.state.log },
+      { code: body.code, profile: body.profile, ip: ctx.ip, userAgent: ctx.get("user-agent") },
+    );
+    ctx.state.auth = { userId: result.user.id, session: result.session } satisfies AuthState;
+    ctx.body = {
+      token: result.token,
+      expiresAt: new Date(result.session.expiresAt).toISOString(),
+      isNewUser: result.isNewUser,
+      user: presentUser(result.user),
+    };
+  });
+
+  // Answered from Redis alone: the cheapest authenticated route.
+  router.get("/session", auth, function session(ctx) {
+    ctx.body = presentSession((ctx.state.auth as AuthState).session);
+  });
+
+  router.post("/logout", auth, async function logout(ctx) {
+    const { userId, session } = ctx.state.auth as AuthState;
+    await storage(() => deps.sessions.revoke(userId, session.sid));
+    ctx.status = 204;
+  });
+
+  return router;
+}

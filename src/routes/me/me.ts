@@ -1,0 +1,30 @@
+/** GET /me, PATCH /me: the caller's user. */
+import Router from "@koa/router";
+import type { AppDeps } from "../../deps.js";
+import { tokenInvalid } from "../../errors.js";
+import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import { validateBody } from "../../middlewares/validate.js";
+import { presentUser } from "../../presenters/user.js";
+import { storage } from "../../storage.js";
+import { type UpdateMeBody, updateMeBody } from "./schema.js";
+
+export function meRoutes(deps: AppDeps): Router {
+  const router = new Router({ prefix: "/me" });
+  router.use(authenticate(deps.sessions, deps.config.tokenHeader));
+
+  router.get("/", async function getMe(ctx) {
+    const { userId } = ctx.state.auth as AuthState;
+    const user = await storage(() => deps.prisma.user.findUnique({ where: { id: userId } }));
+    if (!user) throw tokenInvalid();
+    ctx.body = presentUser(user);
+  });
+
+  router.patch("/", validateBody(updateMeBody), async function updateMe(ctx) {
+    const { userId } = ctx.state.auth as AuthState;
+    const body = ctx.state.body as UpdateMeBody;
+    const user = await storage(() => deps.prisma.user.update({ where: { id: userId }, data: body }));
+    ctx.body = presentUser(user);
+  });
+
+  return router;
+}

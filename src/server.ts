@@ -1,0 +1,79 @@
+/**
+ * Starting and stopping a whole tongxing: configuration → (dev mode: the built-in fake WeChat)
+ * → database created and migrated → Redis and PostgreSQL clients → app listening. main.ts
+ * runs it for `npm start`; tests run the very same function against test databases.
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { createPrisma } from "./clients/prisma.js";
+import { connectRedis } from "./clients/redis.js";
+import { createApp } from "./app.js";
+import type { Config } from "./config.js";
+import { ensureDatabase } from "./db/database.js";
+import { applyMigrations } from "./db/schemaEngine.js";
+import type { AppDeps } from "./deps.js";
+import { SessionKeyVault } from "./sessions/sessionKeyVault.js";
+import { Sessions } from "./sessions/sessions.js";
+import { SessionStore } from "./sessions/store.js";
+import { FakeWechat } from "./wechat/fakeServer.js";
+
+/** A running instance. */
+export interface Running {
+  url: string;
+  server: Server;
+  deps: AppDeps;
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (at most `timeoutMs`), close
+   * Redis and PostgreSQL.
+   */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts tongxing with `config`.
+ * @throws when the database cannot be created or migrated, or Redis cannot be reached
+ */
+export async function startServer(config: Config, log: Logger): Promise<Running> {
+  let fake: FakeWechat | undefined;
+  if (config.wechat.devMode) {
+    fake = await new FakeWechat({ appid: config.wechat.appid, secret: config.wechat.secret, reusableCodes: true }).start();
+    config = { ...config, wechat: { ...config.wechat, apiBase: fake.baseUrl } };
+    log.warn(
+      "DEV MODE: no WECHAT_APPID/WECHAT_SECRET, logging in against the built-in fake WeChat: any code logs in, and the same code is always the same user. Never use this in production.",
+    );
+  }
+  if (config.session.ephemeralKey) {
+    log.warn("DEV MODE: no SESSION_KEY_ENCRYPTION_KEY, using a random key for this process: stored session_keys die with it.");
+  }
+  if (await ensureDatabase(config.databaseUrl)) log.info("created the database");
+  const applied = await applyMigrations(config.databaseUrl);
+  if (applied.length) log.info({ migrations: applied }, "applied migrations");
+
+  const redis = await connectRedis(config.redisUrl, process.env.REDIS_CLUSTER_NODES);
+  const prisma = createPrisma(config.databaseUrl);
+  const clock = Date.now;
+  const store = new SessionStore(redis, config.redisKeyPrefix);
+  const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKey), config.session, clock);
+  const deps: AppDeps = { config, prisma, redis, sessions, log, clock };
+
+  let shuttingDown = false;
+  const app = createApp(deps, { isShuttingDown: () => shuttingDown });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+
+  async function stop(timeoutMs = 10_000): Promise<void> {
+    shuttingDown = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    await closed;
+    clearTimeout(timer);
+    await Promise.allSettled([redis.quit(), prisma.$disconnect(), fake?.stop()]);
+  }
+  return { url, server, deps, stop };
+}
+
+export type { Config };

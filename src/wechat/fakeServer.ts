@@ -1,0 +1,146 @@
+/**
+ * A fake of WeChat's server API, written from the official docs, for dev mode and tests.
+ * https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html
+ *
+ * What it reproduces: JSON bodies served as `text/plain`; errors as HTTP 200 with
+ * `{errcode, errmsg}`; 40013 for a wrong appid, 40125 for a wrong secret; 41008 for a missing
+ * code; single-use codes (a second use gives 40163) unless `reusableCodes` is set, as dev mode
+ * does so that `alice` can log in again and again.
+ *
+ * Who is who: the part of a code before `#` names the user, so `alice`, `alice#1` and `alice#2`
+ * are three codes of one user (one openid); a real wx.login gives a new code each time.
+ * A code `fake-errcode-<n>` answers errcode n (e.g. `fake-errcode-40226`), so clients can try
+ * each failure in dev mode. Tests can also script the next answers for a code with `script()`.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One scripted answer: a WeChat errcode, an HTTP status, a hang, or a broken body. */
+export type FakeAnswer = { errcode: number } | { status: number } | "timeout" | "html" | "badjson";
+
+export interface FakeWechatOptions {
+  appid: string;
+  secret: string;
+  /** Dev mode: a code may be used any number of times. Default false (WeChat's behaviour). */
+  reusableCodes?: boolean;
+  /** Give a unionid with each login, as for an appid bound to an Open Platform account. Default true. */
+  unionid?: boolean;
+}
+
+const ERRMSG: Record<number, string> = {
+  [-1]: "system error",
+  40029: "invalid code",
+  40163: "code been used",
+  40226: "high risk user",
+  45011: "api minute-quota reach limit mustslower retry next minute",
+  40013: "invalid appid",
+  40125: "invalid appsecret",
+  41008: "missing code",
+};
+
+/** A running fake: its base URL, what it was asked, and knobs for tests. */
+export class FakeWechat {
+  private server: Server | undefined;
+  private readonly used = new Set<string>();
+  private readonly scripts = new Map<string, FakeAnswer[]>();
+  /** The newest session_key per openid, as WeChat keeps one per user. */
+  readonly sessionKeys = new Map<string, string>();
+  /** Every call received, by path (e.g. `/sns/jscode2session`). */
+  readonly calls = new Map<string, number>();
+  baseUrl = "";
+
+  constructor(private readonly opts: FakeWechatOptions) {}
+
+  /** The openid this fake gives for a code (or for a bare user name). */
+  openidFor(code: string): string {
+    return `o${digest(`${this.opts.appid}:${userOf(code)}`).slice(0, 27)}`;
+  }
+
+  unionidFor(code: string): string {
+    return `u${digest(`union:${userOf(code)}`).slice(0, 27)}`;
+  }
+
+  /** Makes the next answers for `code` the given ones, in order, before normal service. */
+  script(code: string, ...answers: FakeAnswer[]): void {
+    this.scripts.set(code, answers);
+  }
+
+  callCount(path: string): number {
+    return this.calls.get(path) ?? 0;
+  }
+
+  /** Listens on 127.0.0.1 (port 0: any free one) and sets baseUrl. */
+  async start(port = 0): Promise<this> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => reply(res, 500, "internal error"));
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    this.calls.set(url.pathname, (this.calls.get(url.pathname) ?? 0) + 1);
+    if (url.pathname === "/sns/jscode2session" && req.method === "GET") return this.code2Session(url, res);
+    reply(res, 404, "<html><body>404 Not Found</body></html>", "text/html");
+  }
+
+  private code2Session(url: URL, res: ServerResponse): void {
+    const q = url.searchParams;
+    if (q.get("appid") !== this.opts.appid) return replyErr(res, 40013);
+    if (q.get("secret") !== this.opts.secret) return replyErr(res, 40125);
+    const code = q.get("js_code") ?? "";
+    if (!code) return replyErr(res, 41008);
+    const scripted = this.scripts.get(code)?.shift();
+    if (scripted !== undefined) return answer(res, scripted);
+    const forced = /^fake-errcode-(-?\d+)$/.exec(code);
+    if (forced) return replyErr(res, Number(forced[1]));
+    if (!this.opts.reusableCodes) {
+      if (this.used.has(code)) return replyErr(res, 40163);
+      this.used.add(code);
+    }
+    const openid = this.openidFor(code);
+    const sessionKey = randomBytes(16).toString("base64");
+    this.sessionKeys.set(openid, sessionKey);
+    const body: Record<string, string> = { openid, session_key: sessionKey };
+    if (this.opts.unionid !== false) body.unionid = this.unionidFor(code);
+    reply(res, 200, JSON.stringify(body));
+  }
+}
+
+function userOf(code: string): string {
+  const hash = code.indexOf("#");
+  return hash === -1 ? code : code.slice(0, hash);
+}
+
+function digest(text: string): string {
+  return createHash("sha256").update(text).digest("base64url").replace(/[-_]/g, "x");
+}
+
+function answer(res: ServerResponse, a: FakeAnswer): void {
+  if (a === "timeout") return; // never answers; the caller's timeout must fire
+  if (a === "html") return reply(res, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html");
+  if (a === "badjson") return reply(res, 200, '{"openid": "o123", "session_k');
+  if ("status" in a) return reply(res, a.status, `{"errcode":-1,"errmsg":"http ${a.status}"}`);
+  replyErr(res, a.errcode);
+}
+
+function replyErr(res: ServerResponse, errcode: number): void {
+  reply(res, 200, JSON.stringify({ errcode, errmsg: ERRMSG[errcode] ?? "error" }));
+}
+
+/** WeChat serves JSON as text/plain; clients must parse the text whatever the header says. */
+function reply(res: ServerResponse, status: number, body: string, type = "text/plain"): void {
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
