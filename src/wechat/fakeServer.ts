@@ -44,6 +44,7 @@ export class FakeWechat {
   private server: Server | undefined;
   private readonly used = new Set<string>();
   private readonly scripts = new Map<string, FakeAnswer[]>();
+  private gate: { waiting: (() => void)[]; count: number } | undefined;
   /** The newest session_key per openid, as WeChat keeps one per user. */
   readonly sessionKeys = new Map<string, string>();
   /** Every call received, by path (e.g. `/sns/jscode2session`). */
@@ -64,6 +65,14 @@ export class FakeWechat {
   /** Makes the next answers for `code` the given ones, in order, before normal service. */
   script(code: string, ...answers: FakeAnswer[]): void {
     this.scripts.set(code, answers);
+  }
+
+  /**
+   * Holds the next `count` code2Session calls until all of them have arrived, then answers
+   * them together: makes concurrent logins truly concurrent past this point, for race tests.
+   */
+  holdTogether(count: number): void {
+    this.gate = { waiting: [], count };
   }
 
   callCount(path: string): number {
@@ -91,8 +100,23 @@ export class FakeWechat {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://fake");
     this.calls.set(url.pathname, (this.calls.get(url.pathname) ?? 0) + 1);
-    if (url.pathname === "/sns/jscode2session" && req.method === "GET") return this.code2Session(url, res);
+    if (url.pathname === "/sns/jscode2session" && req.method === "GET") {
+      await this.passGate();
+      return this.code2Session(url, res);
+    }
     reply(res, 404, "<html><body>404 Not Found</body></html>", "text/html");
+  }
+
+  private async passGate(): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return;
+    await new Promise<void>((resolve) => {
+      gate.waiting.push(resolve);
+      if (gate.waiting.length >= gate.count) {
+        this.gate = undefined;
+        for (const release of gate.waiting) release();
+      }
+    });
   }
 
   private code2Session(url: URL, res: ServerResponse): void {

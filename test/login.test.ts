@@ -1,0 +1,166 @@
+/**
+ * Login end to end over HTTP: real server, real Redis, real PostgreSQL, fake WeChat.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import pg from "pg";
+import { type Stack, codeFor, dumpRedis, startStack } from "./support.js";
+
+let stack: Stack;
+let db: pg.Client;
+before(async () => {
+  stack = await startStack();
+  db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+});
+after(async () => {
+  await db.end();
+  await stack.stop();
+});
+
+const countUsers = async (openid: string) => Number((await db.query("SELECT count(*) FROM users WHERE openid = $1", [openid])).rows[0].count);
+
+describe("POST /auth/login", () => {
+  test("first login creates the user, a later login finds the same one", async () => {
+    const first = await stack.login("alice", { profile: { nickname: "Alice", avatarUrl: "https://example.com/a.png" } });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.body.isNewUser, true);
+    assert.match(first.body.token, /^\d+\.[A-Za-z0-9_-]{32}$/);
+    assert.ok(Date.parse(first.body.expiresAt) > Date.now());
+    assert.deepEqual(Object.keys(first.body.user).sort(), ["avatarUrl", "createdAt", "id", "nickname", "phone"]);
+    assert.equal(first.body.user.nickname, "Alice");
+    assert.equal(first.body.user.phone, null);
+
+    const before = (await db.query("SELECT last_login_at FROM users WHERE id = $1", [first.body.user.id])).rows[0].last_login_at;
+    const second = await stack.login("alice");
+    assert.equal(second.status, 200);
+    assert.equal(second.body.isNewUser, false);
+    assert.equal(second.body.user.id, first.body.user.id);
+    assert.equal(second.body.user.nickname, "Alice", "a login without profile keeps the profile");
+    assert.notEqual(second.body.token, first.body.token);
+    const afterLogin = (await db.query("SELECT last_login_at FROM users WHERE id = $1", [first.body.user.id])).rows[0].last_login_at;
+    assert.ok(afterLogin > before, "lastLoginAt moves forward");
+  });
+
+  test("openid, unionid and session_key never reach the client or Redis in the clear", async () => {
+    const code = codeFor("bob");
+    const res = await stack.request("POST", "/auth/login", { body: { code } });
+    assert.equal(res.status, 200);
+    const openid = stack.fake.openidFor(code);
+    const sessionKey = stack.fake.sessionKeys.get(openid);
+    assert.ok(sessionKey);
+    for (const secret of [openid, stack.fake.unionidFor(code), sessionKey]) assert.ok(!res.text.includes(secret));
+    const row = (await db.query("SELECT openid, unionid FROM users WHERE id = $1", [res.body.user.id])).rows[0];
+    assert.deepEqual(row, { openid, unionid: stack.fake.unionidFor(code) });
+    const dump = await dumpRedis(stack);
+    assert.ok(!dump.includes(sessionKey), "session_key is stored sealed");
+    assert.ok(!dump.includes(res.body.token), "the token is stored only as a hash");
+    assert.ok(!dump.includes(res.body.token.split(".")[1]), "nor its secret part");
+  });
+
+  test("concurrent first logins of one openid make one user row", async () => {
+    stack.fake.holdTogether(20);
+    const results = await Promise.all(Array.from({ length: 20 }, () => stack.login("carol")));
+    assert.deepEqual(results.map((r) => r.status), Array(20).fill(200));
+    assert.equal(new Set(results.map((r) => r.body.user.id)).size, 1);
+    assert.equal(results.filter((r) => r.body.isNewUser).length, 1);
+    assert.equal(await countUsers(stack.fake.openidFor("carol")), 1);
+  });
+
+  test("nicknames keep 4-byte UTF-8 exactly, and length counts characters", async () => {
+    const nickname = "🐱".repeat(64);
+    const res = await stack.login("dora", { profile: { nickname } });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.user.nickname, nickname);
+    const stored = (await db.query("SELECT nickname FROM users WHERE id = $1", [res.body.user.id])).rows[0].nickname;
+    assert.equal(stored, nickname);
+    const tooLong = await stack.login("dora", { profile: { nickname: "🐱".repeat(65) } });
+    assert.equal(tooLong.status, 400);
+  });
+
+  const badBodies: [string, { raw?: string; body?: unknown; headers?: Record<string, string> }][] = [
+    ["malformed JSON", { raw: '{"code":', headers: { "content-type": "application/json" } }],
+    ["no code", { body: {} }],
+    ["empty code", { body: { code: "" } }],
+    ["code of 129 characters", { body: { code: "x".repeat(129) } }],
+    ["code of the wrong type", { body: { code: 12345 } }],
+    ["a JSON array", { body: [{ code: "x" }] }],
+    ["nickname of the wrong type", { body: { code: "x", profile: { nickname: 5 } } }],
+    ["an http avatarUrl", { body: { code: "x", profile: { avatarUrl: "http://example.com/a.png" } } }],
+    ["an avatarUrl over 512 characters", { body: { code: "x", profile: { avatarUrl: `https://e.com/${"a".repeat(500)}` } } }],
+    ["a nickname with a control character", { body: { code: "x", profile: { nickname: "a\u0000b" } } }],
+  ];
+  for (const [name, opts] of badBodies) {
+    test(`400 INVALID_REQUEST for ${name}`, async () => {
+      const res = await stack.request("POST", "/auth/login", opts);
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.error.code, "INVALID_REQUEST");
+      assert.equal(typeof res.body.error.message, "string");
+    });
+  }
+
+  test("a body that is not JSON is refused with 415", async () => {
+    const res = await stack.request("POST", "/auth/login", { raw: "code=abc", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    assert.equal(res.status, 415);
+    assert.equal(res.body.error.code, "UNSUPPORTED_MEDIA_TYPE");
+  });
+});
+
+describe("WeChat errors", () => {
+  const cases: [string, number, string][] = [
+    ["fake-errcode-40029", 401, "WECHAT_CODE_INVALID"],
+    ["fake-errcode-40226", 403, "WECHAT_USER_BLOCKED"],
+    ["fake-errcode-45011", 429, "RATE_LIMITED"],
+    ["fake-errcode-40013", 502, "WECHAT_UNAVAILABLE"],
+  ];
+  for (const [code, status, errorCode] of cases) {
+    test(`${code} → ${status} ${errorCode}`, async () => {
+      const res = await stack.request("POST", "/auth/login", { body: { code } });
+      assert.equal(res.status, status, res.text);
+      assert.equal(res.body.error.code, errorCode);
+    });
+  }
+
+  test("a code used twice is refused the second time (40163) and not retried", async () => {
+    const code = codeFor("erin");
+    assert.equal((await stack.request("POST", "/auth/login", { body: { code } })).status, 200);
+    const calls = stack.fake.callCount("/sns/jscode2session");
+    const again = await stack.request("POST", "/auth/login", { body: { code } });
+    assert.equal(again.status, 401);
+    assert.equal(again.body.error.code, "WECHAT_CODE_INVALID");
+    assert.equal(stack.fake.callCount("/sns/jscode2session"), calls + 1, "40163 is never retried");
+  });
+
+  test("system busy (-1) is retried and then succeeds", async () => {
+    const code = codeFor("frank");
+    stack.fake.script(code, { errcode: -1 }, { status: 500 });
+    const calls = stack.fake.callCount("/sns/jscode2session");
+    const res = await stack.request("POST", "/auth/login", { body: { code } });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(stack.fake.callCount("/sns/jscode2session"), calls + 3);
+  });
+
+  for (const fault of [{ errcode: -1 }, { status: 503 }, "html", "badjson", "timeout"] as const) {
+    test(`persistent ${JSON.stringify(fault)} → 502 after bounded retries, and no user row`, async () => {
+      const code = codeFor(`gone-${JSON.stringify(fault)}`);
+      stack.fake.script(code, fault, fault, fault, fault);
+      const calls = stack.fake.callCount("/sns/jscode2session");
+      const res = await stack.request("POST", "/auth/login", { body: { code } });
+      assert.equal(res.status, 502, res.text);
+      assert.equal(res.body.error.code, "WECHAT_UNAVAILABLE");
+      assert.equal(stack.fake.callCount("/sns/jscode2session"), calls + 3, "one try and two retries");
+      assert.equal(await countUsers(stack.fake.openidFor(code)), 0);
+    });
+  }
+
+  test("the app secret and the code never reach a log line", async () => {
+    const code = codeFor("gina");
+    stack.fake.script(code, { errcode: -1 });
+    await stack.request("POST", "/auth/login", { body: { code } });
+    await stack.request("POST", "/auth/login", { body: { code: "fake-errcode-40125" } });
+    const logs = stack.logs.join("");
+    assert.ok(logs.includes("WECHAT_SECRET"), "the misconfiguration is logged for the operator");
+    assert.ok(!logs.includes(stack.running.deps.config.wechat.secret));
+    assert.ok(!logs.includes(code));
+  });
+});

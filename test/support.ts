@@ -1,0 +1,137 @@
+/**
+ * Test support: starts a real tongxing (the same startServer as `npm start`) against real
+ * Redis and real PostgreSQL, each suite with a fresh database and its own Redis key prefix,
+ * and the project's fake WeChat as the only stand-in. Log lines are captured so that tests can
+ * check that no secret reaches them.
+ */
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { Redis } from "ioredis";
+import { loadConfig } from "../src/config.js";
+import { dropDatabase } from "../src/db/database.js";
+import { createLogger } from "../src/log.js";
+import { type Running, startServer } from "../src/server.js";
+import { FakeWechat } from "../src/wechat/fakeServer.js";
+
+export const PG_BASE = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+export const APPID = "wxtest0123456789ab";
+export const SECRET = "test-app-secret-0123456789abcdef";
+
+/** A fresh, not yet existing database URL on the test server. */
+export function freshDatabaseUrl(): string {
+  const url = new URL(PG_BASE);
+  url.pathname = `/tongxing_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  return url.toString();
+}
+
+/** A JSON HTTP response as a test sees it. */
+export interface Res<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+/** A running stack: tongxing + fake WeChat + direct Redis access, and a way to tear it down. */
+export interface Stack {
+  url: string;
+  running: Running;
+  fake: FakeWechat;
+  redis: Redis;
+  prefix: string;
+  databaseUrl: string;
+  logs: string[];
+  /** Sends a request; JSON bodies are encoded, responses parsed when they are JSON. */
+  request<T = any>(method: string, path: string, opts?: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> }): Promise<Res<T>>;
+  /** Logs in with a fresh code of `user` (fake WeChat: part before # names the user). */
+  login(user: string, body?: Record<string, unknown>): Promise<Res>;
+  stop(): Promise<void>;
+}
+
+let codeCounter = 0;
+/** A new wx.login code for `user`, as the mini-program would get from each wx.login call. */
+export const codeFor = (user: string) => `${user}#${process.pid}-${++codeCounter}-${randomBytes(3).toString("hex")}`;
+
+/**
+ * Starts a stack. `env` overrides configuration variables (e.g. SESSION_IDLE_TTL).
+ */
+export async function startStack(env: Record<string, string> = {}, fakeOptions: { unionid?: boolean } = {}): Promise<Stack> {
+  const fake = await new FakeWechat({ appid: APPID, secret: SECRET, ...fakeOptions }).start();
+  const prefix = `t${randomBytes(4).toString("hex")}:`;
+  const databaseUrl = freshDatabaseUrl();
+  const config = loadConfig({
+    NODE_ENV: "test",
+    PORT: "0",
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    WECHAT_APPID: APPID,
+    WECHAT_SECRET: SECRET,
+    WECHAT_API_BASE: fake.baseUrl,
+    WECHAT_TIMEOUT: "1000",
+    SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    LOG_LEVEL: "debug",
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const log = createLogger(config.logLevel, [config.tokenHeader], sink);
+  const running = await startServer(config, log);
+  const redis = new Redis(REDIS_URL);
+
+  async function request(method: string, path: string, opts: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token !== undefined) headers["X-WX-Token"] = opts.token;
+    let body: string | undefined = opts.raw;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const res = await fetch(running.url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {}
+    return { status: res.status, body: parsed as any, headers: res.headers, text };
+  }
+
+  return {
+    url: running.url,
+    running,
+    fake,
+    redis,
+    prefix,
+    databaseUrl,
+    logs,
+    request,
+    login: (user, body = {}) => request("POST", "/auth/login", { body: { code: codeFor(user), ...body } }),
+    async stop() {
+      await running.stop(2000);
+      await fake.stop();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await dropDatabase(databaseUrl);
+    },
+  };
+}
+
+/** Every Redis key and string value under the stack's prefix, for leak checks. */
+export async function dumpRedis(stack: Stack): Promise<string> {
+  const keys = await stack.redis.keys(`${stack.prefix}*`);
+  const parts: string[] = [];
+  for (const key of keys) {
+    const type = await stack.redis.type(key);
+    parts.push(key);
+    if (type === "string") parts.push((await stack.redis.get(key)) ?? "");
+    if (type === "zset") parts.push(...(await stack.redis.zrange(key, 0, -1)));
+  }
+  return parts.join("\n");
+}
