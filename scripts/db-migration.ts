@@ -8,7 +8,7 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { MIGRATIONS_DIR, SCHEMA_PATH, SNAPSHOT_PATH, diffSchemas, isEmptyDiff } from "../src/db/schemaEngine.js";
+import { diffSchemas, isEmptyDiff, MIGRATIONS_DIR, SCHEMA_PATH, SNAPSHOT_PATH } from "../src/db/schemaEngine.js";
 
 const name = process.argv[2];
 if (!name || !/^[a-z0-9_]+$/.test(name)) {

@@ -21,8 +21,18 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  /** "host:port,host:port": seed nodes of a Redis Cluster; set, it replaces REDIS_URL. */
+  REDIS_CLUSTER_NODES: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, "must be host:port,host:port,...")
+      .optional(),
+  ),
   /** Prefix for every Redis key; lets several deployments (or test runs) share one Redis. */
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/).default("tx:"),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,32}$/)
+    .default("tx:"),
   DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/tongxing"),
   WECHAT_APPID: optionalNonEmpty,
   WECHAT_SECRET: optionalNonEmpty,
@@ -35,7 +45,10 @@ const envSchema = z.object({
   SESSION_MAX_AGE: positiveInt.default(2592000),
   SESSIONS_PER_USER_MAX: positiveInt.max(1000).default(10),
   SESSION_KEY_ENCRYPTION_KEY: optionalNonEmpty.pipe(base64Key32.optional()),
-  TOKEN_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name").default("X-WX-Token"),
+  TOKEN_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name")
+    .default("X-WX-Token"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -46,6 +59,7 @@ export interface Config {
   host: string;
   redisUrl: string;
   redisKeyPrefix: string;
+  redisClusterNodes: string | undefined;
   databaseUrl: string;
   wechat: {
     appid: string;
@@ -107,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     databaseUrl: e.DATABASE_URL,
     wechat: {
       appid: e.WECHAT_APPID ?? DEV_WECHAT.appid,

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { PrismaClient } from "./clients/prisma.js";
 import type { Config } from "./config.js";
-import type { RedisClient } from "./sessions/store.js";
 import type { Sessions } from "./sessions/sessions.js";
+import type { RedisClient } from "./sessions/store.js";
 
 /** Everything the app needs from outside, created by main.ts (or a test) and passed in. */
 export interface AppDeps {

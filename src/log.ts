@@ -6,10 +6,25 @@ import { type DestinationStream, type Logger, pino } from "pino";
 
 /** Paths censored wherever they appear in a log object (two levels deep). */
 export const REDACT_PATHS = [
-  "token", "*.token", "session_key", "*.session_key", "sessionKey", "*.sessionKey", "secret", "*.secret",
-  "access_token", "*.access_token", "accessToken", "*.accessToken", "encryptedData", "*.encryptedData",
-  "authorization", "*.authorization", "*.headers.authorization", "*.headers.cookie",
-  "*.headers[\"x-wx-token\"]",
+  "token",
+  "*.token",
+  "session_key",
+  "*.session_key",
+  "sessionKey",
+  "*.sessionKey",
+  "secret",
+  "*.secret",
+  "access_token",
+  "*.access_token",
+  "accessToken",
+  "*.accessToken",
+  "encryptedData",
+  "*.encryptedData",
+  "authorization",
+  "*.authorization",
+  "*.headers.authorization",
+  "*.headers.cookie",
+  '*.headers["x-wx-token"]',
 ];
 
 /**

@@ -2,11 +2,11 @@
  * The process: parse configuration (exit 1 naming the bad variable), start, and stop gracefully
  * on SIGTERM/SIGINT.
  */
-import { ConfigError, loadConfig } from "./config.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./log.js";
 import { startServer } from "./server.js";
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (err) {

@@ -6,9 +6,9 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { createApp } from "./app.js";
 import { createPrisma } from "./clients/prisma.js";
 import { connectRedis } from "./clients/redis.js";
-import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { ensureDatabase } from "./db/database.js";
 import { applyMigrations } from "./db/schemaEngine.js";
@@ -50,7 +50,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length) log.info({ migrations: applied }, "applied migrations");
 
-  const redis = await connectRedis(config.redisUrl, process.env.REDIS_CLUSTER_NODES);
+  const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes);
   const prisma = createPrisma(config.databaseUrl);
   const clock = Date.now;
   const store = new SessionStore(redis, config.redisKeyPrefix);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { type Stack, codeFor, dumpRedis, startStack } from "./support.js";
+import { codeFor, dumpRedis, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
 let db: pg.Client;
@@ -18,7 +18,8 @@ after(async () => {
   await stack.stop();
 });
 
-const countUsers = async (openid: string) => Number((await db.query("SELECT count(*) FROM users WHERE openid = $1", [openid])).rows[0].count);
+const countUsers = async (openid: string) =>
+  Number((await db.query("SELECT count(*) FROM users WHERE openid = $1", [openid])).rows[0].count);
 
 describe("POST /auth/login", () => {
   test("first login creates the user, a later login finds the same one", async () => {
@@ -61,7 +62,10 @@ describe("POST /auth/login", () => {
   test("concurrent first logins of one openid make one user row", async () => {
     stack.fake.holdTogether(20);
     const results = await Promise.all(Array.from({ length: 20 }, () => stack.login("carol")));
-    assert.deepEqual(results.map((r) => r.status), Array(20).fill(200));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(20).fill(200),
+    );
     assert.equal(new Set(results.map((r) => r.body.user.id)).size, 1);
     assert.equal(results.filter((r) => r.body.isNewUser).length, 1);
     assert.equal(await countUsers(stack.fake.openidFor("carol")), 1);
@@ -100,7 +104,10 @@ describe("POST /auth/login", () => {
   }
 
   test("a body that is not JSON is refused with 415", async () => {
-    const res = await stack.request("POST", "/auth/login", { raw: "code=abc", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await stack.request("POST", "/auth/login", {
+      raw: "code=abc",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     assert.equal(res.status, 415);
     assert.equal(res.body.error.code, "UNSUPPORTED_MEDIA_TYPE");
   });

@@ -43,7 +43,11 @@ export interface Stack {
   databaseUrl: string;
   logs: string[];
   /** Sends a request; JSON bodies are encoded, responses parsed when they are JSON. */
-  request<T = any>(method: string, path: string, opts?: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> }): Promise<Res<T>>;
+  request<T = any>(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> },
+  ): Promise<Res<T>>;
   /** Logs in with a fresh code of `user` (fake WeChat: part before # names the user). */
   login(user: string, body?: Record<string, unknown>): Promise<Res>;
   stop(): Promise<void>;
@@ -85,7 +89,11 @@ export async function startStack(env: Record<string, string> = {}, fakeOptions: 
   const running = await startServer(config, log);
   const redis = new Redis(REDIS_URL);
 
-  async function request(method: string, path: string, opts: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}) {
+  async function request(
+    method: string,
+    path: string,
+    opts: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {},
+  ) {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== undefined) headers["X-WX-Token"] = opts.token;
     let body: string | undefined = opts.raw;

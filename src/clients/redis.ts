@@ -8,6 +8,7 @@
  *   at most that many milliseconds.
  */
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "pino";
 import type { RedisClient } from "../sessions/store.js";
 
 const COMMON: RedisOptions = {
@@ -24,23 +25,33 @@ const COMMON: RedisOptions = {
  * @param clusterNodes - "host:port,host:port" seed nodes; empty for a single Redis
  * @throws when the first connection fails
  */
-export async function connectRedis(url: string, clusterNodes?: string): Promise<RedisClient> {
-  if (clusterNodes) {
-    const nodes = clusterNodes.split(",").map((hp) => {
-      const [host, port] = hp.trim().split(":");
-      return { host: host as string, port: Number(port) };
-    });
-    const cluster = new Cluster(nodes, {
-      lazyConnect: true,
-      enableAutoPipelining: true,
-      enableOfflineQueue: false,
-      redisOptions: { ...COMMON, lazyConnect: undefined },
-      clusterRetryStrategy: (times) => Math.min(50 * times, 500),
-    });
-    await cluster.connect();
-    return cluster;
-  }
-  const redis = new Redis(url, COMMON);
-  await redis.connect();
-  return redis;
+export async function connectRedis(url: string, log: Logger, clusterNodes?: string): Promise<RedisClient> {
+  const client = clusterNodes ? createCluster(clusterNodes) : new Redis(url, COMMON);
+  // Without an 'error' listener ioredis prints every reconnect failure to the console. Log the
+  // state changes once each instead: down (with the first error), and up again.
+  let up = false;
+  client.on("ready", () => {
+    if (!up) log.info("redis connected");
+    up = true;
+  });
+  client.on("error", (err: Error) => {
+    if (up) log.error({ err: { message: err.message } }, "redis connection lost; requests get 503 until it is back");
+    up = false;
+  });
+  await client.connect();
+  return client;
+}
+
+function createCluster(clusterNodes: string): Cluster {
+  const nodes = clusterNodes.split(",").map((hp) => {
+    const [host, port] = hp.trim().split(":");
+    return { host: host as string, port: Number(port) };
+  });
+  return new Cluster(nodes, {
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    enableOfflineQueue: false,
+    redisOptions: { ...COMMON, lazyConnect: undefined },
+    clusterRetryStrategy: (times) => Math.min(50 * times, 500),
+  });
 }

@@ -7,10 +7,10 @@
 import type { Logger } from "pino";
 import type { PrismaClient } from "../clients/prisma.js";
 import type { User } from "../generated/prisma/client.js";
-import { storage } from "../storage.js";
 import type { SessionRecord } from "../sessions/record.js";
 import { type Sessions, userBanned } from "../sessions/sessions.js";
-import { type WechatClientOptions, type WechatSession, code2Session } from "../wechat/code2Session.js";
+import { storage } from "../storage.js";
+import { code2Session, type WechatClientOptions, type WechatSession } from "../wechat/code2Session.js";
 
 /** Profile fields the mini-program may send with a login (typed in by the user: untrusted). */
 export interface LoginProfile {
@@ -45,10 +45,18 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
  * Creates the user on first login, else records the login. Concurrent first logins of one
  * openid race on the unique index: exactly one INSERT wins, the others update that row.
  */
-async function upsertUser(prisma: PrismaClient, wx: WechatSession, profile: LoginProfile | undefined): Promise<{ user: User; isNewUser: boolean }> {
+async function upsertUser(
+  prisma: PrismaClient,
+  wx: WechatSession,
+  profile: LoginProfile | undefined,
+): Promise<{ user: User; isNewUser: boolean }> {
   const now = new Date();
-  const fields = { ...(profile?.nickname !== undefined && { nickname: profile.nickname }), ...(profile?.avatarUrl !== undefined && { avatarUrl: profile.avatarUrl }) };
-  const update = () => prisma.user.update({ where: { openid: wx.openid }, data: { lastLoginAt: now, ...(wx.unionid && { unionid: wx.unionid }), ...fields } });
+  const fields = {
+    ...(profile?.nickname !== undefined && { nickname: profile.nickname }),
+    ...(profile?.avatarUrl !== undefined && { avatarUrl: profile.avatarUrl }),
+  };
+  const update = () =>
+    prisma.user.update({ where: { openid: wx.openid }, data: { lastLoginAt: now, ...(wx.unionid && { unionid: wx.unionid }), ...fields } });
   const existing = await prisma.user.findUnique({ where: { openid: wx.openid }, select: { id: true } });
   if (existing) return { user: await update(), isNewUser: false };
   try {
@@ -70,7 +78,14 @@ export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<L
   const { user, isNewUser } = await storage(() => upsertUser(deps.prisma, wx, input.profile));
   if (user.bannedAt) throw userBanned();
   const created = await storage(() =>
-    deps.sessions.create({ userId: user.id, openid: wx.openid, unionid: wx.unionid, sessionKey: wx.sessionKey, ip: input.ip, userAgent: input.userAgent }),
+    deps.sessions.create({
+      userId: user.id,
+      openid: wx.openid,
+      unionid: wx.unionid,
+      sessionKey: wx.sessionKey,
+      ip: input.ip,
+      userAgent: input.userAgent,
+    }),
   );
   return { token: created.token, session: created.record, user, isNewUser };
 }

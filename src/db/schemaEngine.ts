@@ -9,7 +9,7 @@
  * Prisma's internal use: every call to them stays in this module, so that where the native
  * engine is available this can be swapped for `prisma migrate deploy`.
  */
-import { readFile, readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,12 +29,14 @@ type Glue = { __wbg_set_wasm(exports: unknown): void; SchemaEngine: typeof Schem
 let glue: Promise<Glue> | undefined;
 
 // Node has WebAssembly; @types/node does not declare it (it comes with the DOM lib).
-const Wasm = (globalThis as unknown as {
-  WebAssembly: {
-    Module: new (bytes: Uint8Array) => object;
-    Instance: new (module: object, imports: Record<string, unknown>) => { exports: Record<string, unknown> };
-  };
-}).WebAssembly;
+const Wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: Record<string, unknown>) => { exports: Record<string, unknown> };
+    };
+  }
+).WebAssembly;
 
 /**
  * Loads the WASM engine without Node's `--experimental-wasm-modules`: the package's own entry
@@ -73,7 +75,10 @@ async function withEngine<T>(databaseUrl: string, fn: (engine: SchemaEngine) => 
 
 async function readMigrations() {
   const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true }).catch(() => []);
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const migrationDirectories: MigrationDirectory[] = await Promise.all(
     dirs.map(async (dir) => ({
       path: dir,
@@ -118,9 +123,10 @@ export const SNAPSHOT_PATH = path.join(MIGRATIONS_DIR, "schema.snapshot.prisma")
  * @returns the SQL script, empty (or a "This is an empty migration" comment) when they agree
  */
 export async function diffSchemas(databaseUrl: string, fromSchema: string | null, toSchema: string): Promise<string> {
-  const source = fromSchema === null
-    ? { tag: "empty" as const }
-    : { tag: "schemaDatamodel" as const, files: [{ path: "from.prisma", content: fromSchema }] };
+  const source =
+    fromSchema === null
+      ? { tag: "empty" as const }
+      : { tag: "schemaDatamodel" as const, files: [{ path: "from.prisma", content: fromSchema }] };
   return withEngine(databaseUrl, async (engine) => {
     const result = await engine.diff({
       from: source,

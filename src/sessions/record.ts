@@ -30,7 +30,17 @@ const VERSION = 1;
 
 /** Serialises a record for Redis (userId and sid live in the key, not the value). */
 export function encodeRecord(r: SessionRecord): string {
-  return JSON.stringify([VERSION, r.createdAt, r.lastSeenAt, r.expiresAt, r.absoluteExpiresAt, r.openid, r.unionid ?? 0, r.ip, r.userAgent]);
+  return JSON.stringify([
+    VERSION,
+    r.createdAt,
+    r.lastSeenAt,
+    r.expiresAt,
+    r.absoluteExpiresAt,
+    r.openid,
+    r.unionid ?? 0,
+    r.ip,
+    r.userAgent,
+  ]);
 }
 
 /**

@@ -22,8 +22,8 @@
  * sessions created in a race with the ban.
  */
 import { AppError } from "../errors.js";
-import type { SessionKeyVault } from "./sessionKeyVault.js";
 import type { SessionRecord } from "./record.js";
+import type { SessionKeyVault } from "./sessionKeyVault.js";
 import type { SessionStore } from "./store.js";
 import { newToken, parseToken, sidOf } from "./token.js";
 

@@ -5,8 +5,8 @@
  * touches share the user's hash tag (keys.ts), so the scripts run unchanged on Redis Cluster.
  */
 import type { Cluster, Redis } from "ioredis";
-import { type SessionRecord, decodeRecord, encodeRecord } from "./record.js";
 import { SessionKeys } from "./keys.js";
+import { decodeRecord, encodeRecord, type SessionRecord } from "./record.js";
 
 /** A single Redis or a Redis Cluster; both are driven the same way. */
 export type RedisClient = Redis | Cluster;
@@ -107,7 +107,13 @@ export class SessionStore {
 
   constructor(redis: RedisClient, prefix: string) {
     this.keys = new SessionKeys(prefix);
-    const defs = { txCreate: [CREATE, 4], txRenew: [RENEW, 2], txRevoke: [REVOKE, 2], txRevokeAll: [REVOKE_ALL, 2], txList: [LIST, 1] } as const;
+    const defs = {
+      txCreate: [CREATE, 4],
+      txRenew: [RENEW, 2],
+      txRevoke: [REVOKE, 2],
+      txRevokeAll: [REVOKE_ALL, 2],
+      txList: [LIST, 1],
+    } as const;
     for (const [name, [lua, numberOfKeys]] of Object.entries(defs)) {
       // defineCommand is idempotent per name; EVALSHA with an EVAL fallback after a Redis restart.
       if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys });
@@ -121,11 +127,27 @@ export class SessionStore {
    * @param sessionKeyValue - already encrypted (sessionKeyVault.ts)
    * @param sessionKeyExpiresAt - epoch ms
    */
-  async create(r: SessionRecord, now: number, maxSessions: number, sessionKeyValue: string, sessionKeyExpiresAt: number): Promise<CreateResult> {
+  async create(
+    r: SessionRecord,
+    now: number,
+    maxSessions: number,
+    sessionKeyValue: string,
+    sessionKeyExpiresAt: number,
+  ): Promise<CreateResult> {
     const k = this.keys;
     const out = await this.redis.txCreate(
-      k.session(r.userId, r.sid), k.index(r.userId), k.ban(r.userId), k.sessionKey(r.userId),
-      r.sid, encodeRecord(r), r.expiresAt, now, maxSessions, k.sessionPrefix(r.userId), sessionKeyValue, sessionKeyExpiresAt,
+      k.session(r.userId, r.sid),
+      k.index(r.userId),
+      k.ban(r.userId),
+      k.sessionKey(r.userId),
+      r.sid,
+      encodeRecord(r),
+      r.expiresAt,
+      now,
+      maxSessions,
+      k.sessionPrefix(r.userId),
+      sessionKeyValue,
+      sessionKeyExpiresAt,
     );
     return out[0] === "banned" ? { banned: true } : { banned: false, evicted: out.slice(1) };
   }

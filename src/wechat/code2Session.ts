@@ -117,6 +117,6 @@ export async function code2Session(opts: WechatClientOptions, code: string): Pro
     opts.log.warn({ wechatApi: "code2Session", attempt, reason: outcome.message }, "WeChat call failed");
     if (attempt >= retries) throw wechatUnavailable();
     const delay = backoffMs * 2 ** attempt;
-    await new Promise((r) => setTimeout(r, delay / 2 + Math.random() * delay / 2));
+    await new Promise((r) => setTimeout(r, delay / 2 + (Math.random() * delay) / 2));
   }
 }

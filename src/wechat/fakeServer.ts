@@ -13,7 +13,7 @@
  * each failure in dev mode. Tests can also script the next answers for a code with `script()`.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One scripted answer: a WeChat errcode, an HTTP status, a hang, or a broken body. */

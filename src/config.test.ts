@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ConfigError, loadConfig } from "./config.js";
+
+const KEY = Buffer.alloc(32, 7).toString("base64");
+
+test("defaults give a dev-mode config with an ephemeral key", () => {
+  const c = loadConfig({});
+  assert.equal(c.port, 3000);
+  assert.equal(c.host, "127.0.0.1");
+  assert.equal(c.wechat.devMode, true);
+  assert.equal(c.session.ephemeralKey, true);
+  assert.equal(c.session.idleTtl, 604800);
+  assert.equal(c.tokenHeader, "x-wx-token");
+});
+
+test("a bad value is named in the message, and its value is not echoed", () => {
+  assert.throws(
+    () => loadConfig({ SESSION_IDLE_TTL: "soon" }),
+    (err: Error) => err instanceof ConfigError && /SESSION_IDLE_TTL/.test(err.message),
+  );
+  assert.throws(
+    () => loadConfig({ SESSION_KEY_ENCRYPTION_KEY: "c2hvcnQtc2VjcmV0" }),
+    (err: Error) => /SESSION_KEY_ENCRYPTION_KEY: must be 32 bytes/.test(err.message) && !err.message.includes("c2hvcnQtc2VjcmV0"),
+  );
+  assert.throws(() => loadConfig({ TOKEN_HEADER: "X WX" }), /TOKEN_HEADER/);
+});
+
+test("production refuses to start without WeChat credentials or the encryption key", () => {
+  assert.throws(() => loadConfig({ NODE_ENV: "production", SESSION_KEY_ENCRYPTION_KEY: KEY }), /WECHAT_APPID, WECHAT_SECRET: required/);
+  assert.throws(
+    () => loadConfig({ NODE_ENV: "production", WECHAT_APPID: "wx1", WECHAT_SECRET: "s" }),
+    /SESSION_KEY_ENCRYPTION_KEY: required/,
+  );
+  const c = loadConfig({ NODE_ENV: "production", WECHAT_APPID: "wx1", WECHAT_SECRET: "s", SESSION_KEY_ENCRYPTION_KEY: KEY });
+  assert.equal(c.wechat.devMode, false);
+  assert.equal(c.session.ephemeralKey, false);
+});
+
+test("half the WeChat credentials is an error, not dev mode", () => {
+  assert.throws(() => loadConfig({ WECHAT_APPID: "wx1" }), /set both, or neither/);
+});

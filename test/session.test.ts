@@ -1,0 +1,155 @@
+/**
+ * Authenticated requests: token transport, session view, logout, TTLs, /me.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type Stack, startStack } from "./support.js";
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ SESSION_IDLE_TTL: "3600" });
+});
+after(() => stack.stop());
+
+async function loggedIn(user: string) {
+  const res = await stack.login(user);
+  assert.equal(res.status, 200, res.text);
+  return res.body as { token: string; user: { id: number }; expiresAt: string };
+}
+
+describe("token transport", () => {
+  test("X-WX-Token and Authorization: Bearer both work", async () => {
+    const { token, user } = await loggedIn("hana");
+    const a = await stack.request("GET", "/auth/session", { token });
+    const b = await stack.request("GET", "/auth/session", { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    assert.equal(a.body.userId, user.id);
+    assert.deepEqual(a.body, b.body);
+  });
+
+  test("no token → 401 TOKEN_MISSING", async () => {
+    const res = await stack.request("GET", "/auth/session");
+    assert.equal(res.status, 401);
+    assert.equal(res.body.error.code, "TOKEN_MISSING");
+  });
+
+  const bad: [string, Record<string, string>][] = [
+    ["a random token of the right shape", { "x-wx-token": `1.${"A".repeat(32)}` }],
+    ["garbage", { "x-wx-token": "not-a-token" }],
+    ["an oversized token", { "x-wx-token": "a".repeat(8000) }],
+    ["a non-Bearer Authorization", { authorization: "Basic dXNlcjpwYXNz" }],
+    ["a user id past int32", { "x-wx-token": `99999999999.${"A".repeat(32)}` }],
+  ];
+  for (const [name, headers] of bad) {
+    test(`${name} → 401 TOKEN_INVALID`, async () => {
+      const res = await stack.request("GET", "/auth/session", { headers });
+      assert.equal(res.status, 401, res.text);
+      assert.equal(res.body.error.code, "TOKEN_INVALID");
+    });
+  }
+
+  test("a non-ASCII token header gets a 4xx, not a 500", async () => {
+    const { token } = await loggedIn("ivan");
+    // fetch refuses non-Latin-1 header values, so send raw bytes over a socket.
+    const { request } = await import("node:http");
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${stack.url}/auth/session`,
+        { headers: { "X-WX-Token": Buffer.from(`${token}é`, "utf8").toString("latin1") } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    assert.ok(status >= 400 && status < 500, `got ${status}`);
+  });
+
+  test("a token another user's id is grafted onto does not work", async () => {
+    const a = await loggedIn("judy");
+    const b = await loggedIn("kate");
+    const grafted = `${b.user.id}.${a.token.slice(a.token.indexOf(".") + 1)}`;
+    const res = await stack.request("GET", "/auth/session", { token: grafted });
+    assert.equal(res.status, 401);
+  });
+});
+
+describe("GET /auth/session", () => {
+  test("shows a public session id, not the token, and matches the login", async () => {
+    const login = await loggedIn("leo");
+    const res = await stack.request("GET", "/auth/session", { token: login.token });
+    assert.equal(res.status, 200);
+    assert.deepEqual(Object.keys(res.body).sort(), ["createdAt", "expiresAt", "lastSeenAt", "sessionId", "userId"]);
+    assert.ok(!res.text.includes(login.token.slice(login.token.indexOf(".") + 1)));
+    assert.equal(res.body.expiresAt, login.expiresAt);
+    assert.ok(Date.parse(res.body.createdAt) <= Date.parse(res.body.lastSeenAt));
+  });
+
+  test("the session's Redis TTL is SESSION_IDLE_TTL", async () => {
+    const login = await loggedIn("mia");
+    const keys = await stack.redis.keys(`${stack.prefix}{u${login.user.id}}:s:*`);
+    assert.equal(keys.length, 1);
+    const ttl = await stack.redis.ttl(keys[0] as string);
+    assert.ok(ttl > 3590 && ttl <= 3600, `ttl ${ttl}`);
+  });
+});
+
+describe("POST /auth/logout", () => {
+  test("kills that token at once and leaves the user's other sessions alive", async () => {
+    const phone = await loggedIn("nina");
+    const tablet = await loggedIn("nina");
+    const out = await stack.request("POST", "/auth/logout", { token: phone.token });
+    assert.equal(out.status, 204);
+    assert.equal(out.text, "");
+    assert.equal((await stack.request("GET", "/auth/session", { token: phone.token })).status, 401);
+    assert.equal((await stack.request("GET", "/me", { token: phone.token })).status, 401);
+    assert.equal((await stack.request("GET", "/auth/session", { token: tablet.token })).status, 200);
+    assert.equal((await stack.request("POST", "/auth/logout", { token: phone.token })).status, 401, "logging out twice is a 401");
+  });
+});
+
+describe("/me", () => {
+  test("GET and PATCH, with an emoji nickname kept exactly", async () => {
+    const { token, user } = await loggedIn("omar");
+    const got = await stack.request("GET", "/me", { token });
+    assert.equal(got.status, 200);
+    assert.equal(got.body.id, user.id);
+    assert.ok(!("openid" in got.body) && !("unionid" in got.body));
+    const nickname = "奥马尔 👨‍👩‍👧 🀄";
+    const patched = await stack.request("PATCH", "/me", { token, body: { nickname, avatarUrl: "https://example.com/o.png" } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.body.nickname, nickname);
+    assert.equal((await stack.request("GET", "/me", { token })).body.avatarUrl, "https://example.com/o.png");
+  });
+
+  test("PATCH validates like login", async () => {
+    const { token } = await loggedIn("pia");
+    for (const body of [{ nickname: "" }, { nickname: 7 }, { avatarUrl: "javascript:alert(1)" }]) {
+      const res = await stack.request("PATCH", "/me", { token, body });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.error.code, "INVALID_REQUEST");
+    }
+  });
+
+  test("needs a session", async () => {
+    assert.equal((await stack.request("PATCH", "/me", { body: { nickname: "x" } })).body.error.code, "TOKEN_MISSING");
+  });
+});
+
+describe("health", () => {
+  test("/healthz and /readyz answer 200 with both backends up", async () => {
+    assert.equal((await stack.request("GET", "/healthz")).status, 200);
+    const ready = await stack.request("GET", "/readyz");
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body.checks, { redis: "ok", postgres: "ok", shuttingDown: false });
+  });
+
+  test("unknown routes are a JSON 404", async () => {
+    const res = await stack.request("GET", "/no/such/route");
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, "NOT_FOUND");
+  });
+});
