@@ -2,8 +2,14 @@
 // try to download (../shared/notes/prisma-offline.md). `generate` never executes the engine; it
 // only checks that the file named by PRISMA_SCHEMA_ENGINE_BINARY exists, so this file will do.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+if (!existsSync("node_modules/prisma/build/index.js")) {
+  // A production install (--omit=dev) has no Prisma CLI; it runs the client generated at build.
+  console.log("prisma-generate: no Prisma CLI installed (production install); skipping");
+  process.exit(0);
+}
 const env = {
   ...process.env,
   PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? fileURLToPath(import.meta.url),

@@ -1,0 +1,95 @@
+/**
+ * The Quick start, as a newcomer runs it: the real process (src/main.ts) with no WeChat
+ * credentials starts in dev mode, creates its database, migrates it, says so loudly, serves
+ * the demo, and exits 0 on SIGTERM.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { after, test } from "node:test";
+import { Redis } from "ioredis";
+import { dropDatabase } from "../src/db/database.js";
+import { freshDatabaseUrl, REDIS_URL } from "./support.js";
+
+const databaseUrl = freshDatabaseUrl();
+const prefix = `tdev${process.pid}:`;
+let child: ChildProcess | undefined;
+after(async () => {
+  child?.kill("SIGKILL");
+  await dropDatabase(databaseUrl);
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+function run(args: string[], env: Record<string, string>) {
+  return spawn(process.execPath, ["--import", "tsx", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+test("dev mode: start, demo, SIGTERM", async () => {
+  const env = {
+    PORT: "0",
+    DATABASE_URL: databaseUrl,
+    REDIS_KEY_PREFIX: prefix,
+    LOG_LEVEL: "info",
+    WECHAT_APPID: "",
+    WECHAT_SECRET: "",
+    NODE_ENV: "development",
+  };
+  child = run(["src/main.ts"], env);
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line in:\n${out}`)), 30_000);
+    child?.stdout?.on("data", () => {
+      const m = /"url":"([^"]+)".*tongxing listening/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    });
+  });
+  assert.match(out, /DEV MODE: no WECHAT_APPID/);
+  assert.match(out, /created the database/);
+  assert.match(out, /applied migrations/);
+
+  const demo = run(["scripts/demo.ts", "alice"], { BASE_URL: url });
+  let demoOut = "";
+  demo.stdout?.on("data", (d) => {
+    demoOut += d;
+  });
+  const [demoCode] = await once(demo, "exit");
+  assert.equal(demoCode, 0, demoOut);
+  assert.match(demoOut, /demo: ok/);
+  const again = run(["scripts/demo.ts", "alice"], { BASE_URL: url });
+  let againOut = "";
+  again.stdout?.on("data", (d) => {
+    againOut += d;
+  });
+  await once(again, "exit");
+  const ids = [demoOut, againOut].map((o) => /"id":(\d+)/.exec(o)?.[1]);
+  assert.equal(ids[0], ids[1], "the same code string is always the same user");
+
+  child.kill("SIGTERM");
+  const [code] = await once(child, "exit");
+  assert.equal(code, 0, out);
+  assert.match(out, /shutting down/);
+});
+
+test("production without credentials refuses to start and names the variables", async () => {
+  const p = run(["src/main.ts"], { NODE_ENV: "production", WECHAT_APPID: "", WECHAT_SECRET: "", SESSION_KEY_ENCRYPTION_KEY: "" });
+  let err = "";
+  p.stderr?.on("data", (d) => {
+    err += d;
+  });
+  const [code] = await once(p, "exit");
+  assert.equal(code, 1);
+  assert.match(err, /WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production/);
+  assert.match(err, /SESSION_KEY_ENCRYPTION_KEY: required/);
+});
