@@ -7,9 +7,11 @@ import { koaBody } from "koa-body";
 import type { AppDeps } from "./deps.js";
 import { errorHandler } from "./middlewares/errorHandler.js";
 import { requestLog } from "./middlewares/requestLog.js";
+import { adminRoutes } from "./routes/admin/admin.js";
 import { authRoutes } from "./routes/auth/auth.js";
 import { healthRoutes } from "./routes/health/health.js";
 import { meRoutes } from "./routes/me/me.js";
+import { ownSessionRoutes } from "./routes/sessions/sessions.js";
 
 /** Options the process (not a request) decides. */
 export interface AppOptions {
@@ -25,7 +27,13 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   app.use(requestLog(deps.log));
   app.use(errorHandler());
   app.use(koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: "16kb", jsonStrict: true }));
-  for (const router of [healthRoutes(deps, opts.isShuttingDown ?? (() => false)), authRoutes(deps), meRoutes(deps)]) {
+  for (const router of [
+    healthRoutes(deps, opts.isShuttingDown ?? (() => false)),
+    authRoutes(deps),
+    ownSessionRoutes(deps),
+    meRoutes(deps),
+    adminRoutes(deps),
+  ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -49,6 +49,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name")
     .default("X-WX-Token"),
+  /** Enables the admin API; at least 32 characters. Unset: the /admin routes answer 404. */
+  ADMIN_TOKEN: optionalNonEmpty.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -83,6 +85,8 @@ export interface Config {
   };
   /** Lower-cased header name the token is read from. */
   tokenHeader: string;
+  /** The admin API's bearer token, or undefined when the admin API is off. */
+  adminToken: string | undefined;
   logLevel: string;
 }
 
@@ -138,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ephemeralKey: !e.SESSION_KEY_ENCRYPTION_KEY,
     },
     tokenHeader: e.TOKEN_HEADER.toLowerCase(),
+    adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -31,3 +31,8 @@ export const wechatUnavailable = () => new AppError(502, "WECHAT_UNAVAILABLE", "
 export const serviceUnavailable = () => new AppError(503, "SERVICE_UNAVAILABLE", "A storage backend is unavailable; try again shortly.");
 export const notFound = (message = "No such route.") => new AppError(404, "NOT_FOUND", message);
 export const internalError = () => new AppError(500, "INTERNAL_ERROR", "Something went wrong on our side.");
+export const userBanned = () => new AppError(403, "USER_BANNED", "This account is banned.");
+export const userNotFound = () => new AppError(404, "USER_NOT_FOUND", "No user has that id.");
+export const sessionNotFound = () => new AppError(404, "SESSION_NOT_FOUND", "No live session has that id.");
+export const adminUnauthorized = () =>
+  new AppError(401, "ADMIN_UNAUTHORIZED", "Send the admin token as Authorization: Bearer <ADMIN_TOKEN>.");

@@ -31,6 +31,20 @@ export interface Running {
 }
 
 /**
+ * Connects Redis and PostgreSQL and builds the session service on them: what the server and
+ * the admin CLI share.
+ * @throws when Redis cannot be reached
+ */
+export async function connectBackends(config: Config, log: Logger): Promise<AppDeps> {
+  const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes);
+  const prisma = createPrisma(config.databaseUrl);
+  const clock = Date.now;
+  const store = new SessionStore(redis, config.redisKeyPrefix);
+  const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKey), config.session, clock);
+  return { config, prisma, redis, sessions, log, clock };
+}
+
+/**
  * Starts tongxing with `config`.
  * @throws when the database cannot be created or migrated, or Redis cannot be reached
  */
@@ -50,12 +64,8 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length) log.info({ migrations: applied }, "applied migrations");
 
-  const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes);
-  const prisma = createPrisma(config.databaseUrl);
-  const clock = Date.now;
-  const store = new SessionStore(redis, config.redisKeyPrefix);
-  const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKey), config.session, clock);
-  const deps: AppDeps = { config, prisma, redis, sessions, log, clock };
+  const deps = await connectBackends(config, log);
+  const { redis, prisma } = deps;
 
   let shuttingDown = false;
   const app = createApp(deps, { isShuttingDown: () => shuttingDown });

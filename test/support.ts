@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { loadConfig } from "../src/config.js";
 import { dropDatabase } from "../src/db/database.js";
 import { createLogger } from "../src/log.js";
@@ -38,8 +38,11 @@ export interface Stack {
   url: string;
   running: Running;
   fake: FakeWechat;
-  redis: Redis;
+  /** A direct client (cluster-aware when the stack runs on a cluster) for inspecting keys. */
+  redis: Redis | Cluster;
   prefix: string;
+  /** The configuration environment the server got (the CLI is run with the same). */
+  env: Record<string, string>;
   databaseUrl: string;
   logs: string[];
   /** Sends a request; JSON bodies are encoded, responses parsed when they are JSON. */
@@ -64,7 +67,7 @@ export async function startStack(env: Record<string, string> = {}, fakeOptions: 
   const fake = await new FakeWechat({ appid: APPID, secret: SECRET, ...fakeOptions }).start();
   const prefix = `t${randomBytes(4).toString("hex")}:`;
   const databaseUrl = freshDatabaseUrl();
-  const config = loadConfig({
+  const fullEnv: Record<string, string> = {
     NODE_ENV: "test",
     PORT: "0",
     DATABASE_URL: databaseUrl,
@@ -77,7 +80,8 @@ export async function startStack(env: Record<string, string> = {}, fakeOptions: 
     SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     LOG_LEVEL: "debug",
     ...env,
-  });
+  };
+  const config = loadConfig(fullEnv);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -87,7 +91,7 @@ export async function startStack(env: Record<string, string> = {}, fakeOptions: 
   });
   const log = createLogger(config.logLevel, [config.tokenHeader], sink);
   const running = await startServer(config, log);
-  const redis = new Redis(REDIS_URL);
+  const redis = config.redisClusterNodes ? clusterClient(config.redisClusterNodes) : new Redis(config.redisUrl);
 
   async function request(
     method: string,
@@ -116,6 +120,7 @@ export async function startStack(env: Record<string, string> = {}, fakeOptions: 
     fake,
     redis,
     prefix,
+    env: fullEnv,
     databaseUrl,
     logs,
     request,
@@ -123,16 +128,50 @@ export async function startStack(env: Record<string, string> = {}, fakeOptions: 
     async stop() {
       await running.stop(2000);
       await fake.stop();
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
+      if (redis instanceof Redis) {
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length) await redis.del(...keys);
+      }
       redis.disconnect();
       await dropDatabase(databaseUrl);
     },
   };
 }
 
-/** Every Redis key and string value under the stack's prefix, for leak checks. */
+function clusterClient(nodes: string): Cluster {
+  return new Cluster(nodes.split(",").map((hp) => ({ host: hp.split(":")[0], port: Number(hp.split(":")[1]) })));
+}
+
+/**
+ * The sids in a user's index and the sids whose session key exists, to check they agree.
+ */
+export async function indexAndSessions(stack: Stack, userId: number): Promise<{ index: string[]; live: string[] }> {
+  const tag = `${stack.prefix}{u${userId}}`;
+  const index = (await stack.redis.zrange(`${tag}:idx`, 0, -1)).sort();
+  // All of a user's keys are in one slot, so one node answers SCAN for them.
+  const node = stack.redis instanceof Cluster ? await nodeFor(stack.redis, `${tag}:idx`) : stack.redis;
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await node.scan(cursor, "MATCH", `${tag}:s:*`, "COUNT", 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== "0");
+  return { index, live: keys.map((k) => k.slice(`${tag}:s:`.length)).sort() };
+}
+
+async function nodeFor(cluster: Cluster, key: string): Promise<Redis> {
+  const slot = Number(await cluster.cluster("KEYSLOT", key));
+  const slots = (await cluster.cluster("SLOTS")) as unknown as [number, number, [string, number]][];
+  const owner = slots.find(([from, to]) => slot >= from && slot <= to);
+  const node = cluster.nodes("master").find((n) => n.options.port === owner?.[2][1]);
+  if (!node) throw new Error(`no node for slot ${slot}`);
+  return node;
+}
+
+/** Every Redis key and string value under the stack's prefix, for leak checks (single Redis). */
 export async function dumpRedis(stack: Stack): Promise<string> {
+  if (!(stack.redis instanceof Redis)) throw new Error("dumpRedis needs a single Redis");
   const keys = await stack.redis.keys(`${stack.prefix}*`);
   const parts: string[] = [];
   for (const key of keys) {

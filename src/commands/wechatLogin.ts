@@ -5,10 +5,13 @@
  * for a user row that does not exist.
  */
 import type { Logger } from "pino";
+import { audit } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
+import { userBanned } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
 import type { SessionRecord } from "../sessions/record.js";
-import { type Sessions, userBanned } from "../sessions/sessions.js";
+import type { Sessions } from "../sessions/sessions.js";
+import { publicSessionId } from "../sessions/token.js";
 import { storage } from "../storage.js";
 import { code2Session, type WechatClientOptions, type WechatSession } from "../wechat/code2Session.js";
 
@@ -87,5 +90,15 @@ export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<L
       userAgent: input.userAgent,
     }),
   );
+  await audit(deps.prisma, deps.log, [
+    { action: "login", actor: "user", userId: user.id, sessionId: publicSessionId(user.id, created.record.sid), ip: input.ip },
+    ...created.evicted.map((sid) => ({
+      action: "eviction" as const,
+      actor: "system" as const,
+      userId: user.id,
+      sessionId: publicSessionId(user.id, sid),
+      detail: "over SESSIONS_PER_USER_MAX",
+    })),
+  ]);
   return { token: created.token, session: created.record, user, isNewUser };
 }

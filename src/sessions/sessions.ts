@@ -21,7 +21,7 @@
  * instance (nothing is cached in process); a ban marker read in the same round trip refuses
  * sessions created in a race with the ban.
  */
-import { AppError } from "../errors.js";
+import { userBanned } from "../errors.js";
 import type { SessionRecord } from "./record.js";
 import type { SessionKeyVault } from "./sessionKeyVault.js";
 import type { SessionStore } from "./store.js";
@@ -52,8 +52,6 @@ export interface CreatedSession {
   /** sids evicted to keep the user under maxPerUser. */
   evicted: string[];
 }
-
-export const userBanned = () => new AppError(403, "USER_BANNED", "This account is banned.");
 
 /** Creates, resolves, renews and revokes sessions. `clock` returns epoch milliseconds. */
 export class Sessions {

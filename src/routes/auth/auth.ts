@@ -3,13 +3,13 @@
  * Handlers are thin: validate → command → presenter.
  */
 import Router from "@koa/router";
+import { logout } from "../../commands/sessionAdmin.js";
 import { wechatLogin } from "../../commands/wechatLogin.js";
 import type { AppDeps } from "../../deps.js";
 import { type AuthState, authenticate } from "../../middlewares/auth.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentSession } from "../../presenters/session.js";
 import { presentUser } from "../../presenters/user.js";
-import { storage } from "../../storage.js";
 import { type LoginBody, loginBody } from "./schema.js";
 
 /** Routes of the caller's own login and session. */
@@ -38,9 +38,8 @@ export function authRoutes(deps: AppDeps): Router {
     ctx.body = presentSession((ctx.state.auth as AuthState).session);
   });
 
-  router.post("/logout", auth, async function logout(ctx) {
-    const { userId, session } = ctx.state.auth as AuthState;
-    await storage(() => deps.sessions.revoke(userId, session.sid));
+  router.post("/logout", auth, async function logoutCurrent(ctx) {
+    await logout(deps, (ctx.state.auth as AuthState).session, ctx.ip);
     ctx.status = 204;
   });
 

@@ -1,0 +1,123 @@
+/**
+ * Operations on sessions and bans, shared by the admin HTTP API, the user's own session routes
+ * and the operators' CLI, so all three give the same results and write the same audit trail.
+ *
+ * Ban order (so that no session survives a ban, even one racing it): first the database flag
+ * (new logins are refused from here on), then one Redis script that sets the ban marker and
+ * revokes every session; a login that passed the database check just before still fails, as
+ * the session-create script refuses a user with the marker, and the marker is also read on
+ * every request.
+ */
+import type { Logger } from "pino";
+import { type AuditActor, audit } from "../audit.js";
+import type { PrismaClient } from "../clients/prisma.js";
+import { sessionNotFound, userNotFound } from "../errors.js";
+import type { User } from "../generated/prisma/client.js";
+import type { SessionRecord } from "../sessions/record.js";
+import type { Sessions } from "../sessions/sessions.js";
+import { parsePublicSessionId, publicSessionId } from "../sessions/token.js";
+import { storage } from "../storage.js";
+
+export interface AdminDeps {
+  prisma: PrismaClient;
+  sessions: Sessions;
+  log: Logger;
+}
+
+/** Who is acting, for the audit trail. */
+export interface Actor {
+  actor: AuditActor;
+  ip?: string | null;
+}
+
+/** @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE */
+async function requireUser(deps: AdminDeps, userId: number): Promise<User> {
+  const user = await storage(() => deps.prisma.user.findUnique({ where: { id: userId } }));
+  if (!user) throw userNotFound();
+  return user;
+}
+
+/**
+ * A user's live sessions, newest first.
+ * @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE
+ */
+export async function listUserSessions(deps: AdminDeps, userId: number): Promise<SessionRecord[]> {
+  await requireUser(deps, userId);
+  return storage(() => deps.sessions.list(userId));
+}
+
+/**
+ * Revokes one session by its public id. `ownerId`, when given, must own it (a user revoking
+ * their own session); otherwise it is SESSION_NOT_FOUND, so ids of others' sessions can't be probed.
+ * @throws AppError 404 SESSION_NOT_FOUND, 503 SERVICE_UNAVAILABLE
+ */
+export async function revokeSession(deps: AdminDeps, sessionId: string, by: Actor, ownerId?: number): Promise<void> {
+  const parsed = parsePublicSessionId(sessionId);
+  if (!parsed || (ownerId !== undefined && parsed.userId !== ownerId)) throw sessionNotFound();
+  const revoked = await storage(() => deps.sessions.revoke(parsed.userId, parsed.sid));
+  if (!revoked) throw sessionNotFound();
+  await audit(deps.prisma, deps.log, [{ action: "revoke", actor: by.actor, userId: parsed.userId, sessionId, ip: by.ip }]);
+}
+
+/**
+ * Revokes every session of a user, or every one but `exceptSid` (log out other devices).
+ * @param checkUser - look the user up first (admin and CLI: 404 for an unknown user)
+ * @returns how many sessions were revoked
+ */
+export async function revokeAllSessions(
+  deps: AdminDeps,
+  userId: number,
+  by: Actor,
+  exceptSid: string | null = null,
+  checkUser = true,
+): Promise<number> {
+  if (checkUser) await requireUser(deps, userId);
+  const revoked = await storage(() => deps.sessions.revokeAll(userId, exceptSid));
+  await audit(deps.prisma, deps.log, [{ action: "revoke_all", actor: by.actor, userId, ip: by.ip, detail: `revoked ${revoked.length}` }]);
+  return revoked.length;
+}
+
+/** What a ban or unban answers. */
+export interface BanResult {
+  userId: number;
+  banned: boolean;
+  bannedAt: string | null;
+  reason: string | null;
+  /** Sessions revoked by a ban (0 for unban). */
+  revoked: number;
+}
+
+/**
+ * Bans a user: refuses their logins and revokes every session.
+ * @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE
+ */
+export async function banUser(deps: AdminDeps, userId: number, reason: string | null, by: Actor): Promise<BanResult> {
+  await requireUser(deps, userId);
+  const user = await storage(() => deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: new Date(), banReason: reason } }));
+  const revoked = await storage(() => deps.sessions.ban(userId));
+  await audit(deps.prisma, deps.log, [{ action: "ban", actor: by.actor, userId, ip: by.ip, detail: reason }]);
+  return { userId, banned: true, bannedAt: user.bannedAt?.toISOString() ?? null, reason, revoked: revoked.length };
+}
+
+/**
+ * Lifts a ban.
+ * @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE
+ */
+export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Promise<BanResult> {
+  await requireUser(deps, userId);
+  await storage(() => deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: null, banReason: null } }));
+  await storage(() => deps.sessions.unban(userId));
+  await audit(deps.prisma, deps.log, [{ action: "unban", actor: by.actor, userId, ip: by.ip }]);
+  return { userId, banned: false, bannedAt: null, reason: null, revoked: 0 };
+}
+
+/**
+ * Logs the caller out: revokes their current session only.
+ * @throws AppError 503 SERVICE_UNAVAILABLE
+ */
+export async function logout(deps: AdminDeps, session: SessionRecord, ip: string): Promise<void> {
+  await storage(() => deps.sessions.revoke(session.userId, session.sid));
+  await audit(deps.prisma, deps.log, [
+    { action: "logout", actor: "user", userId: session.userId, sessionId: publicSessionId(session.userId, session.sid), ip },
+  ]);
+}

@@ -1,0 +1,23 @@
+/**
+ * Admin authentication: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time
+ * (OWASP ASVS V2.10/V6.2: compare secrets without a timing side channel). Both sides are hashed
+ * first so that the comparison does not leak the token's length either. With no ADMIN_TOKEN
+ * configured the admin routes do not exist (404), rather than exist with no protection.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Context, Next } from "koa";
+import { adminUnauthorized, notFound } from "../errors.js";
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+/** Middleware for /admin routes. @throws AppError 404 NOT_FOUND (admin API off), 401 ADMIN_UNAUTHORIZED */
+export function requireAdmin(adminToken: string | undefined) {
+  const expected = adminToken === undefined ? undefined : digest(adminToken);
+  return async function requireAdmin(ctx: Context, next: Next): Promise<void> {
+    if (!expected) throw notFound();
+    const given = /^Bearer (.+)$/.exec(ctx.get("authorization"))?.[1];
+    if (!given || !timingSafeEqual(digest(given), expected)) throw adminUnauthorized();
+    ctx.state.actor = "admin_api";
+    await next();
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The user's own sessions: GET /auth/sessions, DELETE /auth/sessions/:sessionId,
+ * POST /auth/logout-others.
+ */
+import Router from "@koa/router";
+import { revokeAllSessions, revokeSession } from "../../commands/sessionAdmin.js";
+import type { AppDeps } from "../../deps.js";
+import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import { presentSessionListItem } from "../../presenters/session.js";
+import { storage } from "../../storage.js";
+
+export function ownSessionRoutes(deps: AppDeps): Router {
+  const router = new Router({ prefix: "/auth" });
+  const auth = authenticate(deps.sessions, deps.config.tokenHeader);
+
+  router.get("/sessions", auth, async function listOwnSessions(ctx) {
+    const { userId, session } = ctx.state.auth as AuthState;
+    const sessions = await storage(() => deps.sessions.list(userId));
+    ctx.body = { sessions: sessions.map((r) => ({ ...presentSessionListItem(r), current: r.sid === session.sid })) };
+  });
+
+  router.delete("/sessions/:sessionId", auth, async function revokeOwnSession(ctx) {
+    const { userId } = ctx.state.auth as AuthState;
+    await revokeSession(deps, ctx.params.sessionId ?? "", { actor: "user", ip: ctx.ip }, userId);
+    ctx.status = 204;
+  });
+
+  router.post("/logout-others", auth, async function logoutOthers(ctx) {
+    const { userId, session } = ctx.state.auth as AuthState;
+    ctx.body = { revoked: await revokeAllSessions(deps, userId, { actor: "user", ip: ctx.ip }, session.sid, false) };
+  });
+
+  return router;
+}

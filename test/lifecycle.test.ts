@@ -1,0 +1,3 @@
+import { lifecycleSuite } from "./lifecycleSuite.js";
+
+lifecycleSuite("session lifecycle on a single Redis", () => ({}));

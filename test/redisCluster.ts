@@ -1,0 +1,72 @@
+/**
+ * A real 3-master Redis Cluster on loopback, from the local redis-server binary, for the
+ * session suite's cluster run. Stops by itself with the test process.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
+
+export interface RedisClusterHandle {
+  /** "127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3" for REDIS_CLUSTER_NODES. */
+  nodes: string;
+  stop(): Promise<void>;
+}
+
+export async function startRedisCluster(): Promise<RedisClusterHandle> {
+  const dir = await mkdtemp(path.join(tmpdir(), "tongxing-cluster-"));
+  // Ports below 55535 so that each cluster bus port (port + 10000) is valid too.
+  const base = 20000 + (process.pid % 3000) * 3 + Math.floor(Math.random() * 3) * 9000;
+  const ports = [base, base + 1, base + 2];
+  const procs: ChildProcess[] = ports.map((port) =>
+    spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        `nodes-${port}.conf`,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+      ],
+      { stdio: "ignore" },
+    ),
+  );
+  const stop = async () => {
+    for (const p of procs) p.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) await waitFor(async () => (await exec("redis-cli", ["-p", String(port), "ping"])).stdout.trim() === "PONG");
+    await exec("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
+    for (const port of ports) {
+      await waitFor(async () => (await exec("redis-cli", ["-p", String(port), "cluster", "info"])).stdout.includes("cluster_state:ok"));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { nodes: ports.map((p) => `127.0.0.1:${p}`).join(","), stop };
+}
+
+async function waitFor(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {}
+    if (Date.now() - started > ms) throw new Error("redis cluster did not come up");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
