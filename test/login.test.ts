@@ -171,3 +171,11 @@ describe("WeChat errors", () => {
     assert.ok(!logs.includes(code));
   });
 });
+
+test("without ADMIN_TOKEN the admin API does not exist", async () => {
+  const res = await stack.request("GET", "/admin/users/1/sessions", {
+    headers: { authorization: "Bearer whatever-whatever-whatever-whatever" },
+  });
+  assert.equal(res.status, 404);
+  assert.equal(res.body.error.code, "NOT_FOUND");
+});

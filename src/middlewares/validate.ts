@@ -20,7 +20,9 @@ export function describeIssue(error: z.ZodError): string {
  */
 export function validateBody<S extends z.ZodType>(schema: S) {
   return async function validateBody(ctx: Context, next: Next): Promise<void> {
-    if (ctx.is("application/json") === false) {
+    // A POST with `Content-Length: 0` has no body to judge (fetch sends one for body-less POSTs).
+    const hasBody = ctx.request.length ? ctx.request.length > 0 : Boolean(ctx.get("transfer-encoding"));
+    if (hasBody && !ctx.is("application/json")) {
       throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
     }
     const parsed = schema.safeParse(ctx.request.body ?? {});
