@@ -12,6 +12,7 @@ import { authRoutes } from "./routes/auth/auth.js";
 import { healthRoutes } from "./routes/health/health.js";
 import { meRoutes } from "./routes/me/me.js";
 import { ownSessionRoutes } from "./routes/sessions/sessions.js";
+import { wechatRoutes } from "./routes/wechat/wechat.js";
 
 /** Options the process (not a request) decides. */
 export interface AppOptions {
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
     authRoutes(deps),
     ownSessionRoutes(deps),
     meRoutes(deps),
+    wechatRoutes(deps),
     adminRoutes(deps),
   ]) {
     app.use(router.routes());

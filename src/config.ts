@@ -37,6 +37,8 @@ const envSchema = z.object({
   WECHAT_APPID: optionalNonEmpty,
   WECHAT_SECRET: optionalNonEmpty,
   WECHAT_API_BASE: z.string().url().default("https://api.weixin.qq.com"),
+  /** Seconds an encryptedData watermark may be old; 0 disables the check. */
+  WECHAT_WATERMARK_MAX_AGE: z.coerce.number().int().min(0).default(86400),
   /** Milliseconds for one WeChat HTTP call. */
   WECHAT_TIMEOUT: positiveInt.default(5000),
   /** Seconds of inactivity after which a session dies (OWASP ASVS V3.3 idle timeout). */
@@ -69,6 +71,8 @@ export interface Config {
     apiBase: string;
     /** Milliseconds per HTTP attempt. */
     timeoutMs: number;
+    /** Seconds; 0: no check. */
+    watermarkMaxAge: number;
     /** True when no credentials were given: the built-in fake WeChat answers instead. */
     devMode: boolean;
   };
@@ -132,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secret: e.WECHAT_SECRET ?? DEV_WECHAT.secret,
       apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ""),
       timeoutMs: e.WECHAT_TIMEOUT,
+      watermarkMaxAge: e.WECHAT_WATERMARK_MAX_AGE,
       devMode,
     },
     session: {

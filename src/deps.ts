@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { PrismaClient } from "./clients/prisma.js";
+import type { WechatClient } from "./clients/wechat.js";
 import type { Config } from "./config.js";
 import type { Sessions } from "./sessions/sessions.js";
 import type { RedisClient } from "./sessions/store.js";
@@ -10,6 +11,7 @@ export interface AppDeps {
   prisma: PrismaClient;
   redis: RedisClient;
   sessions: Sessions;
+  wechat: WechatClient;
   log: Logger;
   /** Epoch milliseconds. */
   clock: () => number;

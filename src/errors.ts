@@ -36,3 +36,8 @@ export const userNotFound = () => new AppError(404, "USER_NOT_FOUND", "No user h
 export const sessionNotFound = () => new AppError(404, "SESSION_NOT_FOUND", "No live session has that id.");
 export const adminUnauthorized = () =>
   new AppError(401, "ADMIN_UNAUTHORIZED", "Send the admin token as Authorization: Bearer <ADMIN_TOKEN>.");
+export const sessionKeyStale = () =>
+  new AppError(409, "SESSION_KEY_STALE", "This session's session_key has been replaced by a newer login; call wx.login again.");
+export const decryptFailed = () => new AppError(400, "DECRYPT_FAILED", "encryptedData could not be decrypted with this session's key.");
+export const watermarkMismatch = (what: string) => new AppError(400, "WATERMARK_MISMATCH", `The decrypted data's ${what} does not match.`);
+export const watermarkExpired = () => new AppError(400, "WATERMARK_EXPIRED", "The decrypted data is older than WECHAT_WATERMARK_MAX_AGE.");

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import { createPrisma } from "./clients/prisma.js";
 import { connectRedis } from "./clients/redis.js";
+import { WechatClient } from "./clients/wechat.js";
 import type { Config } from "./config.js";
 import { ensureDatabase } from "./db/database.js";
 import { applyMigrations } from "./db/schemaEngine.js";
@@ -41,7 +42,8 @@ export async function connectBackends(config: Config, log: Logger): Promise<AppD
   const clock = Date.now;
   const store = new SessionStore(redis, config.redisKeyPrefix);
   const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKey), config.session, clock);
-  return { config, prisma, redis, sessions, log, clock };
+  const wechat = new WechatClient(config.wechat, redis, config.redisKeyPrefix);
+  return { config, prisma, redis, sessions, wechat, log, clock };
 }
 
 /**

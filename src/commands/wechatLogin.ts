@@ -7,13 +7,14 @@
 import type { Logger } from "pino";
 import { audit } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
+import type { WechatClient } from "../clients/wechat.js";
 import { userBanned } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
 import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
 import { publicSessionId } from "../sessions/token.js";
 import { storage } from "../storage.js";
-import { code2Session, type WechatClientOptions, type WechatSession } from "../wechat/code2Session.js";
+import type { WechatSession } from "../wechat/code2Session.js";
 
 /** Profile fields the mini-program may send with a login (typed in by the user: untrusted). */
 export interface LoginProfile {
@@ -38,7 +39,7 @@ export interface LoginResult {
 export interface LoginDeps {
   prisma: PrismaClient;
   sessions: Sessions;
-  wechat: Omit<WechatClientOptions, "log">;
+  wechat: WechatClient;
   log: Logger;
 }
 
@@ -77,7 +78,7 @@ async function upsertUser(
  *   429 RATE_LIMITED, 502 WECHAT_UNAVAILABLE), 403 USER_BANNED, 503 SERVICE_UNAVAILABLE
  */
 export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
-  const wx = await code2Session({ ...deps.wechat, log: deps.log }, input.code);
+  const wx = await deps.wechat.code2Session(deps.log, input.code);
   const { user, isNewUser } = await storage(() => upsertUser(deps.prisma, wx, input.profile));
   if (user.bannedAt) throw userBanned();
   const created = await storage(() =>

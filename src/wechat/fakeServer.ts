@@ -11,13 +11,27 @@
  * are three codes of one user (one openid); a real wx.login gives a new code each time.
  * A code `fake-errcode-<n>` answers errcode n (e.g. `fake-errcode-40226`), so clients can try
  * each failure in dev mode. Tests can also script the next answers for a code with `script()`.
+ *
+ * Also: the stable access_token API (the same token until `invalidateAccessToken()`),
+ * checkSessionKey (hmac_sha256 over "" keyed by the session_key text; 87009 otherwise) and
+ * getuserphonenumber (a button code `phone-<digits>` is valid once; anything else is 40029).
+ * A wrong or stale access_token gets 40001.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** One scripted answer: a WeChat errcode, an HTTP status, a hang, or a broken body. */
-export type FakeAnswer = { errcode: number } | { status: number } | "timeout" | "html" | "badjson";
+/**
+ * One scripted answer: a WeChat errcode, an HTTP status, a hang, a broken body, or a
+ * code2Session success with a given openid and session_key.
+ */
+export type FakeAnswer =
+  | { errcode: number }
+  | { status: number }
+  | { openid: string; session_key: string }
+  | "timeout"
+  | "html"
+  | "badjson";
 
 export interface FakeWechatOptions {
   appid: string;
@@ -26,6 +40,8 @@ export interface FakeWechatOptions {
   reusableCodes?: boolean;
   /** Give a unionid with each login, as for an appid bound to an Open Platform account. Default true. */
   unionid?: boolean;
+  /** Milliseconds stable_token takes to answer (makes concurrent refreshes overlap). Default 0. */
+  tokenDelayMs?: number;
 }
 
 const ERRMSG: Record<number, string> = {
@@ -35,6 +51,8 @@ const ERRMSG: Record<number, string> = {
   40226: "high risk user",
   45011: "api minute-quota reach limit mustslower retry next minute",
   40013: "invalid appid",
+  40001: "invalid credential, access_token is invalid or not latest",
+  87009: "invalid signature",
   40125: "invalid appsecret",
   41008: "missing code",
 };
@@ -50,6 +68,9 @@ export class FakeWechat {
   /** Every call received, by path (e.g. `/sns/jscode2session`). */
   readonly calls = new Map<string, number>();
   baseUrl = "";
+  /** The access_token WeChat currently honours. */
+  private accessToken = "";
+  private readonly usedPhoneCodes = new Set<string>();
 
   constructor(private readonly opts: FakeWechatOptions) {}
 
@@ -73,6 +94,11 @@ export class FakeWechat {
    */
   holdTogether(count: number): void {
     this.gate = { waiting: [], count };
+  }
+
+  /** Makes the current access_token invalid (as another party's force_refresh would). */
+  invalidateAccessToken(): void {
+    this.accessToken = "";
   }
 
   callCount(path: string): number {
@@ -104,7 +130,53 @@ export class FakeWechat {
       await this.passGate();
       return this.code2Session(url, res);
     }
+    if (url.pathname === "/cgi-bin/stable_token" && req.method === "POST") return this.stableToken(await readJson(req), res);
+    if (url.pathname === "/wxa/checksession" && req.method === "GET") return this.checkSession(url, res);
+    if (url.pathname === "/wxa/business/getuserphonenumber" && req.method === "POST")
+      return this.phoneNumber(url, await readJson(req), res);
     reply(res, 404, "<html><body>404 Not Found</body></html>", "text/html");
+  }
+
+  /** getStableAccessToken: the same token while it is valid (normal mode), a new one after. */
+  private async stableToken(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+    if (this.opts.tokenDelayMs) await new Promise((r) => setTimeout(r, this.opts.tokenDelayMs));
+    if (body.appid !== this.opts.appid) return replyErr(res, 40013);
+    if (body.secret !== this.opts.secret) return replyErr(res, 40125);
+    if (body.grant_type !== "client_credential") return replyErr(res, 40002);
+    if (!this.accessToken || body.force_refresh === true) this.accessToken = `AT_${randomBytes(24).toString("base64url")}`;
+    reply(res, 200, JSON.stringify({ access_token: this.accessToken, expires_in: 7200 }));
+  }
+
+  private tokenValid(url: URL): boolean {
+    return Boolean(this.accessToken) && url.searchParams.get("access_token") === this.accessToken;
+  }
+
+  /** checkSessionKey: signature = hex(hmac_sha256(key = session_key text, message = "")). */
+  private checkSession(url: URL, res: ServerResponse): void {
+    if (!this.tokenValid(url)) return replyErr(res, 40001);
+    const sessionKey = this.sessionKeys.get(url.searchParams.get("openid") ?? "");
+    const expected = sessionKey && createHmac("sha256", Buffer.from(sessionKey, "utf8")).update("").digest("hex");
+    if (url.searchParams.get("sig_method") !== "hmac_sha256" || !expected || url.searchParams.get("signature") !== expected) {
+      return replyErr(res, 87009);
+    }
+    reply(res, 200, JSON.stringify({ errcode: 0, errmsg: "ok" }));
+  }
+
+  /** getuserphonenumber: a code `phone-<digits>` is valid once and gives +86<digits>. */
+  private phoneNumber(url: URL, body: Record<string, unknown>, res: ServerResponse): void {
+    if (!this.tokenValid(url)) return replyErr(res, 40001);
+    const code = typeof body.code === "string" ? body.code : "";
+    const m = /^phone-(\d{5,15})(?:#.*)?$/.exec(code);
+    if (!m || this.usedPhoneCodes.has(code)) return replyErr(res, 40029);
+    this.usedPhoneCodes.add(code);
+    const pure = m[1] as string;
+    const phone_info = {
+      phoneNumber: `+86${pure}`,
+      purePhoneNumber: pure,
+      countryCode: "86",
+      watermark: { timestamp: Math.floor(Date.now() / 1000), appid: this.opts.appid },
+    };
+    reply(res, 200, JSON.stringify({ errcode: 0, errmsg: "ok", phone_info }));
   }
 
   private async passGate(): Promise<void> {
@@ -142,6 +214,17 @@ export class FakeWechat {
   }
 }
 
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+    return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 function userOf(code: string): string {
   const hash = code.indexOf("#");
   return hash === -1 ? code : code.slice(0, hash);
@@ -156,6 +239,7 @@ function answer(res: ServerResponse, a: FakeAnswer): void {
   if (a === "html") return reply(res, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html");
   if (a === "badjson") return reply(res, 200, '{"openid": "o123", "session_k');
   if ("status" in a) return reply(res, a.status, `{"errcode":-1,"errmsg":"http ${a.status}"}`);
+  if ("openid" in a) return reply(res, 200, JSON.stringify(a));
   replyErr(res, a.errcode);
 }
 

@@ -16,12 +16,11 @@ import { type LoginBody, loginBody } from "./schema.js";
 export function authRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: "/auth" });
   const auth = authenticate(deps.sessions, deps.config.tokenHeader);
-  const wechat = deps.config.wechat;
 
   router.post("/login", validateBody(loginBody), async function login(ctx) {
     const body = ctx.state.body as LoginBody;
     const result = await wechatLogin(
-      { prisma: deps.prisma, sessions: deps.sessions, wechat, log: ctx.state.log },
+      { prisma: deps.prisma, sessions: deps.sessions, wechat: deps.wechat, log: ctx.state.log },
       { code: body.code, profile: body.profile, ip: ctx.ip, userAgent: ctx.get("user-agent") },
     );
     ctx.state.auth = { userId: result.user.id, session: result.session } satisfies AuthState;

@@ -1,11 +1,13 @@
 /** GET /me, PATCH /me: the caller's user. */
 import Router from "@koa/router";
+import { bindPhone } from "../../commands/openData.js";
 import type { AppDeps } from "../../deps.js";
 import { tokenInvalid } from "../../errors.js";
 import { type AuthState, authenticate } from "../../middlewares/auth.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentUser } from "../../presenters/user.js";
 import { storage } from "../../storage.js";
+import { type PhoneBody, phoneBody } from "../wechat/schema.js";
 import { type UpdateMeBody, updateMeBody } from "./schema.js";
 
 export function meRoutes(deps: AppDeps): Router {
@@ -24,6 +26,11 @@ export function meRoutes(deps: AppDeps): Router {
     const body = ctx.state.body as UpdateMeBody;
     const user = await storage(() => deps.prisma.user.update({ where: { id: userId }, data: body }));
     ctx.body = presentUser(user);
+  });
+
+  router.post("/phone", validateBody(phoneBody), async function bindPhoneNumber(ctx) {
+    const { userId } = ctx.state.auth as AuthState;
+    ctx.body = presentUser(await bindPhone(deps, ctx.state.log, userId, (ctx.state.body as PhoneBody).code));
   });
 
   return router;

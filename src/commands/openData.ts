@@ -1,0 +1,81 @@
+/**
+ * Open data with the session's server-side session_key: decrypt encryptedData (and check its
+ * watermark), verify rawData signatures, ask WeChat whether the key is still valid, bind the
+ * phone number.
+ */
+import type { Logger } from "pino";
+import type { AppDeps } from "../deps.js";
+import { decryptFailed, sessionKeyStale, watermarkExpired, watermarkMismatch } from "../errors.js";
+import type { User } from "../generated/prisma/client.js";
+import type { SessionRecord } from "../sessions/record.js";
+import { storage } from "../storage.js";
+import { DecryptError, decryptData, verifyRawDataSignature } from "../wechat/dataCrypto.js";
+
+/**
+ * The session's session_key. WeChat honours only the newest login's key per user; the stored one
+ * is always the newest, and `current` says whether it came from this session's own login.
+ * @throws AppError 409 SESSION_KEY_STALE when none is stored (expired), 503
+ */
+async function sessionKeyOf(deps: AppDeps, session: SessionRecord) {
+  const entry = await storage(() => deps.sessions.sessionKeyFor(session));
+  if (!entry) throw sessionKeyStale();
+  return entry;
+}
+
+/**
+ * Decrypts encryptedData and checks its watermark.
+ * Rules (开放数据校验与解密): watermark.appid must be ours; watermark.timestamp within
+ * WECHAT_WATERMARK_MAX_AGE seconds (0: not checked); an openId in the data must be the session's.
+ * @throws AppError 400 DECRYPT_FAILED, 409 SESSION_KEY_STALE (decryption failed and the user has
+ *   logged in again since this session), 400 WATERMARK_MISMATCH, 400 WATERMARK_EXPIRED
+ */
+export async function decryptOpenData(
+  deps: AppDeps,
+  session: SessionRecord,
+  encryptedData: string,
+  iv: string,
+): Promise<Record<string, unknown>> {
+  const { sessionKey, current } = await sessionKeyOf(deps, session);
+  let data: Record<string, unknown>;
+  try {
+    data = decryptData(sessionKey, encryptedData, iv);
+  } catch (err) {
+    if (err instanceof DecryptError && err.reason === "cipher" && !current) throw sessionKeyStale();
+    throw decryptFailed();
+  }
+  const watermark = data.watermark as { appid?: unknown; timestamp?: unknown } | undefined;
+  if (!watermark || watermark.appid !== deps.config.wechat.appid) throw watermarkMismatch("watermark.appid");
+  const maxAge = deps.config.wechat.watermarkMaxAge;
+  if (maxAge > 0) {
+    const age = deps.clock() / 1000 - Number(watermark.timestamp);
+    if (!(age <= maxAge)) throw watermarkExpired();
+  }
+  if (data.openId !== undefined && data.openId !== session.openid) throw watermarkMismatch("openId");
+  return data;
+}
+
+/** Verifies sha1(rawData + session_key) against `signature`. @throws 409 SESSION_KEY_STALE, 503 */
+export async function verifySignature(deps: AppDeps, session: SessionRecord, rawData: string, signature: string): Promise<boolean> {
+  const { sessionKey } = await sessionKeyOf(deps, session);
+  return verifyRawDataSignature(rawData, sessionKey, signature);
+}
+
+/**
+ * Whether WeChat still honours the session's session_key. A key replaced by a newer login is
+ * reported invalid without asking WeChat.
+ * @throws AppError 502 WECHAT_UNAVAILABLE, 503
+ */
+export async function checkSessionKey(deps: AppDeps, log: Logger, session: SessionRecord): Promise<boolean> {
+  const entry = await storage(() => deps.sessions.sessionKeyFor(session));
+  if (!entry?.current) return false;
+  return deps.wechat.checkSession(log, session.openid, entry.sessionKey);
+}
+
+/**
+ * Exchanges a getPhoneNumber button code for the phone number and stores it on the user.
+ * @throws AppError 400 PHONE_CODE_INVALID, 502 WECHAT_UNAVAILABLE, 503
+ */
+export async function bindPhone(deps: AppDeps, log: Logger, userId: number, code: string): Promise<User> {
+  const phone = await deps.wechat.getPhoneNumber(log, code);
+  return storage(() => deps.prisma.user.update({ where: { id: userId }, data: { phone } }));
+}

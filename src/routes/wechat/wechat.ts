@@ -1,0 +1,28 @@
+/** POST /wechat/decrypt, POST /wechat/verify-signature, GET /wechat/session. */
+import Router from "@koa/router";
+import { checkSessionKey, decryptOpenData, verifySignature } from "../../commands/openData.js";
+import type { AppDeps } from "../../deps.js";
+import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import { validateBody } from "../../middlewares/validate.js";
+import { type DecryptBody, decryptBody, type VerifySignatureBody, verifySignatureBody } from "./schema.js";
+
+export function wechatRoutes(deps: AppDeps): Router {
+  const router = new Router({ prefix: "/wechat" });
+  router.use(authenticate(deps.sessions, deps.config.tokenHeader));
+
+  router.post("/decrypt", validateBody(decryptBody), async function decrypt(ctx) {
+    const { encryptedData, iv } = ctx.state.body as DecryptBody;
+    ctx.body = { data: await decryptOpenData(deps, (ctx.state.auth as AuthState).session, encryptedData, iv) };
+  });
+
+  router.post("/verify-signature", validateBody(verifySignatureBody), async function verifyRawData(ctx) {
+    const { rawData, signature } = ctx.state.body as VerifySignatureBody;
+    ctx.body = { valid: await verifySignature(deps, (ctx.state.auth as AuthState).session, rawData, signature) };
+  });
+
+  router.get("/session", async function checkSession(ctx) {
+    ctx.body = { valid: await checkSessionKey(deps, ctx.state.log, (ctx.state.auth as AuthState).session) };
+  });
+
+  return router;
+}

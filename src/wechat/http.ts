@@ -1,0 +1,86 @@
+/**
+ * One WeChat API call with bounded retries (../shared/notes/wechat-api.md): bodies are JSON
+ * served as text/plain, so the text is parsed whatever the Content-Type; errors come as HTTP 200
+ * with `{errcode, errmsg}`. -1 (system busy), HTTP 5xx, timeouts, network errors and bodies that
+ * are not JSON objects are retried with exponential backoff and jitter; every other errcode is
+ * the caller's to interpret. URLs are never logged: they carry the app secret or access_token.
+ */
+import type { Logger } from "pino";
+import { wechatUnavailable } from "../errors.js";
+
+/** Where and how WeChat is called. Durations in milliseconds. */
+export interface WechatHttpOptions {
+  apiBase: string;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Extra attempts after the first, for retryable failures. Default 2. */
+  retries?: number;
+  /** Before the first retry; doubles each time. Default 100. */
+  backoffMs?: number;
+}
+
+/** Observes each finished call (metrics hang here). */
+export type WechatCallObserver = (api: string, outcome: string, durationMs: number) => void;
+
+/** A failure worth another attempt. */
+class Retryable extends Error {}
+
+async function attempt(url: string, init: RequestInit, timeoutMs: number): Promise<Record<string, unknown>> {
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    text = await res.text();
+  } catch (err) {
+    throw new Retryable((err as Error).name === "TimeoutError" ? "timeout" : "network error");
+  }
+  if (res.status >= 500) throw new Retryable(`HTTP ${res.status}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Retryable(`HTTP ${res.status}, body is not JSON`);
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new Retryable(`HTTP ${res.status}, body is not a JSON object`);
+  if ((body as { errcode?: unknown }).errcode === -1) throw new Retryable("errcode -1 (system busy)");
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Calls a WeChat API.
+ * @param api - a name for logs and metrics, e.g. "code2Session"
+ * @param path - path and query, e.g. `/sns/jscode2session?...`
+ * @param json - a body to POST as JSON; GET when absent
+ * @returns the parsed body; its errcode (when present and not -1) is for the caller
+ * @throws AppError 502 WECHAT_UNAVAILABLE once retries are exhausted
+ */
+export async function callWechat(
+  opts: WechatHttpOptions,
+  log: Logger,
+  api: string,
+  path: string,
+  json?: unknown,
+  observe?: WechatCallObserver,
+): Promise<Record<string, unknown>> {
+  const retries = opts.retries ?? 2;
+  const backoffMs = opts.backoffMs ?? 100;
+  const init: RequestInit =
+    json === undefined
+      ? { method: "GET" }
+      : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) };
+  for (let n = 0; ; n++) {
+    const started = performance.now();
+    try {
+      const body = await attempt(opts.apiBase + path, init, opts.timeoutMs);
+      observe?.(api, String(typeof body.errcode === "number" ? body.errcode : 0), performance.now() - started);
+      return body;
+    } catch (err) {
+      if (!(err instanceof Retryable)) throw err;
+      observe?.(api, "retryable", performance.now() - started);
+      log.warn({ wechatApi: api, attempt: n, reason: err.message }, "WeChat call failed");
+      if (n >= retries) throw wechatUnavailable();
+      const delay = backoffMs * 2 ** n;
+      await new Promise((r) => setTimeout(r, delay / 2 + (Math.random() * delay) / 2));
+    }
+  }
+}
