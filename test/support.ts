@@ -53,6 +53,8 @@ export interface Stack {
   ): Promise<Res<T>>;
   /** Logs in with a fresh code of `user` (fake WeChat: part before # names the user). */
   login(user: string, body?: Record<string, unknown>): Promise<Res>;
+  /** Starts another instance of the server sharing this one's Redis, database and WeChat. */
+  startSibling(): Promise<Running>;
   stop(): Promise<void>;
 }
 
@@ -63,8 +65,12 @@ export const codeFor = (user: string) => `${user}#${process.pid}-${++codeCounter
 /**
  * Starts a stack. `env` overrides configuration variables (e.g. SESSION_IDLE_TTL).
  */
-export async function startStack(env: Record<string, string> = {}, fakeOptions: { unionid?: boolean } = {}): Promise<Stack> {
-  const fake = await new FakeWechat({ appid: APPID, secret: SECRET, ...fakeOptions }).start();
+export async function startStack(
+  env: Record<string, string> = {},
+  fakeOptions: { unionid?: boolean; tokenDelayMs?: number; apiDelayMs?: number; appid?: string } = {},
+): Promise<Stack> {
+  const appid = fakeOptions.appid ?? APPID;
+  const fake = await new FakeWechat({ appid, secret: SECRET, ...fakeOptions }).start();
   const prefix = `t${randomBytes(4).toString("hex")}:`;
   const databaseUrl = freshDatabaseUrl();
   const fullEnv: Record<string, string> = {
@@ -73,7 +79,7 @@ export async function startStack(env: Record<string, string> = {}, fakeOptions: 
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
-    WECHAT_APPID: APPID,
+    WECHAT_APPID: appid,
     WECHAT_SECRET: SECRET,
     WECHAT_API_BASE: fake.baseUrl,
     WECHAT_TIMEOUT: "1000",
@@ -91,6 +97,7 @@ export async function startStack(env: Record<string, string> = {}, fakeOptions: 
   });
   const log = createLogger(config.logLevel, [config.tokenHeader], sink);
   const running = await startServer(config, log);
+  const siblings: Running[] = [];
   const redis = config.redisClusterNodes ? clusterClient(config.redisClusterNodes) : new Redis(config.redisUrl);
 
   async function request(
@@ -125,7 +132,13 @@ export async function startStack(env: Record<string, string> = {}, fakeOptions: 
     logs,
     request,
     login: (user, body = {}) => request("POST", "/auth/login", { body: { code: codeFor(user), ...body } }),
+    async startSibling() {
+      const sibling = await startServer(config, log);
+      siblings.push(sibling);
+      return sibling;
+    },
     async stop() {
+      for (const s of siblings) await s.stop(2000);
       await running.stop(2000);
       await fake.stop();
       if (redis instanceof Redis) {

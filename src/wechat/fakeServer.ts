@@ -42,6 +42,8 @@ export interface FakeWechatOptions {
   unionid?: boolean;
   /** Milliseconds stable_token takes to answer (makes concurrent refreshes overlap). Default 0. */
   tokenDelayMs?: number;
+  /** Milliseconds getuserphonenumber and checksession take. Default 0. */
+  apiDelayMs?: number;
 }
 
 const ERRMSG: Record<number, string> = {
@@ -131,6 +133,7 @@ export class FakeWechat {
       return this.code2Session(url, res);
     }
     if (url.pathname === "/cgi-bin/stable_token" && req.method === "POST") return this.stableToken(await readJson(req), res);
+    if (this.opts.apiDelayMs && url.pathname.startsWith("/wxa/")) await new Promise((r) => setTimeout(r, this.opts.apiDelayMs));
     if (url.pathname === "/wxa/checksession" && req.method === "GET") return this.checkSession(url, res);
     if (url.pathname === "/wxa/business/getuserphonenumber" && req.method === "POST")
       return this.phoneNumber(url, await readJson(req), res);
@@ -166,6 +169,7 @@ export class FakeWechat {
   private phoneNumber(url: URL, body: Record<string, unknown>, res: ServerResponse): void {
     if (!this.tokenValid(url)) return replyErr(res, 40001);
     const code = typeof body.code === "string" ? body.code : "";
+    if (code === "phone-down") return reply(res, 503, "<html>503 Service Unavailable</html>", "text/html");
     const m = /^phone-(\d{5,15})(?:#.*)?$/.exec(code);
     if (!m || this.usedPhoneCodes.has(code)) return replyErr(res, 40029);
     this.usedPhoneCodes.add(code);
