@@ -1,43 +1,77 @@
 /**
- * createApp(deps): the Koa application. Middleware order: request log → error handler → body
- * parser → routes. Dependencies come in from outside (main.ts, or a test with real clients).
+ * createApp(deps): the Koa application. Middleware order: request log (and metrics) → error
+ * handler → security headers → CORS → body parser → routes. Dependencies come in from outside
+ * (main.ts, or a test with real clients).
  */
-import Koa from "koa";
+import cors from "@koa/cors";
+import type Router from "@koa/router";
+import Koa, { type Context, type Next } from "koa";
 import { koaBody } from "koa-body";
+import helmet from "koa-helmet";
 import type { AppDeps } from "./deps.js";
+import { AppError } from "./errors.js";
 import { errorHandler } from "./middlewares/errorHandler.js";
 import { requestLog } from "./middlewares/requestLog.js";
+import { openapiRoutes } from "./openapi.js";
 import { adminRoutes } from "./routes/admin/admin.js";
 import { authRoutes } from "./routes/auth/auth.js";
 import { healthRoutes } from "./routes/health/health.js";
+import { metricsRoutes } from "./routes/health/metrics.js";
 import { meRoutes } from "./routes/me/me.js";
 import { ownSessionRoutes } from "./routes/sessions/sessions.js";
 import { wechatRoutes } from "./routes/wechat/wechat.js";
 
 /** Options the process (not a request) decides. */
 export interface AppOptions {
-  /** True once shutdown has begun: /readyz answers 503. */
+  /** True once shutdown has begun: /readyz answers 503 and connections are not kept alive. */
   isShuttingDown?: () => boolean;
 }
+
+/** Every router of the app, in the order they are mounted (the OpenAPI test walks these). */
+export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
+  return [
+    healthRoutes(deps, opts.isShuttingDown ?? (() => false)),
+    metricsRoutes(deps),
+    openapiRoutes(),
+    authRoutes(deps),
+    ownSessionRoutes(deps),
+    meRoutes(deps),
+    wechatRoutes(deps),
+    adminRoutes(deps),
+  ];
+}
+
+const methodNotAllowed = () => new AppError(405, "METHOD_NOT_ALLOWED", "That method is not allowed on this route.");
+const notImplemented = () => new AppError(501, "NOT_IMPLEMENTED", "That method is not implemented.");
 
 /** Builds the application; it does not listen. */
 export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   const app = new Koa();
   // Koa's own error logging would print stacks for errors we already handled and logged.
   app.silent = true;
-  app.use(requestLog(deps.log));
+  if (deps.config.trustProxy) {
+    app.proxy = true;
+    // Only the nearest proxy's X-Forwarded-For entry: the ones before it are the client's to forge.
+    app.maxIpsCount = 1;
+  }
+  const shuttingDown = opts.isShuttingDown ?? (() => false);
+  app.use(requestLog(deps.log, deps.metrics));
   app.use(errorHandler());
+  app.use(helmet());
+  app.use(async function noStore(ctx: Context, next: Next) {
+    // Responses carry tokens and personal data: no cache may keep them (OWASP ASVS V8.2.1).
+    ctx.set("Cache-Control", "no-store");
+    if (shuttingDown()) ctx.set("Connection", "close");
+    await next();
+  });
+  if (deps.config.corsOrigins.length) {
+    const allowed = new Set(deps.config.corsOrigins);
+    app.use(cors({ origin: (ctx) => (allowed.has(ctx.get("origin")) ? ctx.get("origin") : ""), exposeHeaders: ["X-Request-Id"] }));
+  }
   app.use(koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: "16kb", jsonStrict: true }));
-  for (const router of [
-    healthRoutes(deps, opts.isShuttingDown ?? (() => false)),
-    authRoutes(deps),
-    ownSessionRoutes(deps),
-    meRoutes(deps),
-    wechatRoutes(deps),
-    adminRoutes(deps),
-  ]) {
+  for (const router of allRouters(deps, opts)) {
     app.use(router.routes());
-    app.use(router.allowedMethods());
+    app.use(router.allowedMethods({ throw: true, methodNotAllowed, notImplemented }));
   }
   return app;
 }

@@ -53,6 +53,19 @@ const envSchema = z.object({
     .default("X-WX-Token"),
   /** Enables the admin API; at least 32 characters. Unset: the /admin routes answer 404. */
   ADMIN_TOKEN: optionalNonEmpty.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  /** Enables bearer auth on /metrics; unset, /metrics is open (keep the port private). */
+  METRICS_TOKEN: optionalNonEmpty,
+  /** Login attempts per minute per client IP. */
+  LOGIN_RATE_LIMIT: positiveInt.default(30),
+  /** Believe X-Forwarded-For (the nearest proxy's entry) for the client IP. */
+  TRUST_PROXY: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+  /** Seconds to let in-flight requests finish on SIGTERM/SIGINT. */
+  SHUTDOWN_TIMEOUT: positiveInt.default(10),
+  /** Comma-separated origins allowed by CORS; unset, no CORS headers at all. */
+  CORS_ORIGINS: optionalNonEmpty,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -91,6 +104,13 @@ export interface Config {
   tokenHeader: string;
   /** The admin API's bearer token, or undefined when the admin API is off. */
   adminToken: string | undefined;
+  metricsToken: string | undefined;
+  /** Per minute per IP. */
+  loginRateLimit: number;
+  trustProxy: boolean;
+  /** Seconds. */
+  shutdownTimeout: number;
+  corsOrigins: string[];
   logLevel: string;
 }
 
@@ -148,6 +168,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     tokenHeader: e.TOKEN_HEADER.toLowerCase(),
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeout: e.SHUTDOWN_TIMEOUT,
+    corsOrigins: e.CORS_ORIGINS
+      ? e.CORS_ORIGINS.split(",")
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : [],
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { PrismaClient } from "./clients/prisma.js";
 import type { WechatClient } from "./clients/wechat.js";
 import type { Config } from "./config.js";
+import type { Metrics } from "./metrics.js";
 import type { Sessions } from "./sessions/sessions.js";
 import type { RedisClient } from "./sessions/store.js";
 
@@ -12,6 +13,7 @@ export interface AppDeps {
   redis: RedisClient;
   sessions: Sessions;
   wechat: WechatClient;
+  metrics: Metrics;
   log: Logger;
   /** Epoch milliseconds. */
   clock: () => number;

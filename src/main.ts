@@ -24,7 +24,7 @@ try {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
-    running.stop().then(
+    running.stop(config.shutdownTimeout * 1000).then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, "shutdown failed");

@@ -14,6 +14,7 @@ import type { Config } from "./config.js";
 import { ensureDatabase } from "./db/database.js";
 import { applyMigrations } from "./db/schemaEngine.js";
 import type { AppDeps } from "./deps.js";
+import { Metrics } from "./metrics.js";
 import { SessionKeyVault } from "./sessions/sessionKeyVault.js";
 import { Sessions } from "./sessions/sessions.js";
 import { SessionStore } from "./sessions/store.js";
@@ -42,8 +43,12 @@ export async function connectBackends(config: Config, log: Logger): Promise<AppD
   const clock = Date.now;
   const store = new SessionStore(redis, config.redisKeyPrefix);
   const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKey), config.session, clock);
-  const wechat = new WechatClient(config.wechat, redis, config.redisKeyPrefix);
-  return { config, prisma, redis, sessions, wechat, log, clock };
+  const metrics = new Metrics();
+  const wechat = new WechatClient(config.wechat, redis, config.redisKeyPrefix, {
+    call: metrics.observeWechat,
+    tokenRefresh: () => metrics.accessTokenRefreshes.inc(),
+  });
+  return { config, prisma, redis, sessions, wechat, metrics, log, clock };
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Context, Next } from "koa";
 import { serviceUnavailable, tokenInvalid, tokenMissing } from "../errors.js";
+import type { Metrics } from "../metrics.js";
 import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
 
@@ -36,17 +37,26 @@ export function readToken(ctx: Context, header: string): string | null {
  * @throws AppError 401 TOKEN_MISSING, 401 TOKEN_INVALID, 503 SERVICE_UNAVAILABLE (Redis down:
  *   a token that could not be checked is never let through)
  */
-export function authenticate(sessions: Sessions, header: string) {
+export function authenticate(sessions: Sessions, header: string, metrics: Metrics) {
+  const outcome = metrics.resolution;
   return async function authenticate(ctx: Context, next: Next): Promise<void> {
     const token = readToken(ctx, header);
-    if (token === null) throw tokenMissing(header);
+    if (token === null) {
+      outcome.missing.inc();
+      throw tokenMissing(header);
+    }
     let session: SessionRecord | null;
     try {
       session = token ? await sessions.resolve(token) : null;
     } catch (err) {
+      outcome.unavailable.inc();
       throw Object.assign(serviceUnavailable(), { cause: err });
     }
-    if (!session) throw tokenInvalid();
+    if (!session) {
+      outcome.invalid.inc();
+      throw tokenInvalid();
+    }
+    outcome.valid.inc();
     ctx.state.auth = { userId: session.userId, session } satisfies AuthState;
     await next();
   };

@@ -7,11 +7,12 @@
 import { randomUUID } from "node:crypto";
 import type { Context, Next } from "koa";
 import type { Logger } from "pino";
+import type { Metrics } from "../metrics.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Sets ctx.state.log (a child logger with the request id) and logs the outcome. */
-export function requestLog(log: Logger) {
+export function requestLog(log: Logger, metrics: Metrics) {
   return async function requestLog(ctx: Context, next: Next): Promise<void> {
     const started = performance.now();
     const given = ctx.get("x-request-id");
@@ -22,11 +23,17 @@ export function requestLog(log: Logger) {
     try {
       await next();
     } finally {
+      const durationMs = performance.now() - started;
+      // The route template, not the path: bounded label values, no ids or tokens in paths.
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? "unmatched";
+      const status = String(ctx.status);
+      metrics.httpRequests.labels(ctx.method, route, status).inc();
+      metrics.httpDuration.labels(ctx.method, route, status).observe(durationMs / 1000);
       const line = {
         method: ctx.method,
-        route: (ctx as { routerPath?: string }).routerPath ?? ctx.path,
+        route,
         status: ctx.status,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        durationMs: Math.round(durationMs * 100) / 100,
         userId: ctx.state.auth?.userId,
       };
       if (ctx.status >= 500) ctx.state.log.error(line, "request");

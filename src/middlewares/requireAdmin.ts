@@ -10,13 +10,21 @@ import { adminUnauthorized, notFound } from "../errors.js";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
+/** True when the request carries `Authorization: Bearer <secret>`, compared in constant time. */
+export function bearerMatches(ctx: Context, expectedDigest: Buffer): boolean {
+  const given = /^Bearer (.+)$/.exec(ctx.get("authorization"))?.[1];
+  return given !== undefined && timingSafeEqual(digest(given), expectedDigest);
+}
+
+/** The digest bearerMatches compares against. */
+export const secretDigest = digest;
+
 /** Middleware for /admin routes. @throws AppError 404 NOT_FOUND (admin API off), 401 ADMIN_UNAUTHORIZED */
 export function requireAdmin(adminToken: string | undefined) {
   const expected = adminToken === undefined ? undefined : digest(adminToken);
   return async function requireAdmin(ctx: Context, next: Next): Promise<void> {
     if (!expected) throw notFound();
-    const given = /^Bearer (.+)$/.exec(ctx.get("authorization"))?.[1];
-    if (!given || !timingSafeEqual(digest(given), expected)) throw adminUnauthorized();
+    if (!bearerMatches(ctx, expected)) throw adminUnauthorized();
     ctx.state.actor = "admin_api";
     await next();
   };

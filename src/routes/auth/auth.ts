@@ -6,7 +6,9 @@ import Router from "@koa/router";
 import { logout } from "../../commands/sessionAdmin.js";
 import { wechatLogin } from "../../commands/wechatLogin.js";
 import type { AppDeps } from "../../deps.js";
+import { AppError } from "../../errors.js";
 import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import { loginRateLimits } from "../../middlewares/loginRateLimit.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentSession } from "../../presenters/session.js";
 import { presentUser } from "../../presenters/user.js";
@@ -15,14 +17,23 @@ import { type LoginBody, loginBody } from "./schema.js";
 /** Routes of the caller's own login and session. */
 export function authRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: "/auth" });
-  const auth = authenticate(deps.sessions, deps.config.tokenHeader);
+  const auth = authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics);
 
-  router.post("/login", validateBody(loginBody), async function login(ctx) {
+  const limits = loginRateLimits(deps.redis, deps.config.redisKeyPrefix, deps.config.loginRateLimit);
+
+  router.post("/login", limits.byIp, validateBody(loginBody), limits.byCode, async function login(ctx) {
     const body = ctx.state.body as LoginBody;
-    const result = await wechatLogin(
-      { prisma: deps.prisma, sessions: deps.sessions, wechat: deps.wechat, log: ctx.state.log },
-      { code: body.code, profile: body.profile, ip: ctx.ip, userAgent: ctx.get("user-agent") },
-    );
+    let result: Awaited<ReturnType<typeof wechatLogin>>;
+    try {
+      result = await wechatLogin(
+        { prisma: deps.prisma, sessions: deps.sessions, wechat: deps.wechat, log: ctx.state.log },
+        { code: body.code, profile: body.profile, ip: ctx.ip, userAgent: ctx.get("user-agent") },
+      );
+    } catch (err) {
+      deps.metrics.logins.labels(err instanceof AppError ? err.code : "INTERNAL_ERROR").inc();
+      throw err;
+    }
+    deps.metrics.logins.labels(result.isNewUser ? "new_user" : "returning_user").inc();
     ctx.state.auth = { userId: result.user.id, session: result.session } satisfies AuthState;
     ctx.body = {
       token: result.token,

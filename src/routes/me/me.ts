@@ -12,7 +12,7 @@ import { type UpdateMeBody, updateMeBody } from "./schema.js";
 
 export function meRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: "/me" });
-  router.use(authenticate(deps.sessions, deps.config.tokenHeader));
+  router.use(authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics));
 
   router.get("/", async function getMe(ctx) {
     const { userId } = ctx.state.auth as AuthState;

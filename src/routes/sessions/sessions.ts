@@ -11,7 +11,7 @@ import { storage } from "../../storage.js";
 
 export function ownSessionRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: "/auth" });
-  const auth = authenticate(deps.sessions, deps.config.tokenHeader);
+  const auth = authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics);
 
   router.get("/sessions", auth, async function listOwnSessions(ctx) {
     const { userId, session } = ctx.state.auth as AuthState;

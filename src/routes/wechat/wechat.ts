@@ -8,7 +8,7 @@ import { type DecryptBody, decryptBody, type VerifySignatureBody, verifySignatur
 
 export function wechatRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: "/wechat" });
-  router.use(authenticate(deps.sessions, deps.config.tokenHeader));
+  router.use(authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics));
 
   router.post("/decrypt", validateBody(decryptBody), async function decrypt(ctx) {
     const { encryptedData, iv } = ctx.state.body as DecryptBody;

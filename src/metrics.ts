@@ -1,0 +1,72 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app so that several instances can live in
+ * one process (tests). Hot-path counters are bound to their labels once, so a request pays a
+ * counter increment, not a label lookup.
+ */
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+
+export type ResolutionOutcome = "valid" | "missing" | "invalid" | "unavailable";
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: "http_requests_total",
+    help: "HTTP requests by method, route template and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request duration in seconds by method, route template and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly logins = new Counter({
+    name: "tongxing_logins_total",
+    help: "Logins by outcome: new_user, returning_user, or the error code",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  private readonly resolutions = new Counter({
+    name: "tongxing_session_resolutions_total",
+    help: "Session token resolutions by outcome: valid, missing, invalid, unavailable (Redis down)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly wechatCalls = new Counter({
+    name: "tongxing_wechat_calls_total",
+    help: "WeChat API calls by api and errcode (0 for success, 'retryable' for busy/5xx/timeouts/network)",
+    labelNames: ["api", "errcode"] as const,
+    registers: [this.registry],
+  });
+  readonly wechatDuration = new Histogram({
+    name: "tongxing_wechat_call_duration_seconds",
+    help: "WeChat API call latency in seconds by api",
+    labelNames: ["api"] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly accessTokenRefreshes = new Counter({
+    name: "tongxing_access_token_refreshes_total",
+    help: "access_tokens fetched from WeChat's stable token API",
+    registers: [this.registry],
+  });
+  /** Bound children: the auth middleware increments these on every request. */
+  readonly resolution: Record<ResolutionOutcome, { inc(): void }> = {
+    valid: this.resolutions.labels("valid"),
+    missing: this.resolutions.labels("missing"),
+    invalid: this.resolutions.labels("invalid"),
+    unavailable: this.resolutions.labels("unavailable"),
+  };
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Records one finished WeChat call (the observer callWechat takes). Duration in milliseconds. */
+  readonly observeWechat = (api: string, errcode: string, durationMs: number): void => {
+    this.wechatCalls.labels(api, errcode).inc();
+    this.wechatDuration.labels(api).observe(durationMs / 1000);
+  };
+}
