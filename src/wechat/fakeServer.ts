@@ -44,6 +44,8 @@ export interface FakeWechatOptions {
   tokenDelayMs?: number;
   /** Milliseconds getuserphonenumber and checksession take. Default 0. */
   apiDelayMs?: number;
+  /** Milliseconds code2Session takes. Default 0. */
+  loginDelayMs?: number;
 }
 
 const ERRMSG: Record<number, string> = {
@@ -130,6 +132,7 @@ export class FakeWechat {
     this.calls.set(url.pathname, (this.calls.get(url.pathname) ?? 0) + 1);
     if (url.pathname === "/sns/jscode2session" && req.method === "GET") {
       await this.passGate();
+      if (this.opts.loginDelayMs) await new Promise((r) => setTimeout(r, this.opts.loginDelayMs));
       return this.code2Session(url, res);
     }
     if (url.pathname === "/cgi-bin/stable_token" && req.method === "POST") return this.stableToken(await readJson(req), res);
