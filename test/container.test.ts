@@ -1,0 +1,102 @@
+/**
+ * The container, as far as it can be checked without a Docker engine (none runs on these
+ * machines): the Dockerfile and compose.yaml parsed and checked, and the image's exact start
+ * command run from a production-only install (`npm ci --omit=dev`) of a fresh build.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import { parse } from "yaml";
+import { dropDatabase } from "../src/db/database.js";
+import { FakeWechat } from "../src/wechat/fakeServer.js";
+import { type ServerProcess, startProcess } from "./process.js";
+import { APPID, freshDatabaseUrl, REDIS_URL, SECRET } from "./support.js";
+
+const exec = promisify(execFile);
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+});
+
+test("Dockerfile: multi-stage, pinned base, non-root, healthcheck, no secrets, runs dist/main.js", async () => {
+  const text = await readFile("Dockerfile", "utf8");
+  const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1] as string);
+  assert.ok(froms.length >= 2, "multi-stage");
+  for (const image of froms) assert.match(image, /^node:20\.\d+\.\d+-(bookworm-slim|alpine)/, `${image} pinned`);
+  assert.match(text, /npm ci --omit=dev/);
+  assert.match(text, /^USER (?!root)\S+/m);
+  assert.match(text, /^EXPOSE 3000$/m);
+  assert.match(text, /^HEALTHCHECK .*\n?.*\/healthz/m);
+  assert.match(text, /HOST=0\.0\.0\.0/);
+  assert.match(text, /^CMD \["node", "dist\/main\.js"\]$/m);
+  assert.doesNotMatch(text, /^(ENV|ARG) .*(SECRET|TOKEN|ENCRYPTION_KEY|PASSWORD)/m, "no secrets baked in");
+  const ignore = await readFile(".dockerignore", "utf8");
+  for (const entry of ["node_modules", ".git", ".env"]) assert.ok(ignore.split("\n").includes(entry), entry);
+});
+
+test("compose.yaml: tongxing waits for healthy Redis and PostgreSQL", async () => {
+  const compose = parse(await readFile("compose.yaml", "utf8"));
+  const { tongxing, redis, postgres } = compose.services;
+  for (const s of [tongxing, redis, postgres]) assert.ok(s.healthcheck?.test, "each service has a health check");
+  assert.deepEqual(tongxing.depends_on, { postgres: { condition: "service_healthy" }, redis: { condition: "service_healthy" } });
+  assert.equal(tongxing.environment.HOST, "0.0.0.0");
+  assert.match(tongxing.environment.DATABASE_URL, /@postgres:5432\//);
+  assert.match(tongxing.environment.REDIS_URL, /^redis:\/\/redis:6379/);
+  assert.equal(tongxing.build, ".");
+});
+
+test("the image's start command runs from a production-only install of a build", { timeout: 300_000 }, async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "tongxing-prod-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  // As the Dockerfile does: build with dev dependencies, then production dependencies only.
+  await exec(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--outDir", path.join(dir, "dist")]);
+  for (const f of ["package.json", "package-lock.json", "prisma"]) await cp(f, path.join(dir, f), { recursive: true });
+  await exec("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], {
+    cwd: dir,
+    timeout: 240_000,
+  });
+
+  const fake = await new FakeWechat({ appid: APPID, secret: SECRET }).start();
+  cleanups.push(() => fake.stop());
+  const databaseUrl = freshDatabaseUrl();
+  cleanups.push(() => dropDatabase(databaseUrl));
+  const prefix = `tprod${randomBytes(3).toString("hex")}:`;
+  cleanups.push(async () => {
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+  const server: ServerProcess = await startProcess(
+    {
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      DATABASE_URL: databaseUrl,
+      REDIS_KEY_PREFIX: prefix,
+      WECHAT_APPID: APPID,
+      WECHAT_SECRET: SECRET,
+      WECHAT_API_BASE: fake.baseUrl,
+      SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    },
+    ["dist/main.js"],
+    dir,
+  );
+  cleanups.push(async () => server.child.kill("SIGKILL"));
+  assert.match(server.output(), /applied migrations/);
+  assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  const login = await fetch(`${server.url}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"code":"prod#1"}',
+  });
+  assert.equal(login.status, 200);
+  server.child.kill("SIGTERM");
+  assert.equal(await server.exited, 0);
+});
