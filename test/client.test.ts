@@ -1,0 +1,159 @@
+/**
+ * The mini-program client SDK against a real tongxing: a simulated `wx` whose request makes real
+ * HTTP calls (fetch) and answers like wx.request, whose login returns codes the fake WeChat
+ * accepts, with in-memory storage.
+ */
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { createClient, TongxingError, type WxLike, type WxRequestOptions } from "../client/src/index.js";
+import { ADMIN_TOKEN } from "./lifecycleSuite.js";
+import { codeFor, type Stack, startStack } from "./support.js";
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ ADMIN_TOKEN });
+});
+after(() => stack.stop());
+
+/** A wx stand-in: real HTTP, wx.request's answer shape, counted logins, in-memory storage. */
+function simulatedWx(user: string, code: () => string = () => codeFor(user)) {
+  const storage = new Map<string, unknown>();
+  const counts = { login: 0, request: 0 };
+  const wx: WxLike = {
+    login({ success }) {
+      counts.login++;
+      setTimeout(() => success?.({ code: code() }), 5);
+    },
+    request(opts: WxRequestOptions) {
+      counts.request++;
+      const body = opts.data === undefined ? undefined : JSON.stringify(opts.data);
+      fetch(opts.url, { method: opts.method ?? "GET", headers: opts.header, body, signal: AbortSignal.timeout(opts.timeout ?? 60_000) })
+        .then(async (res) => {
+          const text = await res.text();
+          let data: unknown = text;
+          try {
+            data = JSON.parse(text);
+          } catch {}
+          opts.success?.({ statusCode: res.status, data, header: Object.fromEntries(res.headers) });
+        })
+        .catch((err: Error) =>
+          opts.fail?.({ errMsg: err.name === "TimeoutError" ? "request:fail timeout" : `request:fail ${err.message}` }),
+        );
+    },
+    getStorageSync: (key) => storage.get(key) ?? "",
+    setStorageSync: (key, value) => void storage.set(key, value),
+    removeStorageSync: (key) => void storage.delete(key),
+  };
+  return { wx, storage, counts };
+}
+
+describe("client SDK", () => {
+  test("the first call logs in, and the token is kept in storage", async () => {
+    const { wx, storage, counts } = simulatedWx("sdk1");
+    const tx = createClient({ baseUrl: stack.url, wx });
+    const me = await tx.me();
+    assert.equal(typeof me.id, "number");
+    assert.equal(counts.login, 1);
+    assert.match(String(storage.get("tongxing.token")), /^\d+\.[A-Za-z0-9_-]{32}$/);
+    const updated = await tx.updateMe({ nickname: "小程序 🐧" });
+    assert.equal(updated.nickname, "小程序 🐧");
+    assert.equal((await tx.sessions()).filter((s) => s.current).length, 1);
+    assert.equal(counts.login, 1, "no second login");
+  });
+
+  test("20 concurrent requests with no token make exactly one login", async () => {
+    const { wx, counts } = simulatedWx("sdk2");
+    const tx = createClient({ baseUrl: stack.url, wx });
+    const logins = stack.fake.callCount("/sns/jscode2session");
+    const results = await Promise.all(Array.from({ length: 20 }, () => tx.request<{ userId: number }>({ url: "/auth/session" })));
+    assert.equal(new Set(results.map((r) => r.userId)).size, 1);
+    assert.equal(counts.login, 1);
+    assert.equal(stack.fake.callCount("/sns/jscode2session") - logins, 1);
+  });
+
+  test("a token revoked by the admin API mid-run: one transparent re-login, no failed request", async () => {
+    const { wx, counts } = simulatedWx("sdk3");
+    const tx = createClient({ baseUrl: stack.url, wx });
+    const me = await tx.me();
+    const statuses: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      if (round === 2) {
+        const res = await stack.request("DELETE", `/admin/users/${me.id}/sessions`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+        assert.equal(res.body.revoked, 1);
+      }
+      const batch = await Promise.allSettled(Array.from({ length: 10 }, () => tx.request({ url: "/auth/session" })));
+      statuses.push(...batch.map((b) => b.status));
+    }
+    assert.deepEqual(statuses, Array(40).fill("fulfilled"));
+    assert.equal(counts.login, 2, "the first login and one re-login");
+  });
+
+  test("a re-login that fails again does not loop", async () => {
+    const { wx, counts } = simulatedWx("sdk4", () => "fake-errcode-40029");
+    wx.setStorageSync("tongxing.token", "1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    const tx = createClient({ baseUrl: stack.url, wx });
+    await assert.rejects(tx.me(), (err: TongxingError) => err.code === "WECHAT_CODE_INVALID" && err.status === 401);
+    assert.equal(counts.login, 1);
+  });
+
+  test("WeChat code errors surface as TongxingError with the server's code", async () => {
+    for (const [code, expected, status] of [
+      ["fake-errcode-40029", "WECHAT_CODE_INVALID", 401],
+      ["fake-errcode-40226", "WECHAT_USER_BLOCKED", 403],
+    ] as const) {
+      const { wx } = simulatedWx("x", () => code);
+      const tx = createClient({ baseUrl: stack.url, wx });
+      await assert.rejects(
+        tx.login(),
+        (err: unknown) => err instanceof TongxingError && err.code === expected && err.status === status && err.message.length > 0,
+      );
+    }
+  });
+
+  test("server down → NETWORK_ERROR; logout with the server down still forgets the token", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const { wx, storage } = simulatedWx("sdk5");
+    storage.set("tongxing.token", "1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    const tx = createClient({ baseUrl: `http://127.0.0.1:${port}`, wx });
+    await assert.rejects(tx.me(), (err: TongxingError) => err.code === "NETWORK_ERROR" && err.status === 0);
+    await tx.logout();
+    assert.equal(tx.getToken(), null);
+    assert.equal(storage.has("tongxing.token"), false);
+  });
+
+  test("a server that does not answer → TIMEOUT", async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const { wx } = simulatedWx("sdk6");
+      const tx = createClient({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, wx, timeout: 300 });
+      await assert.rejects(tx.login(), (err: TongxingError) => err.code === "TIMEOUT");
+    } finally {
+      silent.close();
+    }
+  });
+
+  test("logout revokes the session on the server and forgets the token", async () => {
+    const { wx } = simulatedWx("sdk7");
+    const tx = createClient({ baseUrl: stack.url, wx });
+    await tx.ensureLogin();
+    const token = tx.getToken() as string;
+    await tx.logout();
+    assert.equal(tx.getToken(), null);
+    assert.equal((await stack.request("GET", "/auth/session", { token })).status, 401);
+  });
+
+  test("bindPhone", async () => {
+    const { wx } = simulatedWx("sdk8");
+    const tx = createClient({ baseUrl: stack.url, wx });
+    assert.equal((await tx.bindPhone("phone-13512345678")).phone, "+8613512345678");
+    await assert.rejects(tx.bindPhone("nope"), (err: TongxingError) => err.code === "PHONE_CODE_INVALID");
+  });
+});
