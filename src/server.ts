@@ -39,7 +39,7 @@ export interface Running {
  */
 export async function connectBackends(config: Config, log: Logger): Promise<AppDeps> {
   const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes);
-  const prisma = createPrisma(config.databaseUrl);
+  const prisma = createPrisma(config.databaseUrl, log);
   const clock = Date.now;
   const store = new SessionStore(redis, config.redisKeyPrefix);
   const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKey), config.session, clock);

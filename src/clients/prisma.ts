@@ -3,6 +3,7 @@
  * (no native query engine: ../shared/notes/prisma-offline.md).
  */
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { Logger } from "pino";
 import { PrismaClient } from "../generated/prisma/client.js";
 
 export type { PrismaClient };
@@ -11,7 +12,13 @@ export type { PrismaClient };
  * Creates a Prisma client for `databaseUrl`. It connects lazily on the first query.
  * @param connectionTimeoutMs - how long a query waits for a connection before failing
  */
-export function createPrisma(databaseUrl: string, connectionTimeoutMs = 2000): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, connectionTimeoutMillis: connectionTimeoutMs, max: 10 });
+export function createPrisma(databaseUrl: string, log: Logger, connectionTimeoutMs = 2000): PrismaClient {
+  // Idle pooled connections die when PostgreSQL restarts; the pool drops them and reconnects on
+  // the next query. Logged, not thrown: requests that need the database get 503 meanwhile.
+  const onPoolError = (err: Error) => log.warn({ err: { message: err.message } }, "postgres connection lost");
+  const adapter = new PrismaPg(
+    { connectionString: databaseUrl, connectionTimeoutMillis: connectionTimeoutMs, max: 10 },
+    { onPoolError, onConnectionError: onPoolError },
+  );
   return new PrismaClient({ adapter });
 }

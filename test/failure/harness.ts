@@ -1,0 +1,156 @@
+/**
+ * Shared parts of the failure suites: a real tongxing process with the fake WeChat, a bounded
+ * load generator, and the "nothing lost" checks against PostgreSQL and Redis.
+ */
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { FakeWechat, type FakeWechatOptions } from "../../src/wechat/fakeServer.js";
+import { type ServerProcess, startProcess } from "../process.js";
+import { APPID, codeFor, SECRET } from "../support.js";
+
+export interface Tongxing {
+  proc: ServerProcess;
+  url: string;
+  fake: FakeWechat;
+  prefix: string;
+  databaseUrl: string;
+  redisUrl: string;
+  login(user: string): Promise<{ status: number; token?: string; userId?: number; ms: number }>;
+  /** Asserts the process is alive and printed no unhandled rejection or uncaught exception. */
+  healthyOutput(): void;
+  stop(): Promise<void>;
+}
+
+export async function startTongxing(opts: {
+  databaseUrl: string;
+  redisUrl: string;
+  env?: Record<string, string>;
+  fake?: Partial<FakeWechatOptions>;
+}): Promise<Tongxing> {
+  const fake = await new FakeWechat({ appid: APPID, secret: SECRET, ...opts.fake }).start();
+  const prefix = `tf${randomBytes(3).toString("hex")}:`;
+  const proc = await startProcess({
+    NODE_ENV: "production",
+    PORT: "0",
+    DATABASE_URL: opts.databaseUrl,
+    REDIS_URL: opts.redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    WECHAT_APPID: APPID,
+    WECHAT_SECRET: SECRET,
+    WECHAT_API_BASE: fake.baseUrl,
+    SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    LOGIN_RATE_LIMIT: "1000000",
+    LOG_LEVEL: "info",
+    ...opts.env,
+  });
+  const url = proc.url;
+  return {
+    proc,
+    url,
+    fake,
+    prefix,
+    databaseUrl: opts.databaseUrl,
+    redisUrl: opts.redisUrl,
+    async login(user) {
+      const started = performance.now();
+      try {
+        const res = await fetch(`${url}/auth/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ code: codeFor(user) }),
+        });
+        const body = (await res.json()) as { token?: string; user?: { id: number } };
+        return { status: res.status, token: body.token, userId: body.user?.id, ms: performance.now() - started };
+      } catch {
+        return { status: 0, ms: performance.now() - started };
+      }
+    },
+    healthyOutput() {
+      if (proc.child.exitCode !== null) throw new Error(`tongxing exited:\n${proc.output()}`);
+      if (/unhandled|uncaught/i.test(proc.output())) throw new Error(`unhandled error in the log:\n${proc.output()}`);
+    },
+    async stop() {
+      proc.child.kill("SIGTERM");
+      await proc.exited;
+      await fake.stop();
+    },
+  };
+}
+
+export interface Sample {
+  /** ms since the load started. */
+  at: number;
+  status: number;
+  ms: number;
+}
+
+/**
+ * Sends GET `path` with one of `tokens` from `workers` loops until stopped; bounded by `maxMs`.
+ */
+export function load(url: string, path: string, tokens: string[], workers = 4, maxMs = 20_000) {
+  const t0 = performance.now();
+  const samples: Sample[] = [];
+  let stopped = false;
+  const loop = async (w: number) => {
+    let i = w;
+    while (!stopped && performance.now() - t0 < maxMs) {
+      const started = performance.now();
+      let status = 0;
+      try {
+        const res = await fetch(url + path, {
+          headers: { "x-wx-token": tokens[i++ % tokens.length] as string },
+          signal: AbortSignal.timeout(5000),
+        });
+        await res.arrayBuffer();
+        status = res.status;
+      } catch {}
+      samples.push({ at: started - t0, status, ms: performance.now() - started });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
+  const done = Promise.all(Array.from({ length: workers }, (_, w) => loop(w)));
+  return {
+    samples,
+    now: () => performance.now() - t0,
+    async stop() {
+      stopped = true;
+      await done;
+      return samples;
+    },
+  };
+}
+
+/**
+ * Nothing lost: every user's Redis index lists exactly their live session keys, every session
+ * key belongs to a user row, and no user row exists but the expected ones.
+ */
+export async function assertConsistent(t: Tongxing, expectedOpenids: string[]): Promise<void> {
+  const db = new pg.Client({ connectionString: t.databaseUrl });
+  await db.connect();
+  const rows = (await db.query("SELECT id, openid FROM users ORDER BY id")).rows as { id: number; openid: string }[];
+  await db.end();
+  const openids = rows.map((r) => r.openid).sort();
+  if (JSON.stringify(openids) !== JSON.stringify([...expectedOpenids].sort())) {
+    throw new Error(`users table: expected ${expectedOpenids.length} users, found ${rows.length}`);
+  }
+  const redis = new Redis(t.redisUrl);
+  try {
+    const sessionKeys = await redis.keys(`${t.prefix}{u*}:s:*`);
+    const ids = new Set(rows.map((r) => r.id));
+    for (const key of sessionKeys) {
+      const userId = Number(/\{u(\d+)\}/.exec(key)?.[1]);
+      if (!ids.has(userId)) throw new Error(`session ${key} of a user who does not exist`);
+    }
+    for (const { id } of rows) {
+      const index = (await redis.zrange(`${t.prefix}{u${id}}:idx`, 0, -1)).sort();
+      const live = sessionKeys
+        .filter((k) => k.includes(`{u${id}}:s:`))
+        .map((k) => k.split(":s:")[1] as string)
+        .sort();
+      if (JSON.stringify(index) !== JSON.stringify(live)) throw new Error(`user ${id}: index ${index.length} != live ${live.length}`);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
