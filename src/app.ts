@@ -42,7 +42,8 @@ export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
 }
 
 const methodNotAllowed = () => new AppError(405, "METHOD_NOT_ALLOWED", "That method is not allowed on this route.");
-const notImplemented = () => new AppError(501, "NOT_IMPLEMENTED", "That method is not implemented.");
+// A method no route knows (TRACE, PROPFIND...) is the client's mistake: 405, not 501.
+const notImplemented = methodNotAllowed;
 
 /** Builds the application; it does not listen. */
 export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {

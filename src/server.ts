@@ -5,6 +5,7 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import { createPrisma } from "./clients/prisma.js";
@@ -30,6 +31,28 @@ export interface Running {
    * Redis and PostgreSQL.
    */
   stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Requests Node's HTTP parser rejects (malformed request lines or headers, oversized headers,
+ * a body on TRACE) never reach Koa; answer them with the same JSON error shape instead of
+ * Node's bare "400 Bad Request".
+ */
+function answerMalformedRequest(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || err.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+  const body = JSON.stringify({
+    error: tooLarge
+      ? { code: "HEADERS_TOO_LARGE", message: "The request headers are too large." }
+      : { code: "INVALID_REQUEST", message: "The HTTP request is malformed." },
+  });
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**
@@ -77,6 +100,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   let shuttingDown = false;
   const app = createApp(deps, { isShuttingDown: () => shuttingDown });
   const server = app.listen(config.port, config.host);
+  server.on("clientError", answerMalformedRequest);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;

@@ -116,6 +116,31 @@ describe("hardening", () => {
     assert.equal(text.status, 415);
   });
 
+  test("unknown methods are 405, and requests Node's parser rejects still get a JSON error", async () => {
+    const trace = await stack.request("PROPFIND", "/healthz");
+    assert.equal(trace.status, 405);
+    assert.equal(trace.body.error.code, "METHOD_NOT_ALLOWED");
+    const { port } = new URL(stack.url);
+    const raw = async (text: string) => {
+      const { connect } = await import("node:net");
+      return new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1", () => socket.end(text));
+        let out = "";
+        socket.on("data", (d) => {
+          out += d;
+        });
+        socket.on("end", () => resolve(out));
+        socket.on("error", reject);
+      });
+    };
+    const bad = await raw("GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
+    assert.match(bad, /^HTTP\/1\.1 400 /);
+    assert.match(bad, /\{"error":\{"code":"INVALID_REQUEST"/);
+    const huge = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+    assert.match(huge, /^HTTP\/1\.1 431 /);
+    assert.match(huge, /"code":"HEADERS_TOO_LARGE"/);
+  });
+
   test("X-Request-Id is echoed when sane, made up otherwise", async () => {
     const given = await stack.request("GET", "/healthz", { headers: { "x-request-id": "req-123.abc" } });
     assert.equal(given.headers.get("x-request-id"), "req-123.abc");
