@@ -25,6 +25,8 @@ import { wechatRoutes } from "./routes/wechat/wechat.js";
 export interface AppOptions {
   /** True once shutdown has begun: /readyz answers 503 and connections are not kept alive. */
   isShuttingDown?: () => boolean;
+  /** More routers behind the same middleware (the benchmark's JWT comparison route). */
+  extraRouters?: (deps: AppDeps) => Router[];
 }
 
 /** Every router of the app, in the order they are mounted (the OpenAPI test walks these). */
@@ -70,7 +72,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
     app.use(cors({ origin: (ctx) => (allowed.has(ctx.get("origin")) ? ctx.get("origin") : ""), exposeHeaders: ["X-Request-Id"] }));
   }
   app.use(koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: "16kb", jsonStrict: true }));
-  for (const router of allRouters(deps, opts)) {
+  for (const router of [...allRouters(deps, opts), ...(opts.extraRouters?.(deps) ?? [])]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true, methodNotAllowed, notImplemented }));
   }

@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { createApp } from "./app.js";
+import { type AppOptions, createApp } from "./app.js";
 import { createPrisma } from "./clients/prisma.js";
 import { connectRedis } from "./clients/redis.js";
 import { WechatClient } from "./clients/wechat.js";
@@ -78,7 +78,7 @@ export async function connectBackends(config: Config, log: Logger): Promise<AppD
  * Starts tongxing with `config`.
  * @throws when the database cannot be created or migrated, or Redis cannot be reached
  */
-export async function startServer(config: Config, log: Logger): Promise<Running> {
+export async function startServer(config: Config, log: Logger, appOptions: Pick<AppOptions, "extraRouters"> = {}): Promise<Running> {
   let fake: FakeWechat | undefined;
   if (config.wechat.devMode) {
     fake = await new FakeWechat({ appid: config.wechat.appid, secret: config.wechat.secret, reusableCodes: true }).start();
@@ -98,7 +98,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   const { redis, prisma } = deps;
 
   let shuttingDown = false;
-  const app = createApp(deps, { isShuttingDown: () => shuttingDown });
+  const app = createApp(deps, { ...appOptions, isShuttingDown: () => shuttingDown });
   const server = app.listen(config.port, config.host);
   server.on("clientError", answerMalformedRequest);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));

@@ -1,0 +1,283 @@
+/**
+ * npm run bench: tongxing's benchmarks, as ratios measured side by side in one run
+ * (see README "Performance"). Starts everything it needs on loopback: private redis-servers,
+ * a fresh PostgreSQL database, the fake WeChat in its own process, tongxing in production mode
+ * (node dist/main.js), and a bench-only JWT server. Prints a table and writes bench/results.json.
+ *
+ * BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_SCALE_SESSIONS (1,000,000) tune it;
+ * BENCH_PROFILE=1 writes a CPU profile of the main server to bench/profiles/.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { Redis } from "ioredis";
+import { SignJWT } from "jose";
+import { dropDatabase } from "../src/db/database.js";
+import { SessionKeyVault } from "../src/sessions/sessionKeyVault.js";
+import { Sessions } from "../src/sessions/sessions.js";
+import { SessionStore } from "../src/sessions/store.js";
+import { JWT_SECRET } from "./jwtSecret.js";
+import { alternate, freePort, killAll, LOADGEN, type Measure, measure, measureGet, median, run, startRedis, waitHttp } from "./lib.js";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const SCALE = Number(process.env.BENCH_SCALE_SESSIONS ?? 1_000_000);
+const APPID = "wxbench00000000000";
+const SECRET = "bench-app-secret";
+const PREFIX = "tx:";
+const KEY = randomBytes(32).toString("base64");
+const UA =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI Language/zh_CN";
+
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+async function main() {
+  const started = Date.now();
+  const dbA = `postgresql://postgres@127.0.0.1:5432/tongxing_bench_${process.pid}_a`;
+  const dbB = `postgresql://postgres@127.0.0.1:5432/tongxing_bench_${process.pid}_b`;
+  try {
+    return await scenarios(dbA, dbB, started);
+  } finally {
+    killAll();
+    await dropDatabase(dbA).catch(() => {});
+    await dropDatabase(dbB).catch(() => {});
+  }
+}
+
+async function startFake(): Promise<string> {
+  const fake = run(process.execPath, ["--import", "tsx", "bench/fakeWechat.ts"], { WECHAT_APPID: APPID, WECHAT_SECRET: SECRET }, true);
+  for (let i = 0; i < 200 && !fake.output().includes("url"); i++) await new Promise((r) => setTimeout(r, 50));
+  return (JSON.parse(fake.output().split("\n")[0] as string) as { url: string }).url;
+}
+
+async function startTongxing(entry: string[], env: Record<string, string>): Promise<string> {
+  const port = await freePort();
+  run(process.execPath, entry, {
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    WECHAT_APPID: APPID,
+    WECHAT_SECRET: SECRET,
+    SESSION_KEY_ENCRYPTION_KEY: KEY,
+    LOGIN_RATE_LIMIT: "100000000",
+    REDIS_KEY_PREFIX: PREFIX,
+    LOG_LEVEL: "info",
+    ...env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/healthz`);
+  return url;
+}
+
+/** Creates sessions through the session store, pipelined: `perUser` sessions for each user. */
+async function loadSessions(redisUrl: string, users: number, perUser: number, firstUserId: number): Promise<void> {
+  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+  const sessions = new Sessions(new SessionStore(redis, PREFIX), new SessionKeyVault(Buffer.from(KEY, "base64")), {
+    idleTtl: 604800,
+    maxAge: 2592000,
+    maxPerUser: 10,
+  });
+  const batch = 4000;
+  for (let u = 0; u < users; u += batch / perUser) {
+    const ops: Promise<unknown>[] = [];
+    for (let i = u; i < Math.min(users, u + batch / perUser); i++) {
+      for (let k = 0; k < perUser; k++) {
+        ops.push(
+          sessions.create({
+            userId: firstUserId + i,
+            openid: `o${"x".repeat(27)}`,
+            unionid: `u${"y".repeat(27)}`,
+            sessionKey: "tiihtNczf5v6AKRyjwEUhQ==",
+            ip: "203.0.113.7",
+            userAgent: UA,
+          }),
+        );
+      }
+    }
+    await Promise.all(ops);
+  }
+  redis.disconnect();
+}
+
+async function usedMemory(redisUrl: string): Promise<number> {
+  const redis = new Redis(redisUrl);
+  const info = await redis.info("memory");
+  redis.disconnect();
+  return Number(/used_memory:(\d+)/.exec(info)?.[1]);
+}
+
+async function login(url: string, code: string): Promise<string> {
+  const res = await fetch(`${url}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code }),
+  });
+  if (res.status !== 200) throw new Error(`login ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function scenarios(dbA: string, dbB: string, started: number) {
+  const wechat = await startFake();
+  const redisA = await startRedis();
+  const redisB = await startRedis();
+  const entry = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", "bench/profiles", "dist/main.js"] : ["dist/main.js"];
+  const a = await startTongxing(entry, { REDIS_URL: redisA.url, DATABASE_URL: dbA, WECHAT_API_BASE: wechat });
+  const b = await startTongxing(["dist/main.js"], { REDIS_URL: redisB.url, DATABASE_URL: dbB, WECHAT_API_BASE: wechat });
+  const jwt = await startTongxing(["--import", "tsx", "bench/jwtServer.ts"], {
+    REDIS_URL: redisA.url,
+    DATABASE_URL: dbA,
+    WECHAT_API_BASE: wechat,
+  });
+  const get =
+    (url: string, path: string, headers: Record<string, string> = {}) =>
+    () =>
+      measureGet(url + path, headers, DURATION);
+  log(`load generator: ${LOADGEN}`);
+
+  // 1. The cost of a session check, against /healthz on the same server.
+  log("scenario 1: session check vs /healthz");
+  const tokenA = await login(a, "bench-user#1");
+  await loadSessions(redisA.url, 5000, 2, 1_000_000);
+  const tokenB = await login(b, "bench-user#2");
+  const s1 = await alternate(ROUNDS, { healthz: get(a, "/healthz"), session: get(a, "/auth/session", { "x-wx-token": tokenA }) });
+
+  // 2. Against verifying an HS256 JWT with jose, same app and middleware.
+  log("scenario 2: session vs JWT");
+  const tokenJ = await login(jwt, "bench-user#3");
+  const signed = await new SignJWT({ sid: "1.bench" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("1")
+    .setIssuedAt()
+    .setExpirationTime("7d")
+    .sign(JWT_SECRET);
+  const s2 = await alternate(ROUNDS, {
+    session: get(jwt, "/auth/session", { "x-wx-token": tokenJ }),
+    jwt: get(jwt, "/bench/jwt-session", { authorization: `Bearer ${signed}` }),
+  });
+
+  // 3. Scale: 10 thousand vs 1 million live sessions (two Redis, two identical servers).
+  log(`scenario 3: loading ${SCALE} sessions`);
+  const loadStarted = Date.now();
+  await loadSessions(redisB.url, SCALE / 2, 2, 1_000_000);
+  const loadSeconds = (Date.now() - loadStarted) / 1000;
+  const s3 = await alternate(ROUNDS, {
+    "10k": get(a, "/auth/session", { "x-wx-token": tokenA }),
+    [`${SCALE / 1e6}M`]: get(b, "/auth/session", { "x-wx-token": tokenB }),
+  });
+
+  // 6. Revoke-all of a 10-session user: with 10 thousand vs 1 million sessions in Redis.
+  log("scenario 6: revoke-all");
+  const revokeMs = async (redisUrl: string) => {
+    const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+    const sessions = new Sessions(new SessionStore(redis, PREFIX), new SessionKeyVault(Buffer.from(KEY, "base64")), {
+      idleTtl: 604800,
+      maxAge: 2592000,
+      maxPerUser: 10,
+    });
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const userId = 900_000 + i;
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          sessions.create({ userId, openid: "o", unionid: null, sessionKey: "k", ip: "203.0.113.7", userAgent: UA }),
+        ),
+      );
+      const t0 = performance.now();
+      const revoked = await sessions.revokeAll(userId);
+      times.push(performance.now() - t0);
+      if (revoked.length !== 10) throw new Error(`revoked ${revoked.length}`);
+    }
+    redis.disconnect();
+    return median(times);
+  };
+  const s6 = { "10k": await revokeMs(redisA.url), [`${SCALE / 1e6}M`]: await revokeMs(redisB.url) };
+
+  // 4. Memory per session: 100 thousand sessions for 50 thousand users in an empty Redis.
+  log("scenario 4: memory");
+  const redisC = await startRedis();
+  const before = await usedMemory(redisC.url);
+  await loadSessions(redisC.url, 50_000, 2, 1);
+  const bytesPerSession = ((await usedMemory(redisC.url)) - before) / 100_000;
+
+  // 5. Login throughput: returning users and new users against the fake WeChat.
+  log("scenario 5: logins");
+  for (let i = 0; i < 1000; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => login(a, `ret${i + k}#warm`)));
+  let counter = 0;
+  const loginRun = (code: () => string) => () =>
+    measure({
+      url: `${a}/auth/login`,
+      duration: DURATION,
+      connections: 32,
+      requests: [
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ code: code() }) }),
+        },
+      ],
+    });
+  const s5 = await alternate(ROUNDS, {
+    returning: loginRun(() => `ret${counter++ % 1000}#${counter}`),
+    new: loginRun(() => `new${process.pid}-${counter++}`),
+  });
+
+  const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    settings: { rounds: ROUNDS, durationSeconds: DURATION, connections: 64, scaleSessions: SCALE, loadGenerator: LOADGEN },
+    sessionCheck: { healthz: s1.healthz, session: s1.session, ratio: ratio(s1.session?.rps ?? 0, s1.healthz?.rps ?? 1), target: 0.9 },
+    versusJwt: { session: s2.session, jwt: s2.jwt, ratio: ratio(s2.session?.rps ?? 0, s2.jwt?.rps ?? 1), target: 2.5 },
+    scale: { ...s3, ratio: ratio(s3[`${SCALE / 1e6}M`]?.rps ?? 0, s3["10k"]?.rps ?? 1), target: 0.9, loadSeconds },
+    memory: { bytesPerSession: Math.round(bytesPerSession), target: 300 },
+    logins: { returning: s5.returning, new: s5.new, target: 1000 },
+    revokeAll: { medianMs: s6, sessionsPerUser: 10 },
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  await mkdir("bench", { recursive: true });
+  await writeFile("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
+  const row = (name: string, value: string, target: string, ok: boolean) =>
+    `| ${name} | ${value} | ${target} | ${ok ? "met" : "NOT met"} |`;
+  const m = (x?: Measure) => `${Math.round(x?.rps ?? 0)} req/s`;
+  console.log(
+    [
+      "| scenario | measured | target | |",
+      "|---|---|---|---|",
+      row(
+        "1. GET /auth/session vs /healthz",
+        `${m(s1.session)} / ${m(s1.healthz)} = ${results.sessionCheck.ratio}`,
+        "≥ 0.90",
+        results.sessionCheck.ratio >= 0.9,
+      ),
+      row(
+        "2. session vs HS256 JWT (jose), same app",
+        `${m(s2.session)} / ${m(s2.jwt)} = ${results.versusJwt.ratio}×`,
+        "≥ 2.5×",
+        results.versusJwt.ratio >= 2.5,
+      ),
+      row(
+        `3. ${SCALE / 1e6}M vs 10k live sessions`,
+        `${m(s3[`${SCALE / 1e6}M`])} / ${m(s3["10k"])} = ${results.scale.ratio}`,
+        "≥ 0.90",
+        results.scale.ratio >= 0.9,
+      ),
+      row("4. Redis bytes per session", `${results.memory.bytesPerSession} B`, "≤ 300 B", results.memory.bytesPerSession <= 300),
+      row(
+        "5. returning-user logins",
+        `${m(s5.returning)}, p50 ${s5.returning?.p50} ms, p99 ${s5.returning?.p99} ms`,
+        "≥ 1,000/s",
+        (s5.returning?.rps ?? 0) >= 1000,
+      ),
+      row("5. new-user logins", `${m(s5.new)}, p50 ${s5.new?.p50} ms, p99 ${s5.new?.p99} ms`, "(report)", true),
+      row(
+        "6. revoke-all, 10 sessions",
+        `median ${s6["10k"]?.toFixed(2)} ms (10k) / ${s6[`${SCALE / 1e6}M`]?.toFixed(2)} ms (${SCALE / 1e6}M)`,
+        "flat",
+        (s6[`${SCALE / 1e6}M`] ?? 0) < (s6["10k"] ?? 0) * 2 + 0.5,
+      ),
+    ].join("\n"),
+  );
+  log(`done in ${results.totalSeconds} s; bench/results.json written`);
+}
+
+await main();
