@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AuditLog } from "./audit.js";
 import type { PrismaClient } from "./clients/prisma.js";
 import type { WechatClient } from "./clients/wechat.js";
 import type { Config } from "./config.js";
@@ -14,6 +15,7 @@ export interface AppDeps {
   sessions: Sessions;
   wechat: WechatClient;
   metrics: Metrics;
+  audit: AuditLog;
   log: Logger;
   /** Epoch milliseconds. */
   clock: () => number;

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { type AppOptions, createApp } from "./app.js";
+import { AuditLog } from "./audit.js";
 import { createPrisma } from "./clients/prisma.js";
 import { connectRedis } from "./clients/redis.js";
 import { WechatClient } from "./clients/wechat.js";
@@ -71,7 +72,7 @@ export async function connectBackends(config: Config, log: Logger): Promise<AppD
     call: metrics.observeWechat,
     tokenRefresh: () => metrics.accessTokenRefreshes.inc(),
   });
-  return { config, prisma, redis, sessions, wechat, metrics, log, clock };
+  return { config, prisma, redis, sessions, wechat, metrics, audit: new AuditLog(prisma, log), log, clock };
 }
 
 /**
@@ -112,6 +113,7 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
     const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
     await closed;
     clearTimeout(timer);
+    await deps.audit.flush();
     await Promise.allSettled([redis.quit(), prisma.$disconnect(), fake?.stop()]);
   }
   return { url, server, deps, stop };

@@ -198,6 +198,8 @@ describe("audit trail", () => {
     const [listed] = (await admin("GET", `/admin/users/${user.id}/sessions`)).body.sessions;
     await admin("DELETE", `/admin/sessions/${listed.sessionId}`);
     await admin("POST", `/admin/users/${user.id}/ban`, { body: { reason: "test" } });
+    // Audit events are written in batches: flush the server's before the CLI writes its own.
+    await stack.running.deps.audit.flush();
     await cli("users", "unban", String(user.id));
     const rows = (
       await db.query("SELECT action, actor, session_id, ip, detail FROM audit_events WHERE user_id = $1 ORDER BY id", [user.id])
@@ -217,6 +219,7 @@ describe("audit trail", () => {
     try {
       await capped.login("gus");
       const second = await capped.login("gus");
+      await capped.running.deps.audit.flush();
       const c = new pg.Client({ connectionString: capped.databaseUrl });
       await c.connect();
       const rows = (await c.query("SELECT action, actor FROM audit_events WHERE user_id = $1 ORDER BY id", [second.body.user.id])).rows;

@@ -118,7 +118,10 @@ async function main(argv: string[]): Promise<number> {
     else console.error(`tongxing admin: ${error.code}: ${error.message}`);
     return error.code === "INVALID_REQUEST" ? 2 : 1;
   } finally {
-    if (deps) await Promise.allSettled([deps.redis.quit(), deps.prisma.$disconnect()]);
+    if (deps) {
+      await deps.audit.flush();
+      await Promise.allSettled([deps.redis.quit(), deps.prisma.$disconnect()]);
+    }
   }
 }
 

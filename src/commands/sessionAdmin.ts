@@ -9,7 +9,7 @@
  * every request.
  */
 import type { Logger } from "pino";
-import { type AuditActor, audit } from "../audit.js";
+import type { AuditActor, AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import { sessionNotFound, userNotFound } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
@@ -21,6 +21,7 @@ import { storage } from "../storage.js";
 export interface AdminDeps {
   prisma: PrismaClient;
   sessions: Sessions;
+  audit: AuditLog;
   log: Logger;
 }
 
@@ -56,7 +57,7 @@ export async function revokeSession(deps: AdminDeps, sessionId: string, by: Acto
   if (!parsed || (ownerId !== undefined && parsed.userId !== ownerId)) throw sessionNotFound();
   const revoked = await storage(() => deps.sessions.revoke(parsed.userId, parsed.sid));
   if (!revoked) throw sessionNotFound();
-  await audit(deps.prisma, deps.log, [{ action: "revoke", actor: by.actor, userId: parsed.userId, sessionId, ip: by.ip }]);
+  deps.audit.record([{ action: "revoke", actor: by.actor, userId: parsed.userId, sessionId, ip: by.ip }]);
 }
 
 /**
@@ -73,7 +74,7 @@ export async function revokeAllSessions(
 ): Promise<number> {
   if (checkUser) await requireUser(deps, userId);
   const revoked = await storage(() => deps.sessions.revokeAll(userId, exceptSid));
-  await audit(deps.prisma, deps.log, [{ action: "revoke_all", actor: by.actor, userId, ip: by.ip, detail: `revoked ${revoked.length}` }]);
+  deps.audit.record([{ action: "revoke_all", actor: by.actor, userId, ip: by.ip, detail: `revoked ${revoked.length}` }]);
   return revoked.length;
 }
 
@@ -95,7 +96,7 @@ export async function banUser(deps: AdminDeps, userId: number, reason: string | 
   await requireUser(deps, userId);
   const user = await storage(() => deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: new Date(), banReason: reason } }));
   const revoked = await storage(() => deps.sessions.ban(userId));
-  await audit(deps.prisma, deps.log, [{ action: "ban", actor: by.actor, userId, ip: by.ip, detail: reason }]);
+  deps.audit.record([{ action: "ban", actor: by.actor, userId, ip: by.ip, detail: reason }]);
   return { userId, banned: true, bannedAt: user.bannedAt?.toISOString() ?? null, reason, revoked: revoked.length };
 }
 
@@ -107,7 +108,7 @@ export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Pro
   await requireUser(deps, userId);
   await storage(() => deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: null, banReason: null } }));
   await storage(() => deps.sessions.unban(userId));
-  await audit(deps.prisma, deps.log, [{ action: "unban", actor: by.actor, userId, ip: by.ip }]);
+  deps.audit.record([{ action: "unban", actor: by.actor, userId, ip: by.ip }]);
   return { userId, banned: false, bannedAt: null, reason: null, revoked: 0 };
 }
 
@@ -117,7 +118,7 @@ export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Pro
  */
 export async function logout(deps: AdminDeps, session: SessionRecord, ip: string): Promise<void> {
   await storage(() => deps.sessions.revoke(session.userId, session.sid));
-  await audit(deps.prisma, deps.log, [
+  deps.audit.record([
     { action: "logout", actor: "user", userId: session.userId, sessionId: publicSessionId(session.userId, session.sid), ip },
   ]);
 }

@@ -5,7 +5,7 @@
  * for a user row that does not exist.
  */
 import type { Logger } from "pino";
-import { audit } from "../audit.js";
+import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import type { WechatClient } from "../clients/wechat.js";
 import { userBanned } from "../errors.js";
@@ -40,6 +40,7 @@ export interface LoginDeps {
   prisma: PrismaClient;
   sessions: Sessions;
   wechat: WechatClient;
+  audit: AuditLog;
   log: Logger;
 }
 
@@ -91,7 +92,7 @@ export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<L
       userAgent: input.userAgent,
     }),
   );
-  await audit(deps.prisma, deps.log, [
+  deps.audit.record([
     { action: "login", actor: "user", userId: user.id, sessionId: publicSessionId(user.id, created.record.sid), ip: input.ip },
     ...created.evicted.map((sid) => ({
       action: "eviction" as const,

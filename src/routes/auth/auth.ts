@@ -26,7 +26,7 @@ export function authRoutes(deps: AppDeps): Router {
     let result: Awaited<ReturnType<typeof wechatLogin>>;
     try {
       result = await wechatLogin(
-        { prisma: deps.prisma, sessions: deps.sessions, wechat: deps.wechat, log: ctx.state.log },
+        { prisma: deps.prisma, sessions: deps.sessions, wechat: deps.wechat, audit: deps.audit, log: ctx.state.log },
         { code: body.code, profile: body.profile, ip: ctx.ip, userAgent: ctx.get("user-agent") },
       );
     } catch (err) {
