@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -16,11 +17,43 @@ export interface RedisClusterHandle {
   stop(): Promise<void>;
 }
 
+/** True when nothing listens on the port (checked by binding it). */
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Three ports whose cluster bus ports (port + 10000) are free too, all below the kernel's
+ * ephemeral range (32768 and up) so that no outgoing connection can be holding one.
+ */
+async function pickPorts(): Promise<number[]> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 11000 + Math.floor(Math.random() * 5000);
+    const ports = [base, base + 1, base + 2];
+    const free = await Promise.all(ports.flatMap((p) => [isFree(p), isFree(p + 10000)]));
+    if (free.every(Boolean)) return ports;
+  }
+  throw new Error("no free ports for a Redis Cluster");
+}
+
+/** Starts a cluster; retries with other ports if one does not come up. */
 export async function startRedisCluster(): Promise<RedisClusterHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(): Promise<RedisClusterHandle> {
   const dir = await mkdtemp(path.join(tmpdir(), "tongxing-cluster-"));
-  // Ports below 55535 so that each cluster bus port (port + 10000) is valid too.
-  const base = 20000 + (process.pid % 3000) * 3 + Math.floor(Math.random() * 3) * 9000;
-  const ports = [base, base + 1, base + 2];
+  const ports = await pickPorts();
   const procs: ChildProcess[] = ports.map((port) =>
     spawn(
       "redis-server",
@@ -60,7 +93,7 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
   return { nodes: ports.map((p) => `127.0.0.1:${p}`).join(","), stop };
 }
 
-async function waitFor(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+async function waitFor(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {
