@@ -15,7 +15,7 @@ import { Redis } from "ioredis";
 import { parse } from "yaml";
 import { dropDatabase } from "../src/db/database.js";
 import { FakeWechat } from "../src/wechat/fakeServer.js";
-import { type ServerProcess, startProcess } from "./process.js";
+import { productionEnv, type ServerProcess, startProcess } from "./process.js";
 import { APPID, freshDatabaseUrl, REDIS_URL, SECRET } from "./support.js";
 
 const exec = promisify(execFile);
@@ -73,21 +73,7 @@ test("the image's start command runs from a production-only install of a build",
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
   });
-  const server: ServerProcess = await startProcess(
-    {
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      DATABASE_URL: databaseUrl,
-      REDIS_KEY_PREFIX: prefix,
-      WECHAT_APPID: APPID,
-      WECHAT_SECRET: SECRET,
-      WECHAT_API_BASE: fake.baseUrl,
-      SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    },
-    ["dist/main.js"],
-    dir,
-  );
+  const server: ServerProcess = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix), ["dist/main.js"], dir);
   cleanups.push(async () => server.child.kill("SIGKILL"));
   assert.match(server.output(), /applied migrations/);
   assert.equal((await fetch(`${server.url}/healthz`)).status, 200);

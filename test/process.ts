@@ -1,5 +1,33 @@
 /** Runs tongxing as a real process (src/main.ts through tsx) and waits for it to listen. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { APPID, SECRET } from "./support.js";
+
+/**
+ * The environment of a production-mode tongxing on a free loopback port against the fake WeChat
+ * at `wechatUrl`, with its own database and Redis key prefix. `extra` overrides anything.
+ */
+export function productionEnv(
+  wechatUrl: string,
+  databaseUrl: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    DATABASE_URL: databaseUrl,
+    REDIS_KEY_PREFIX: prefix,
+    WECHAT_APPID: APPID,
+    WECHAT_SECRET: SECRET,
+    WECHAT_API_BASE: wechatUrl,
+    SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    LOGIN_RATE_LIMIT: "1000000",
+    LOG_LEVEL: "info",
+    ...extra,
+  };
+}
 
 export interface ServerProcess {
   child: ChildProcess;

@@ -9,7 +9,7 @@ import { after, test } from "node:test";
 import { Redis } from "ioredis";
 import { dropDatabase } from "../src/db/database.js";
 import { FakeWechat } from "../src/wechat/fakeServer.js";
-import { type ServerProcess, startProcess } from "./process.js";
+import { productionEnv, type ServerProcess, startProcess } from "./process.js";
 import { APPID, codeFor, freshDatabaseUrl, REDIS_URL, SECRET } from "./support.js";
 
 const databaseUrl = freshDatabaseUrl();
@@ -28,19 +28,7 @@ after(async () => {
 
 test("SIGTERM mid-stream: accepted requests finish, exit code 0", async () => {
   fake = await new FakeWechat({ appid: APPID, secret: SECRET, loginDelayMs: 700 }).start();
-  server = await startProcess({
-    NODE_ENV: "production",
-    PORT: "0",
-    DATABASE_URL: databaseUrl,
-    REDIS_KEY_PREFIX: prefix,
-    WECHAT_APPID: APPID,
-    WECHAT_SECRET: SECRET,
-    WECHAT_API_BASE: fake.baseUrl,
-    SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    SHUTDOWN_TIMEOUT: "5",
-    LOGIN_RATE_LIMIT: "100000",
-    LOG_LEVEL: "info",
-  });
+  server = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix, { SHUTDOWN_TIMEOUT: "5" }));
   const { url } = server;
   const login = () =>
     fetch(`${url}/auth/login`, {

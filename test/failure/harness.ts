@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { FakeWechat, type FakeWechatOptions } from "../../src/wechat/fakeServer.js";
-import { type ServerProcess, startProcess } from "../process.js";
+import { productionEnv, type ServerProcess, startProcess } from "../process.js";
 import { APPID, codeFor, SECRET } from "../support.js";
 
 export interface Tongxing {
@@ -30,20 +30,7 @@ export async function startTongxing(opts: {
 }): Promise<Tongxing> {
   const fake = await new FakeWechat({ appid: APPID, secret: SECRET, ...opts.fake }).start();
   const prefix = `tf${randomBytes(3).toString("hex")}:`;
-  const proc = await startProcess({
-    NODE_ENV: "production",
-    PORT: "0",
-    DATABASE_URL: opts.databaseUrl,
-    REDIS_URL: opts.redisUrl,
-    REDIS_KEY_PREFIX: prefix,
-    WECHAT_APPID: APPID,
-    WECHAT_SECRET: SECRET,
-    WECHAT_API_BASE: fake.baseUrl,
-    SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    LOGIN_RATE_LIMIT: "1000000",
-    LOG_LEVEL: "info",
-    ...opts.env,
-  });
+  const proc = await startProcess(productionEnv(fake.baseUrl, opts.databaseUrl, prefix, { REDIS_URL: opts.redisUrl, ...opts.env }));
   const url = proc.url;
   return {
     proc,
