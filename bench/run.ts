@@ -4,7 +4,7 @@
  * a fresh PostgreSQL database, the fake WeChat in its own process, tongxing in production mode
  * (node dist/main.js), and a bench-only JWT server. Prints a table and writes bench/results.json.
  *
- * BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_SCALE_SESSIONS (1,000,000) tune it;
+ * BENCH_ROUNDS (5), BENCH_DURATION (5 s), BENCH_SCALE_SESSIONS (1,000,000) tune it;
  * BENCH_PROFILE=1 writes a CPU profile of the main server to bench/profiles/.
  */
 import { randomBytes } from "node:crypto";
@@ -19,7 +19,7 @@ import { SessionStore } from "../src/sessions/store.js";
 import { JWT_SECRET } from "./jwtSecret.js";
 import { alternate, freePort, killAll, LOADGEN, type Measure, measure, measureGet, median, run, startRedis, waitHttp } from "./lib.js";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const SCALE = Number(process.env.BENCH_SCALE_SESSIONS ?? 1_000_000);
 const APPID = "wxbench00000000000";
