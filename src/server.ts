@@ -40,7 +40,10 @@ export interface Running {
  * Node's bare "400 Bad Request".
  */
 function answerMalformedRequest(err: Error & { code?: string }, socket: Duplex): void {
-  if (!socket.writable || err.code === "ECONNRESET") {
+  // As Node's own default handler does: answer only when no response is under way on this
+  // socket, else a second response would follow the first (clients see data after it).
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (!socket.writable || err.code === "ECONNRESET" || inFlight?.headersSent) {
     socket.destroy();
     return;
   }

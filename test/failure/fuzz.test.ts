@@ -150,10 +150,25 @@ function send(
   });
 }
 
+let fuzzerId = 0;
+
+/**
+ * A live token for the fuzzing user. The fuzzer may well have banned it (POST
+ * /admin/users/1/ban is one of its small-number guesses): lift the ban and log in again.
+ */
 async function freshToken(): Promise<void> {
-  const res = await tx.login("fuzzer");
+  let res = await tx.login("fuzzer");
+  if (res.status === 403 && fuzzerId) {
+    const unban = await fetch(`${tx.url}/admin/users/${fuzzerId}/ban`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(unban.status, 200);
+    res = await tx.login("fuzzer");
+  }
   assert.equal(res.status, 200);
   token = res.token as string;
+  fuzzerId = res.userId as number;
 }
 
 test(`${RUNS} fuzzed requests: no 5xx, only documented JSON errors, healthy afterwards`, { timeout: 120_000 }, async (t) => {
