@@ -9,17 +9,18 @@ import { jwtVerify } from "jose";
 import { loadConfig } from "../src/config.js";
 import { tokenInvalid, tokenMissing } from "../src/errors.js";
 import { createLogger } from "../src/log.js";
+import { readBearer } from "../src/middlewares/auth.js";
 import { startServer } from "../src/server.js";
 
 import { JWT_SECRET } from "./jwtSecret.js";
 
 const config = loadConfig();
-const log = createLogger(config.logLevel, [config.tokenHeader]);
+const log = createLogger(config.logLevel);
 const running = await startServer(config, log, {
   extraRouters: () => {
     const router = new Router();
     router.get("/bench/jwt-session", async function jwtSession(ctx) {
-      const token = /^Bearer (.+)$/.exec(ctx.get("authorization"))?.[1];
+      const token = readBearer(ctx);
       if (!token) throw tokenMissing("Authorization");
       let claims: { sub?: string; sid?: string; iat?: number; exp?: number };
       try {

@@ -24,6 +24,8 @@ test("a bad value is named in the message, and its value is not echoed", () => {
     (err: Error) => /SESSION_KEY_ENCRYPTION_KEY: must be 32 bytes/.test(err.message) && !err.message.includes("c2hvcnQtc2VjcmV0"),
   );
   assert.throws(() => loadConfig({ TOKEN_HEADER: "X WX" }), /TOKEN_HEADER/);
+  assert.throws(() => loadConfig({ ADMIN_TOKEN: "too-short" }), /ADMIN_TOKEN: must be 32 to 512 printable ASCII/);
+  assert.throws(() => loadConfig({ ADMIN_TOKEN: `${"a".repeat(40)} with spaces` }), /ADMIN_TOKEN/);
 });
 
 test("production refuses to start without WeChat credentials or the encryption key", () => {

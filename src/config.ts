@@ -52,9 +52,19 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name")
     .default("X-WX-Token"),
   /** Enables the admin API; at least 32 characters. Unset: the /admin routes answer 404. */
-  ADMIN_TOKEN: optionalNonEmpty.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  ADMIN_TOKEN: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable ASCII characters")
+      .optional(),
+  ),
   /** Enables bearer auth on /metrics; unset, /metrics is open (keep the port private). */
-  METRICS_TOKEN: optionalNonEmpty,
+  METRICS_TOKEN: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{1,512}$/, "must be 1 to 512 printable ASCII characters")
+      .optional(),
+  ),
   /** Login attempts per minute per client IP. */
   LOGIN_RATE_LIMIT: positiveInt.default(30),
   /** Believe X-Forwarded-For (the nearest proxy's entry) for the client IP. */

@@ -28,7 +28,12 @@ export const wechatUserBlocked = () => new AppError(403, "WECHAT_USER_BLOCKED", 
 export const rateLimited = (message = "Too many requests; slow down.", retryAfterSeconds?: number) =>
   new AppError(429, "RATE_LIMITED", message, retryAfterSeconds ? { "Retry-After": String(retryAfterSeconds) } : {});
 export const wechatUnavailable = () => new AppError(502, "WECHAT_UNAVAILABLE", "WeChat did not answer properly; try again shortly.");
-export const serviceUnavailable = () => new AppError(503, "SERVICE_UNAVAILABLE", "A storage backend is unavailable; try again shortly.");
+/** 503 for a Redis or PostgreSQL failure; `cause` is logged by the error handler, never sent. */
+export const serviceUnavailable = (cause?: unknown) =>
+  Object.assign(
+    new AppError(503, "SERVICE_UNAVAILABLE", "A storage backend is unavailable; try again shortly."),
+    cause === undefined ? {} : { cause },
+  );
 export const notFound = (message = "No such route.") => new AppError(404, "NOT_FOUND", message);
 export const internalError = () => new AppError(500, "INTERNAL_ERROR", "Something went wrong on our side.");
 export const userBanned = () => new AppError(403, "USER_BANNED", "This account is banned.");

@@ -39,10 +39,9 @@ function serializeError(err: unknown): Record<string, unknown> {
 /**
  * Creates the process logger (JSON lines on stdout).
  * @param level - pino level name
- * @param extraSecretHeaders - kept for callers; headers are never logged
  * @param destination - where lines go (default stdout); tests capture them to check redaction
  */
-export function createLogger(level: string, _extraSecretHeaders: string[] = [], destination?: DestinationStream): Logger {
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { service: "tongxing" },

@@ -14,7 +14,7 @@ try {
   process.stderr.write(`tongxing: ${err.message}\n`);
   process.exit(1);
 }
-const log = createLogger(config.logLevel, [config.tokenHeader]);
+const log = createLogger(config.logLevel);
 
 try {
   const running = await startServer(config, log);

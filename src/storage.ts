@@ -13,6 +13,6 @@ export async function storage<T>(op: () => Promise<T>): Promise<T> {
     return await op();
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw Object.assign(serviceUnavailable(), { cause: err });
+    throw serviceUnavailable(err);
   }
 }

@@ -18,6 +18,14 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export const APPID = "wxtest0123456789ab";
 export const SECRET = "test-app-secret-0123456789abcdef";
 
+/** Deletes every key under `prefix` in the test Redis (what a suite leaves behind). */
+export async function clearRedisPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+}
+
 /** A fresh, not yet existing database URL on the test server. */
 export function freshDatabaseUrl(): string {
   const url = new URL(PG_BASE);
@@ -97,7 +105,7 @@ export async function startStack(
       cb();
     },
   });
-  const log = createLogger(config.logLevel, [config.tokenHeader], sink);
+  const log = createLogger(config.logLevel, sink);
   const running = await startServer(config, log);
   const siblings: Running[] = [];
   const redis = config.redisClusterNodes ? clusterClient(config.redisClusterNodes) : new Redis(config.redisUrl);
@@ -143,11 +151,8 @@ export async function startStack(
       for (const s of siblings) await s.stop(2000);
       await running.stop(2000);
       await fake.stop();
-      if (redis instanceof Redis) {
-        const keys = await redis.keys(`${prefix}*`);
-        if (keys.length) await redis.del(...keys);
-      }
       redis.disconnect();
+      if (!config.redisClusterNodes) await clearRedisPrefix(prefix, config.redisUrl);
       await dropDatabase(databaseUrl);
     },
   };

@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const config = loadConfig();
     // Logs go to stderr so that --json output on stdout stays parseable.
-    deps = await connectBackends(config, createLogger("warn", [], process.stderr as never));
+    deps = await connectBackends(config, createLogger("warn", process.stderr as never));
     const out = await command.run(deps, command.arg, command.reason);
     console.log(command.json ? JSON.stringify(out.json) : out.text);
     return 0;

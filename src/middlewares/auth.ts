@@ -26,9 +26,17 @@ const MAX_TOKEN_LENGTH = 512;
 export function readToken(ctx: Context, header: string): string | null {
   const direct = ctx.get(header);
   if (direct) return direct.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(direct) ? direct : "";
-  const authorization = ctx.get("authorization");
-  if (!authorization) return null;
-  return BEARER_RE.exec(authorization)?.[1] ?? "";
+  if (!ctx.get("authorization")) return null;
+  return readBearer(ctx) ?? "";
+}
+
+/**
+ * The credential of `Authorization: Bearer <credential>` (printable ASCII, at most 512
+ * characters), for session, admin and metrics tokens alike.
+ * @returns undefined when the header is missing or not of that form
+ */
+export function readBearer(ctx: Context): string | undefined {
+  return BEARER_RE.exec(ctx.get("authorization"))?.[1];
 }
 
 /**
@@ -50,7 +58,7 @@ export function authenticate(sessions: Sessions, header: string, metrics: Metric
       session = token ? await sessions.resolve(token) : null;
     } catch (err) {
       outcome.unavailable.inc();
-      throw Object.assign(serviceUnavailable(), { cause: err });
+      throw serviceUnavailable(err);
     }
     if (!session) {
       outcome.invalid.inc();

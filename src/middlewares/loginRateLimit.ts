@@ -19,7 +19,7 @@ async function consume(limiter: RateLimiterRedis, key: string): Promise<void> {
   } catch (err) {
     if (err instanceof RateLimiterRes)
       throw rateLimited("Too many login attempts; try again later.", Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
-    throw Object.assign(serviceUnavailable(), { cause: err });
+    throw serviceUnavailable(err);
   }
 }
 

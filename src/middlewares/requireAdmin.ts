@@ -7,12 +7,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, Next } from "koa";
 import { adminUnauthorized, notFound } from "../errors.js";
+import { readBearer } from "./auth.js";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
 /** True when the request carries `Authorization: Bearer <secret>`, compared in constant time. */
 export function bearerMatches(ctx: Context, expectedDigest: Buffer): boolean {
-  const given = /^Bearer (.+)$/.exec(ctx.get("authorization"))?.[1];
+  const given = readBearer(ctx);
   return given !== undefined && timingSafeEqual(digest(given), expectedDigest);
 }
 
