@@ -11,12 +11,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { promisify } from "node:util";
-import { Redis } from "ioredis";
 import { parse } from "yaml";
 import { dropDatabase } from "../src/db/database.js";
 import { FakeWechat } from "../src/wechat/fakeServer.js";
 import { productionEnv, type ServerProcess, startProcess } from "./process.js";
-import { APPID, freshDatabaseUrl, REDIS_URL, SECRET } from "./support.js";
+import { APPID, clearRedisPrefix, freshDatabaseUrl, SECRET } from "./support.js";
 
 const exec = promisify(execFile);
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -68,10 +67,7 @@ test("the image's start command runs from a production-only install of a build",
   cleanups.push(() => dropDatabase(databaseUrl));
   const prefix = `tprod${randomBytes(3).toString("hex")}:`;
   cleanups.push(async () => {
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await clearRedisPrefix(prefix);
   });
   const server: ServerProcess = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix), ["dist/main.js"], dir);
   cleanups.push(async () => server.child.kill("SIGKILL"));

@@ -7,9 +7,8 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { after, test } from "node:test";
-import { Redis } from "ioredis";
 import { dropDatabase } from "../src/db/database.js";
-import { freshDatabaseUrl, REDIS_URL } from "./support.js";
+import { clearRedisPrefix, freshDatabaseUrl } from "./support.js";
 
 const databaseUrl = freshDatabaseUrl();
 const prefix = `tdev${process.pid}:`;
@@ -17,10 +16,7 @@ let child: ChildProcess | undefined;
 after(async () => {
   child?.kill("SIGKILL");
   await dropDatabase(databaseUrl);
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await clearRedisPrefix(prefix);
 });
 
 function run(args: string[], env: Record<string, string>) {

@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
-import { Redis } from "ioredis";
 import { dropDatabase } from "../src/db/database.js";
 import { FakeWechat } from "../src/wechat/fakeServer.js";
 import { productionEnv, type ServerProcess, startProcess } from "./process.js";
-import { APPID, codeFor, freshDatabaseUrl, REDIS_URL, SECRET } from "./support.js";
+import { APPID, clearRedisPrefix, codeFor, freshDatabaseUrl, SECRET } from "./support.js";
 
 const databaseUrl = freshDatabaseUrl();
 const prefix = `tsd${randomBytes(3).toString("hex")}:`;
@@ -20,10 +19,7 @@ after(async () => {
   server?.child.kill("SIGKILL");
   await fake?.stop();
   await dropDatabase(databaseUrl);
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await clearRedisPrefix(prefix);
 });
 
 test("SIGTERM mid-stream: accepted requests finish, exit code 0", async () => {

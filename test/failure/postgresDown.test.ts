@@ -4,8 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { Redis } from "ioredis";
-import { codeFor, REDIS_URL } from "../support.js";
+import { clearRedisPrefix, codeFor, REDIS_URL } from "../support.js";
 import { assertConsistent, load, startTongxing, type Tongxing } from "./harness.js";
 import { PrivatePostgres } from "./services.js";
 
@@ -15,10 +14,7 @@ after(async () => {
   await tx?.stop();
   await postgres.destroy();
   if (tx) {
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${tx.prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await clearRedisPrefix(tx.prefix);
   }
 });
 
