@@ -28,3 +28,8 @@ test("parseToken never throws and accepts only our shape", () => {
   assert.equal(parseToken("0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), null);
   assert.equal(parseToken("3000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), null);
 });
+
+test("the sid is the first 22 characters of base64url(SHA-256(token)), so stored sessions survive an upgrade", () => {
+  // sha256("1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), computed with sha256sum | xxd -r -p | base64url.
+  assert.equal(sidOf("1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "Y0Z-5BchhR58GxPXqbPQ4J");
+});
