@@ -54,6 +54,24 @@ export function lifecycleSuite(name: string, extraEnv: () => Record<string, stri
       await Promise.all([idle(), busy()]);
     });
 
+    test("a session dead of idleness is dropped by the user's next write; the hash expires with its last session", async () => {
+      const started = Date.now();
+      const a = await login("dead");
+      const userId = a.user.id;
+      await sleep(1200);
+      await login("dead");
+      await sleep(Math.max(0, started + 2300 - Date.now()));
+      assert.equal(await status(a.token), 401, "idle for longer than SESSION_IDLE_TTL");
+      await login("dead");
+      const { index, live } = await indexAndSessions(stack, userId);
+      assert.equal(live.length, 2);
+      assert.deepEqual(index, live, "the dead session's field is gone");
+      const key = stack.running.deps.sessions.store.keys.user(userId);
+      assert.ok((await stack.redis.pttl(key)) > 1500, "the hash lives as long as its latest session");
+      await sleep(2300);
+      assert.equal(await stack.redis.exists(key), 0, "and no longer");
+    });
+
     test("a login past the cap evicts the oldest session, index included", async () => {
       const tokens = [];
       for (let i = 0; i < 4; i++) tokens.push(await login("cap"));
@@ -90,15 +108,15 @@ export function lifecycleSuite(name: string, extraEnv: () => Record<string, stri
       const { sessions } = stack.running.deps;
       // A session that slipped past a ban (created between the ban's revoke and the request):
       // simulate it by setting only the marker, leaving the session in place.
-      const banKey = sessions.store.keys.ban(user.id);
-      await stack.redis.set(banKey, "1", "PX", 60_000);
+      const userKey = sessions.store.keys.user(user.id);
+      await stack.redis.hset(userKey, "b", Date.now() + 60_000);
       assert.equal(await status(token), 401, "refused on the next request");
       await assert.rejects(
         sessions.create({ userId: user.id, openid: "o", unionid: null, sessionKey: "k", ip: "", userAgent: "" }),
         (err: { code?: string }) => err.code === "USER_BANNED",
       );
-      await stack.redis.del(banKey);
-      assert.equal(await status(token), 200);
+      await stack.redis.hset(userKey, "b", Date.now() - 1);
+      assert.equal(await status(token), 200, "a lapsed marker holds no more");
     });
 
     test("concurrent logins and revokes of one user leave the index equal to the live sessions", async () => {

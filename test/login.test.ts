@@ -43,7 +43,7 @@ describe("POST /auth/login", () => {
     assert.ok(afterLogin > before, "lastLoginAt moves forward");
   });
 
-  test("openid, unionid and session_key never reach the client or Redis in the clear", async () => {
+  test("openid, unionid and session_key never reach the client; session_key and token never reach Redis in the clear", async () => {
     const code = codeFor("bob");
     const res = await stack.request("POST", "/auth/login", { body: { code } });
     assert.equal(res.status, 200);

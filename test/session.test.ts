@@ -90,10 +90,59 @@ describe("GET /auth/session", () => {
 
   test("the session's Redis TTL is SESSION_IDLE_TTL", async () => {
     const login = await loggedIn("mia");
-    const keys = await stack.redis.keys(`${stack.prefix}{u${login.user.id}}:s:*`);
-    assert.equal(keys.length, 1);
-    const ttl = await stack.redis.ttl(keys[0] as string);
+    const ttl = await stack.redis.ttl(`${stack.prefix}{u${login.user.id}}`);
     assert.ok(ttl > 3590 && ttl <= 3600, `ttl ${ttl}`);
+  });
+});
+
+describe("storage", () => {
+  const IOS =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.53(0x18003531) NetType/4G Language/zh_CN";
+  const ANDROID =
+    "Mozilla/5.0 (Linux; Android 13; V2196A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/107.0.5304.141 Mobile Safari/537.36 XWEB/5023 MMWEBSDK/20230303 MMWEBID/2468 MicroMessenger/8.0.34.2340(0x2800225B) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64 MiniProgramEnv/android";
+
+  test("a user's sessions share one compact hash; each User-Agent is stored once and listed exactly", async () => {
+    const tokens: string[] = [];
+    for (const ua of [IOS, ANDROID, IOS]) {
+      const res = await stack.request("POST", "/auth/login", { body: { code: "pia#" + Math.random() }, headers: { "user-agent": ua } });
+      assert.equal(res.status, 200, res.text);
+      tokens.push(res.body.token);
+    }
+    const userId = Number(tokens[0]?.split(".")[0]);
+    const key = `${stack.prefix}{u${userId}}`;
+    assert.deepEqual(await stack.redis.keys(`${stack.prefix}{u${userId}}*`), [key], "one key per user");
+    assert.equal(await stack.redis.object("ENCODING", key), "listpack", "every value fits Redis's compact encoding");
+    const fields = Object.keys(await stack.redis.hgetall(key));
+    const refs = new Set(fields.filter((f) => f.length === 8 && f.startsWith("a")).map((f) => f.slice(1, 7)));
+    assert.equal(refs.size, 2, "two distinct User-Agents, stored once each");
+    const listed = await stack.request("GET", "/auth/sessions", { token: tokens[0] });
+    assert.deepEqual(
+      listed.body.sessions.map((s: { userAgent: string }) => s.userAgent),
+      [IOS, ANDROID, IOS],
+    );
+    for (const token of tokens.slice(1)) assert.equal((await stack.request("POST", "/auth/logout", { token })).status, 204);
+    const left = Object.keys(await stack.redis.hgetall(key));
+    assert.equal(
+      new Set(left.filter((f) => f.length === 8 && f.startsWith("a")).map((f) => f.slice(1, 7))).size,
+      1,
+      "the Android User-Agent went with its session",
+    );
+  });
+});
+
+describe("storage: per-user fields", () => {
+  test("a unionid once known is kept when a later login brings none (as users.unionid is)", async () => {
+    const { sessions } = stack.running.deps;
+    const base = { userId: 990_001, openid: "o-keep", sessionKey: "tiihtNczf5v6AKRyjwEUhQ==", ip: "203.0.113.9", userAgent: "ua" };
+    const first = await sessions.create({ ...base, unionid: "u-keep" });
+    const second = await sessions.create({ ...base, unionid: null });
+    for (const token of [first.token, second.token]) {
+      const r = await sessions.resolve(token);
+      assert.equal(r?.openid, "o-keep");
+      assert.equal(r?.unionid, "u-keep");
+    }
+    await sessions.revokeAll(990_001);
+    assert.equal(await stack.redis.exists(sessions.store.keys.user(990_001)), 0, "nothing left of a user without sessions");
   });
 });
 

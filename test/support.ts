@@ -11,6 +11,7 @@ import { loadConfig } from "../src/config.js";
 import { dropDatabase } from "../src/db/database.js";
 import { createLogger } from "../src/log.js";
 import { type Running, startServer } from "../src/server.js";
+import { decodeRecord } from "../src/sessions/record.js";
 import { FakeWechat } from "../src/wechat/fakeServer.js";
 
 export const PG_BASE = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -163,33 +164,27 @@ function clusterClient(nodes: string): Cluster {
 }
 
 /**
- * The sids in a user's index and the sids whose session key exists, to check they agree.
+ * Reads a user's hash as HGETALL gave it: the sids stored (the session fields the list is read
+ * from) and those whose record decodes and is unexpired now.
  */
+export function storedSessions(userId: number, fields: Record<string, string>): { index: string[]; live: string[] } {
+  const index = Object.keys(fields)
+    .filter((f) => f.length === 22)
+    .sort();
+  const now = Date.now();
+  const live = index.filter((sid) => {
+    const r = decodeRecord(userId, sid, fields[sid] as string, fields.o ?? null, fields.u ?? null);
+    return r !== null && r.expiresAt > now;
+  });
+  return { index, live };
+}
+
+/** storedSessions of a user of the stack, to check that every write leaves no dead session behind. */
 export async function indexAndSessions(stack: Stack, userId: number): Promise<{ index: string[]; live: string[] }> {
-  const tag = `${stack.prefix}{u${userId}}`;
-  const index = (await stack.redis.zrange(`${tag}:idx`, 0, -1)).sort();
-  // All of a user's keys are in one slot, so one node answers SCAN for them.
-  const node = stack.redis instanceof Cluster ? await nodeFor(stack.redis, `${tag}:idx`) : stack.redis;
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await node.scan(cursor, "MATCH", `${tag}:s:*`, "COUNT", 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== "0");
-  return { index, live: keys.map((k) => k.slice(`${tag}:s:`.length)).sort() };
+  return storedSessions(userId, await stack.redis.hgetall(`${stack.prefix}{u${userId}}`));
 }
 
-async function nodeFor(cluster: Cluster, key: string): Promise<Redis> {
-  const slot = Number(await cluster.cluster("KEYSLOT", key));
-  const slots = (await cluster.cluster("SLOTS")) as unknown as [number, number, [string, number]][];
-  const owner = slots.find(([from, to]) => slot >= from && slot <= to);
-  const node = cluster.nodes("master").find((n) => n.options.port === owner?.[2][1]);
-  if (!node) throw new Error(`no node for slot ${slot}`);
-  return node;
-}
-
-/** Every Redis key and string value under the stack's prefix, for leak checks (single Redis). */
+/** Every Redis key, field and value under the stack's prefix, for leak checks (single Redis). */
 export async function dumpRedis(stack: Stack): Promise<string> {
   if (!(stack.redis instanceof Redis)) throw new Error("dumpRedis needs a single Redis");
   const keys = await stack.redis.keys(`${stack.prefix}*`);
@@ -199,6 +194,7 @@ export async function dumpRedis(stack: Stack): Promise<string> {
     parts.push(key);
     if (type === "string") parts.push((await stack.redis.get(key)) ?? "");
     if (type === "zset") parts.push(...(await stack.redis.zrange(key, 0, -1)));
+    if (type === "hash") parts.push(...Object.entries(await stack.redis.hgetall(key)).flat());
   }
   return parts.join("\n");
 }

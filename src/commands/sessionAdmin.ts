@@ -13,7 +13,7 @@ import type { AuditActor, AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import { sessionNotFound, userNotFound } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
-import type { SessionRecord } from "../sessions/record.js";
+import type { ListedSession, SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
 import { parsePublicSessionId, publicSessionId } from "../sessions/token.js";
 import { storage } from "../storage.js";
@@ -42,7 +42,7 @@ async function requireUser(deps: AdminDeps, userId: number): Promise<User> {
  * A user's live sessions, newest first.
  * @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE
  */
-export async function listUserSessions(deps: AdminDeps, userId: number): Promise<SessionRecord[]> {
+export async function listUserSessions(deps: AdminDeps, userId: number): Promise<ListedSession[]> {
   await requireUser(deps, userId);
   return storage(() => deps.sessions.list(userId));
 }

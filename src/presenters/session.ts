@@ -1,4 +1,4 @@
-import type { SessionRecord } from "../sessions/record.js";
+import type { ListedSession, SessionRecord } from "../sessions/record.js";
 import { publicSessionId } from "../sessions/token.js";
 
 /** A session as its owner sees it: a public id, never the token or its hash alone. */
@@ -24,7 +24,7 @@ export function presentSession(r: SessionRecord): PublicSession {
 }
 
 /** A session in a list (the user's own or an admin's view): adds the login's IP and User-Agent. */
-export function presentSessionListItem(r: SessionRecord) {
+export function presentSessionListItem(r: ListedSession) {
   return {
     sessionId: publicSessionId(r.userId, r.sid),
     createdAt: iso(r.createdAt),

@@ -1,40 +1,36 @@
 /**
- * The Redis key layout. Every key of one user carries the hash tag `{u<userId>}`, so all of
- * them live in one Redis Cluster slot and one Lua script can update a session and the user's
- * index together (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags).
+ * The Redis key layout: one hash per user. Its key carries the hash tag `{u<userId>}`, so
+ * everything of one user lives in one Redis Cluster slot and one Lua script can change it
+ * atomically (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags).
  *
- * | key                        | type   | holds                                         | TTL                         |
- * |----------------------------|--------|-----------------------------------------------|-----------------------------|
- * | `<p>{u<id>}:s:<sid>`       | string | the session record (record.ts)                | the session's expiresAt     |
- * | `<p>{u<id>}:idx`           | zset   | sid → expiresAt (ms): the user's live sessions | the latest member's expiry |
- * | `<p>{u<id>}:sk`            | string | `<sid>:<AES-256-GCM session_key>` (newest login) | the absolute timeout     |
- * | `<p>{u<id>}:ban`           | string | ban marker, mirrors users.banned_at            | the absolute timeout       |
+ * Key `<p>{u<id>}` (`<p>` is REDIS_KEY_PREFIX, default `tx:`), a hash with these fields:
  *
- * `<p>` is REDIS_KEY_PREFIX (default `tx:`).
+ * | field                 | holds                                                             |
+ * |-----------------------|-------------------------------------------------------------------|
+ * | `<sid>` (22 chars)    | one session (record.ts); the hash's session fields are the index  |
+ * | `o`, `u`              | the user's openid and unionid (unionid absent when WeChat gave none) |
+ * | `k`, `ks`             | the newest session_key, sealed (sessionKeyVault.ts), and the sid of the login that delivered it |
+ * | `b`                   | ban marker: epoch ms until which it holds (mirrors users.banned_at) |
+ * | `a<ref><n>`           | piece n of a stored User-Agent (userAgent.ts)                      |
+ *
+ * The key's TTL is the latest expiresAt of its sessions (or the ban's, if later). A session
+ * past its expiresAt is dead at once (the hot path checks the time) and its field is removed
+ * by the next script that touches the user; no keyspace notifications are needed.
+ *
+ * Every value stays under 64 bytes (IPv4 clients) and a user has a handful of fields, so Redis
+ * keeps the hash in its listpack encoding: a few hundred bytes for the user and all of their
+ * sessions, instead of a key, a TTL and an index entry per session.
  */
 
 /** Builds the keys of one deployment (one prefix). */
 export class SessionKeys {
   constructor(readonly prefix: string) {}
 
-  /** Prefix of a user's session keys; the scripts append a sid to it. */
-  sessionPrefix(userId: number): string {
-    return `${this.prefix}{u${userId}}:s:`;
-  }
-
-  session(userId: number, sid: string): string {
-    return `${this.prefix}{u${userId}}:s:${sid}`;
-  }
-
-  index(userId: number): string {
-    return `${this.prefix}{u${userId}}:idx`;
-  }
-
-  sessionKey(userId: number): string {
-    return `${this.prefix}{u${userId}}:sk`;
-  }
-
-  ban(userId: number): string {
-    return `${this.prefix}{u${userId}}:ban`;
+  /** The hash holding all of a user's sessions. */
+  user(userId: number): string {
+    return `${this.prefix}{u${userId}}`;
   }
 }
+
+/** Field names of the user hash (see the table above). */
+export const FIELD = { openid: "o", unionid: "u", sessionKey: "k", sessionKeySid: "ks", ban: "b" } as const;

@@ -1,10 +1,10 @@
 /**
  * The session algorithm.
  *
- * Data model: a session is a Redis string under the SHA-256 of its token (token.ts), holding
- * the record of record.ts, with a per-user index (a sorted set by expiry) and the user's
- * newest session_key beside it (keys.ts). Redis TTLs do the expiring; every write to a session
- * and its index is one Lua script (store.ts).
+ * Data model: a session is a field of its user's Redis hash, named by the SHA-256 of its token
+ * (token.ts) and holding the record of record.ts; the user's openid, newest session_key, ban
+ * marker and User-Agents are fields of the same hash (keys.ts). The hot path checks expiresAt;
+ * the key's TTL and the scripts that touch the user drop what has expired (store.ts).
  *
  * Expiry (OWASP ASVS V3.3.1/V3.3.2, OWASP Session Management Cheat Sheet "Session Expiration"):
  * - idle timeout: a session unused for `idleTtl` seconds dies;
@@ -13,7 +13,7 @@
  *
  * Sliding renewal: writing lastSeenAt on every request would double the Redis traffic of the
  * hot path. Instead a request renews only when less than half of the idle window remains, so a
- * session in steady use is written about once per idleTtl/2 and every other request is one GET.
+ * session in steady use is written about once per idleTtl/2 and every other request is one HMGET.
  * The cost: lastSeenAt lags by up to idleTtl/2.
  *
  * Threats: a leaked Redis dump holds no token (only hashes); the token's 192-bit secret can't
@@ -22,10 +22,11 @@
  * sessions created in a race with the ban.
  */
 import { userBanned } from "../errors.js";
-import type { SessionRecord } from "./record.js";
+import type { ListedSession, SessionRecord } from "./record.js";
 import type { SessionKeyVault } from "./sessionKeyVault.js";
 import type { SessionStore } from "./store.js";
 import { newToken, parseToken, sidOf } from "./token.js";
+import { encodeUserAgent } from "./userAgent.js";
 
 /** Session settings; durations in seconds. */
 export interface SessionPolicy {
@@ -71,6 +72,7 @@ export class Sessions {
     const token = newToken(s.userId);
     const sid = sidOf(token);
     const absoluteExpiresAt = now + this.policy.maxAge * 1000;
+    const userAgent = encodeUserAgent(s.userAgent);
     const record: SessionRecord = {
       userId: s.userId,
       sid,
@@ -81,10 +83,10 @@ export class Sessions {
       openid: s.openid,
       unionid: s.unionid,
       ip: s.ip,
-      userAgent: s.userAgent.slice(0, 256),
+      userAgentRef: userAgent.ref,
     };
     const sealed = this.vault.seal(s.userId, sid, s.sessionKey);
-    const result = await this.store.create(record, now, this.policy.maxPerUser, sealed, absoluteExpiresAt);
+    const result = await this.store.create(record, userAgent, now, this.policy.maxPerUser, sealed);
     if (result.banned) throw userBanned();
     return { token, record, evicted: result.evicted };
   }
@@ -96,11 +98,10 @@ export class Sessions {
   async resolve(token: string): Promise<SessionRecord | null> {
     const parsed = parseToken(token);
     if (!parsed) return null;
-    const record = await this.store.get(parsed.userId, parsed.sid);
-    if (!record) return null;
     const now = this.clock();
-    // Redis expires the key; this guards against a record read in the instant it expires.
-    if (record.expiresAt <= now) return null;
+    const record = await this.store.get(parsed.userId, parsed.sid, now);
+    // A session past expiresAt stays in the hash until a script touches the user: dead here.
+    if (!record || record.expiresAt <= now) return null;
     if (record.expiresAt - now >= (this.policy.idleTtl * 1000) / 2 || record.expiresAt >= record.absoluteExpiresAt) return record;
     const renewed = { ...record, lastSeenAt: now, expiresAt: Math.min(now + this.policy.idleTtl * 1000, record.absoluteExpiresAt) };
     return (await this.store.renew(renewed)) ? renewed : null;
@@ -108,7 +109,7 @@ export class Sessions {
 
   /** Revokes one session. @returns true when it was live */
   revoke(userId: number, sid: string): Promise<boolean> {
-    return this.store.revoke(userId, sid);
+    return this.store.revoke(userId, sid, this.clock());
   }
 
   /** Revokes all of a user's sessions, or all but `exceptSid`. @returns the sids revoked */
@@ -128,11 +129,11 @@ export class Sessions {
   }
 
   unban(userId: number): Promise<void> {
-    return this.store.unban(userId);
+    return this.store.unban(userId, this.clock());
   }
 
   /** The user's live sessions, newest first. */
-  async list(userId: number): Promise<SessionRecord[]> {
+  async list(userId: number): Promise<ListedSession[]> {
     const records = await this.store.list(userId, this.clock());
     return records.sort((a, b) => b.createdAt - a.createdAt);
   }
@@ -143,7 +144,7 @@ export class Sessions {
    */
   async sessionKeyFor(record: SessionRecord): Promise<{ sessionKey: string; current: boolean } | null> {
     const stored = await this.store.getSessionKey(record.userId);
-    const entry = stored ? this.vault.open(record.userId, stored) : null;
-    return entry ? { sessionKey: entry.sessionKey, current: entry.sid === record.sid } : null;
+    const sessionKey = stored ? this.vault.open(record.userId, stored.sid, stored.sealed) : null;
+    return stored && sessionKey !== null ? { sessionKey, current: stored.sid === record.sid } : null;
   }
 }

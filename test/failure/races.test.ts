@@ -32,7 +32,8 @@ test("50 concurrent first logins of one new openid → one user row and 50 worki
   const statuses = await Promise.all(results.map((r) => session(r.token as string)));
   assert.deepEqual(statuses, Array(50).fill(200));
   const redis = new Redis(REDIS_URL);
-  assert.equal(await redis.zcard(`${tx.prefix}{u${results[0]?.userId}}:idx`), 50);
+  const fields = Object.keys(await redis.hgetall(`${tx.prefix}{u${results[0]?.userId}}`));
+  assert.equal(fields.filter((f) => f.length === 22).length, 50);
   redis.disconnect();
   await assertConsistent(tx, [tx.fake.openidFor("racer")]);
   t.diagnostic("50 concurrent first logins: 1 user row, 50 sessions, index = live");
