@@ -144,6 +144,14 @@ export function median(xs: number[]): number {
  * Runs the named measurements `rounds` times each, alternating (A B A B ...), and returns the
  * per-name medians, so that drift in a shared, noisy machine hits every name alike.
  */
+/**
+ * The median of the per-round ratios a[i] / b[i]: each pair ran back to back, so it shares the
+ * machine's state of that moment, which a ratio of two medians taken across rounds does not.
+ */
+export function pairedRatio(a: number[], b: number[]): number {
+  return median(a.map((x, i) => x / (b[i] ?? Number.NaN)));
+}
+
 export async function alternate(
   rounds: number,
   runs: Record<string, () => Promise<Measure>>,
@@ -151,8 +159,10 @@ export async function alternate(
   const all: Record<string, Measure[]> = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
   // One unrecorded round first: JIT warm-up and connection pools, for every name alike.
   for (const fn of Object.values(runs)) await fn();
+  // Order ABBA…: a drift in the machine's speed within a round falls on both names alike.
   for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of Object.entries(runs)) {
+    const order = r % 2 === 0 ? Object.entries(runs) : Object.entries(runs).reverse();
+    for (const [name, fn] of order) {
       const m = await fn();
       if (m.non2xx || m.errors) throw new Error(`${name}: ${m.non2xx} non-2xx, ${m.errors} errors`);
       all[name]?.push(m);
