@@ -3,7 +3,7 @@
  * → database created and migrated → Redis and PostgreSQL clients → app listening. main.ts
  * runs it for `npm start`; tests run the very same function against test databases.
  */
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
@@ -40,11 +40,17 @@ export interface Running {
  * Node's bare "400 Bad Request".
  */
 function answerMalformedRequest(err: Error & { code?: string }, socket: Duplex): void {
-  // As Node's own default handler does: answer only when no response is under way on this
-  // socket, else a second response would follow the first (clients see data after it).
-  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  if (!socket.writable || err.code === "ECONNRESET" || inFlight?.headersSent) {
+  if (!socket.writable || err.code === "ECONNRESET") {
     socket.destroy();
+    return;
+  }
+  // Responses on a connection go in request order: when the bad bytes follow a request whose
+  // response is still being made (a body sent without Content-Length reads as the next request),
+  // that response goes first, then this one. Answering at once would tell the client its
+  // request failed when it ran. Node's own handler destroys the socket in that case instead.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (inFlight && !inFlight.writableFinished) {
+    inFlight.once("finish", () => answerMalformedRequest(err, socket));
     return;
   }
   const tooLarge = err.code === "HPE_HEADER_OVERFLOW";

@@ -124,7 +124,8 @@ describe("hardening", () => {
     const raw = async (text: string) => {
       const { connect } = await import("node:net");
       return new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), "127.0.0.1", () => socket.end(text));
+        // Written, not half-closed: the server closes after its JSON 400 or 431 either way.
+        const socket = connect(Number(port), "127.0.0.1", () => socket.write(text));
         let out = "";
         socket.on("data", (d) => {
           out += d;
@@ -139,6 +140,12 @@ describe("hardening", () => {
     const huge = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
     assert.match(huge, /^HTTP\/1\.1 431 /);
     assert.match(huge, /"code":"HEADERS_TOO_LARGE"/);
+    // A body with no Content-Length (as Node's client sends one on DELETE) is the next request as
+    // far as HTTP goes: the route answers, then that "request" gets one JSON 400 and the close.
+    const unframed = await raw('DELETE /auth/sessions/x HTTP/1.1\r\nHost: x\r\n\r\n{"a":1}');
+    const answers = unframed.match(/HTTP\/1\.1 \d{3}/g);
+    assert.deepEqual(answers, ["HTTP/1.1 401", "HTTP/1.1 400"]);
+    assert.match(unframed, /Connection: close\r\n\r\n\{"error":\{"code":"INVALID_REQUEST"[^]*\}\}$/);
   });
 
   test("X-Request-Id is echoed when sane, made up otherwise", async () => {

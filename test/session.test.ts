@@ -104,7 +104,7 @@ describe("storage", () => {
   test("a user's sessions share one compact hash; each User-Agent is stored once and listed exactly", async () => {
     const tokens: string[] = [];
     for (const ua of [IOS, ANDROID, IOS]) {
-      const res = await stack.request("POST", "/auth/login", { body: { code: "pia#" + Math.random() }, headers: { "user-agent": ua } });
+      const res = await stack.request("POST", "/auth/login", { body: { code: `pia#${Math.random()}` }, headers: { "user-agent": ua } });
       assert.equal(res.status, 200, res.text);
       tokens.push(res.body.token);
     }
