@@ -141,10 +141,6 @@ export function median(xs: number[]): number {
 }
 
 /**
- * Runs the named measurements `rounds` times each, alternating (A B A B ...), and returns the
- * per-name medians, so that drift in a shared, noisy machine hits every name alike.
- */
-/**
  * The median of the per-round ratios a[i] / b[i]: each pair ran back to back, so it shares the
  * machine's state of that moment, which a ratio of two medians taken across rounds does not.
  */
@@ -152,6 +148,10 @@ export function pairedRatio(a: number[], b: number[]): number {
   return median(a.map((x, i) => x / (b[i] ?? Number.NaN)));
 }
 
+/**
+ * Runs the named measurements `rounds` times each, alternating (A B B A ...), and returns the
+ * per-name medians, so that drift in a shared, noisy machine hits every name alike.
+ */
 export async function alternate(
   rounds: number,
   runs: Record<string, () => Promise<Measure>>,
