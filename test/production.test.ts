@@ -27,6 +27,8 @@ describe("metrics", () => {
     await stack.request("GET", "/auth/session", { token: "bogus" });
     await stack.request("POST", "/auth/login", { body: { code: "fake-errcode-40029" } });
     await stack.request("POST", "/me/phone", { token: login.body.token, body: { code: "phone-13600000000" } });
+    // Refused by the /me router's own authentication middleware, before the route ran.
+    assert.equal((await stack.request("PATCH", "/me", { body: { nickname: "x" } })).status, 401);
     assert.equal((await stack.request("GET", "/metrics")).status, 401);
     const res = await stack.request("GET", "/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     assert.equal(res.status, 200);
@@ -45,6 +47,8 @@ describe("metrics", () => {
     has(/tongxing_wechat_call_duration_seconds_count\{api="getPhoneNumber"\} 1/);
     has(/tongxing_access_token_refreshes_total 1/);
     has(/process_cpu_user_seconds_total/);
+    has(/http_requests_total\{method="PATCH",route="\/me",status="401"\} 1/);
+    assert.ok(!/route="[^"]*\(/.test(res.text), "route labels are templates, not a middleware's pattern");
     assert.ok(!res.text.includes(login.body.token), "no path with a token becomes a label");
   });
 });

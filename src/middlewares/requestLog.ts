@@ -11,6 +11,18 @@ import type { Metrics } from "../metrics.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * The route template that served the request (e.g. "/admin/users/:userId/sessions"), or
+ * "unmatched": bounded label values, no ids or tokens from paths. It is the first layer the
+ * router matched that serves this method; router-level middleware layers serve none, so a
+ * request an authentication middleware refused is still labelled with the route it guarded
+ * (@koa/router's `_matchedRoute` would hold that middleware's pattern, "/me(?:\/|$)").
+ */
+function routeTemplate(ctx: Context): string {
+  const matched = (ctx as { matched?: { path: string; methods: string[] }[] }).matched;
+  return matched?.find((layer) => layer.methods.includes(ctx.method))?.path ?? "unmatched";
+}
+
 /** Sets ctx.state.log (a child logger with the request id) and logs the outcome. */
 export function requestLog(log: Logger, metrics: Metrics) {
   return async function requestLog(ctx: Context, next: Next): Promise<void> {
@@ -24,8 +36,7 @@ export function requestLog(log: Logger, metrics: Metrics) {
       await next();
     } finally {
       const durationMs = performance.now() - started;
-      // The route template, not the path: bounded label values, no ids or tokens in paths.
-      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? "unmatched";
+      const route = routeTemplate(ctx);
       const status = String(ctx.status);
       metrics.httpRequests.labels(ctx.method, route, status).inc();
       metrics.httpDuration.labels(ctx.method, route, status).observe(durationMs / 1000);
