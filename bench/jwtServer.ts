@@ -4,12 +4,13 @@
  * an HS256 JWT with jose instead of a Redis session: the usual alternative, measured on equal
  * terms. Never part of the service. Prints the same "tongxing listening" line as main.ts.
  */
-import Router from "@koa/router";
+
 import { jwtVerify } from "jose";
 import { loadConfig } from "../src/config.js";
 import { tokenInvalid, tokenMissing } from "../src/errors.js";
 import { createLogger } from "../src/log.js";
 import { readBearer } from "../src/middlewares/auth.js";
+import { createRouter } from "../src/routes/router.js";
 import { startServer } from "../src/server.js";
 
 import { JWT_SECRET } from "./jwtSecret.js";
@@ -18,7 +19,7 @@ const config = loadConfig();
 const log = createLogger(config.logLevel);
 const running = await startServer(config, log, {
   extraRouters: () => {
-    const router = new Router();
+    const router = createRouter();
     router.get("/bench/jwt-session", async function jwtSession(ctx) {
       const token = readBearer(ctx);
       if (!token) throw tokenMissing("Authorization");

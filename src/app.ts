@@ -4,7 +4,7 @@
  * (main.ts, or a test with real clients).
  */
 import cors from "@koa/cors";
-import Router from "@koa/router";
+import type Router from "@koa/router";
 import Koa, { type Context, type Next } from "koa";
 import { koaBody } from "koa-body";
 import helmet from "koa-helmet";
@@ -18,6 +18,7 @@ import { authRoutes } from "./routes/auth/auth.js";
 import { healthRoutes } from "./routes/health/health.js";
 import { metricsRoutes } from "./routes/health/metrics.js";
 import { meRoutes } from "./routes/me/me.js";
+import { createRouter } from "./routes/router.js";
 import { ownSessionRoutes } from "./routes/sessions/sessions.js";
 import { wechatRoutes } from "./routes/wechat/wechat.js";
 
@@ -75,7 +76,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   // One router holding every route (a router mounted in another is flattened into it). Mounted
   // side by side, each router a request passed cost it a Host parse, a scan of that router's
   // routes, an event and a promise: /auth/session paid for four routers ahead of it.
-  const root = new Router();
+  const root = createRouter();
   for (const router of [...allRouters(deps, opts), ...(opts.extraRouters?.(deps) ?? [])]) root.use(router.routes());
   app.use(root.routes());
   app.use(root.allowedMethods({ throw: true, methodNotAllowed, notImplemented }));

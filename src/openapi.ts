@@ -3,12 +3,13 @@
  * routes validate with (request bodies) and the response schemas in routes/responses.ts.
  * A test checks that every registered route is documented here.
  */
-import Router from "@koa/router";
+import type Router from "@koa/router";
 import { z } from "zod";
 import { banBody } from "./routes/admin/schema.js";
 import { loginBody } from "./routes/auth/schema.js";
 import { updateMeBody } from "./routes/me/schema.js";
 import * as r from "./routes/responses.js";
+import { createRouter } from "./routes/router.js";
 import { decryptBody, phoneBody, verifySignatureBody } from "./routes/wechat/schema.js";
 
 type Auth = "none" | "session" | "admin" | "metrics";
@@ -274,7 +275,7 @@ export function buildOpenApi(): Record<string, unknown> {
 }
 
 export function openapiRoutes(): Router {
-  const router = new Router();
+  const router = createRouter();
   const doc = buildOpenApi();
   router.get("/openapi.json", function openapi(ctx) {
     ctx.body = doc;

@@ -120,6 +120,24 @@ describe("hardening", () => {
     assert.equal(text.status, 415);
   });
 
+  test("paths are case-sensitive: a route with changed case is 404, never served past its router's guard", async () => {
+    // @koa/router compiles a prefixed router.use() guard (the admin token, the session) as a
+    // case-sensitive RegExp while routes default to case-insensitive: /ADMIN/... once reached
+    // the admin routes without the admin token.
+    const login = await stack.login("case");
+    for (const route of ROUTES) {
+      const path = route.path.replace(/:\w+/g, String(login.body.user.id));
+      for (const variant of [path.toUpperCase(), path.replace(/^\/(\w)/, (_, c: string) => `/${c.toUpperCase()}`)]) {
+        if (variant === path) continue;
+        for (const token of [undefined, login.body.token as string]) {
+          const res = await stack.request(route.method.toUpperCase(), variant, { token, body: route.method === "get" ? undefined : {} });
+          assert.equal(res.status, 404, `${route.method.toUpperCase()} ${variant} ${token ? "with" : "without"} a session → ${res.status}`);
+          assert.equal(res.body.error.code, "NOT_FOUND");
+        }
+      }
+    }
+  });
+
   test("unknown methods are 405, and requests Node's parser rejects still get a JSON error", async () => {
     const trace = await stack.request("PROPFIND", "/healthz");
     assert.equal(trace.status, 405);

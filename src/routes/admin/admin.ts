@@ -1,17 +1,18 @@
 /**
  * The admin API: list and revoke sessions, ban and unban users. On only when ADMIN_TOKEN is set.
  */
-import Router from "@koa/router";
+import type Router from "@koa/router";
 import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../../commands/sessionAdmin.js";
 import type { AppDeps } from "../../deps.js";
 import { requireAdmin } from "../../middlewares/requireAdmin.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentSessionListItem } from "../../presenters/session.js";
 import { userIdParam } from "../params.js";
+import { createRouter } from "../router.js";
 import { type BanBody, banBody } from "./schema.js";
 
 export function adminRoutes(deps: AppDeps): Router {
-  const router = new Router({ prefix: "/admin" });
+  const router = createRouter("/admin");
   router.use(requireAdmin(deps.config.adminToken));
   const by = (ip: string) => ({ actor: "admin_api" as const, ip });
 

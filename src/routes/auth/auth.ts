@@ -2,7 +2,7 @@
  * POST /auth/login, GET /auth/session, POST /auth/logout.
  * Handlers are thin: validate → command → presenter.
  */
-import Router from "@koa/router";
+import type Router from "@koa/router";
 import { logout } from "../../commands/sessionAdmin.js";
 import { wechatLogin } from "../../commands/wechatLogin.js";
 import type { AppDeps } from "../../deps.js";
@@ -12,11 +12,12 @@ import { loginRateLimits } from "../../middlewares/loginRateLimit.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentSession } from "../../presenters/session.js";
 import { presentUser } from "../../presenters/user.js";
+import { createRouter } from "../router.js";
 import { type LoginBody, loginBody } from "./schema.js";
 
 /** Routes of the caller's own login and session. */
 export function authRoutes(deps: AppDeps): Router {
-  const router = new Router({ prefix: "/auth" });
+  const router = createRouter("/auth");
   const auth = authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics);
 
   const limits = loginRateLimits(deps.redis, deps.config.redisKeyPrefix, deps.config.loginRateLimit);

@@ -2,8 +2,9 @@
  * GET /healthz: the process is up (touches nothing). GET /readyz: Redis and PostgreSQL answer,
  * and the instance is not shutting down; a load balancer stops sending traffic on 503.
  */
-import Router from "@koa/router";
+import type Router from "@koa/router";
 import type { AppDeps } from "../../deps.js";
+import { createRouter } from "../router.js";
 
 const READY_TIMEOUT_MS = 1000;
 
@@ -12,7 +13,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 export function healthRoutes(deps: AppDeps, isShuttingDown: () => boolean): Router {
-  const router = new Router();
+  const router = createRouter();
   router.get("/healthz", function healthz(ctx) {
     ctx.body = { status: "ok" };
   });

@@ -2,13 +2,14 @@
  * GET /metrics: Prometheus text format. Open when METRICS_TOKEN is unset (expose the port only
  * to the scraper), else it needs `Authorization: Bearer <METRICS_TOKEN>`.
  */
-import Router from "@koa/router";
+import type Router from "@koa/router";
 import type { AppDeps } from "../../deps.js";
 import { AppError } from "../../errors.js";
 import { bearerMatches, secretDigest } from "../../middlewares/requireAdmin.js";
+import { createRouter } from "../router.js";
 
 export function metricsRoutes(deps: AppDeps): Router {
-  const router = new Router();
+  const router = createRouter();
   const expected = deps.config.metricsToken === undefined ? undefined : secretDigest(deps.config.metricsToken);
   router.get("/metrics", async function metrics(ctx) {
     if (expected && !bearerMatches(ctx, expected)) {

@@ -1,5 +1,5 @@
 /** GET /me, PATCH /me: the caller's user. */
-import Router from "@koa/router";
+import type Router from "@koa/router";
 import { bindPhone } from "../../commands/openData.js";
 import type { AppDeps } from "../../deps.js";
 import { tokenInvalid } from "../../errors.js";
@@ -7,11 +7,12 @@ import { type AuthState, authenticate } from "../../middlewares/auth.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentUser } from "../../presenters/user.js";
 import { storage } from "../../storage.js";
+import { createRouter } from "../router.js";
 import { type PhoneBody, phoneBody } from "../wechat/schema.js";
 import { type UpdateMeBody, updateMeBody } from "./schema.js";
 
 export function meRoutes(deps: AppDeps): Router {
-  const router = new Router({ prefix: "/me" });
+  const router = createRouter("/me");
   router.use(authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics));
 
   router.get("/", async function getMe(ctx) {

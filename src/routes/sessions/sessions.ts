@@ -2,15 +2,16 @@
  * The user's own sessions: GET /auth/sessions, DELETE /auth/sessions/:sessionId,
  * POST /auth/logout-others.
  */
-import Router from "@koa/router";
+import type Router from "@koa/router";
 import { revokeAllSessions, revokeSession } from "../../commands/sessionAdmin.js";
 import type { AppDeps } from "../../deps.js";
 import { type AuthState, authenticate } from "../../middlewares/auth.js";
 import { presentSessionListItem } from "../../presenters/session.js";
 import { storage } from "../../storage.js";
+import { createRouter } from "../router.js";
 
 export function ownSessionRoutes(deps: AppDeps): Router {
-  const router = new Router({ prefix: "/auth" });
+  const router = createRouter("/auth");
   const auth = authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics);
 
   router.get("/sessions", auth, async function listOwnSessions(ctx) {

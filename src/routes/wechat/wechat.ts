@@ -1,13 +1,14 @@
 /** POST /wechat/decrypt, POST /wechat/verify-signature, GET /wechat/session. */
-import Router from "@koa/router";
+import type Router from "@koa/router";
 import { checkSessionKey, decryptOpenData, verifySignature } from "../../commands/openData.js";
 import type { AppDeps } from "../../deps.js";
 import { type AuthState, authenticate } from "../../middlewares/auth.js";
 import { validateBody } from "../../middlewares/validate.js";
+import { createRouter } from "../router.js";
 import { type DecryptBody, decryptBody, type VerifySignatureBody, verifySignatureBody } from "./schema.js";
 
 export function wechatRoutes(deps: AppDeps): Router {
-  const router = new Router({ prefix: "/wechat" });
+  const router = createRouter("/wechat");
   router.use(authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics));
 
   router.post("/decrypt", validateBody(decryptBody), async function decrypt(ctx) {
