@@ -4,7 +4,6 @@
  * an HS256 JWT with jose instead of a Redis session: the usual alternative, measured on equal
  * terms. Never part of the service. Prints the same "tongxing listening" line as main.ts.
  */
-
 import { jwtVerify } from "jose";
 import { loadConfig } from "../src/config.js";
 import { tokenInvalid, tokenMissing } from "../src/errors.js";
@@ -12,7 +11,6 @@ import { createLogger } from "../src/log.js";
 import { readBearer } from "../src/middlewares/auth.js";
 import { createRouter } from "../src/routes/router.js";
 import { startServer } from "../src/server.js";
-
 import { JWT_SECRET } from "./jwtSecret.js";
 
 const config = loadConfig();

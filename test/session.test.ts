@@ -101,6 +101,14 @@ describe("storage", () => {
   const ANDROID =
     "Mozilla/5.0 (Linux; Android 13; V2196A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/107.0.5304.141 Mobile Safari/537.36 XWEB/5023 MMWEBSDK/20230303 MMWEBID/2468 MicroMessenger/8.0.34.2340(0x2800225B) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64 MiniProgramEnv/android";
 
+  /** The distinct User-Agent refs whose pieces are stored in a user hash ('a' + 6-char ref + index). */
+  const userAgentRefs = async (key: string) =>
+    new Set(
+      Object.keys(await stack.redis.hgetall(key))
+        .filter((f) => f.length === 8 && f.startsWith("a"))
+        .map((f) => f.slice(1, 7)),
+    );
+
   test("a user's sessions share one compact hash; each User-Agent is stored once and listed exactly", async () => {
     const tokens: string[] = [];
     for (const ua of [IOS, ANDROID, IOS]) {
@@ -112,21 +120,14 @@ describe("storage", () => {
     const key = `${stack.prefix}{u${userId}}`;
     assert.deepEqual(await stack.redis.keys(`${stack.prefix}{u${userId}}*`), [key], "one key per user");
     assert.equal(await stack.redis.object("ENCODING", key), "listpack", "every value fits Redis's compact encoding");
-    const fields = Object.keys(await stack.redis.hgetall(key));
-    const refs = new Set(fields.filter((f) => f.length === 8 && f.startsWith("a")).map((f) => f.slice(1, 7)));
-    assert.equal(refs.size, 2, "two distinct User-Agents, stored once each");
+    assert.equal((await userAgentRefs(key)).size, 2, "two distinct User-Agents, stored once each");
     const listed = await stack.request("GET", "/auth/sessions", { token: tokens[0] });
     assert.deepEqual(
       listed.body.sessions.map((s: { userAgent: string }) => s.userAgent),
       [IOS, ANDROID, IOS],
     );
     for (const token of tokens.slice(1)) assert.equal((await stack.request("POST", "/auth/logout", { token })).status, 204);
-    const left = Object.keys(await stack.redis.hgetall(key));
-    assert.equal(
-      new Set(left.filter((f) => f.length === 8 && f.startsWith("a")).map((f) => f.slice(1, 7))).size,
-      1,
-      "the Android User-Agent went with its session",
-    );
+    assert.equal((await userAgentRefs(key)).size, 1, "the Android User-Agent went with its session");
   });
 });
 

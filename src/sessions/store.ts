@@ -265,7 +265,7 @@ export class SessionStore {
     const out: ListedSession[] = [];
     for (let i = 2; i < flat.length; i += 3) {
       const r = decodeRecord(userId, flat[i] as string, flat[i + 1] as string, openid, unionid);
-      if (r) out.push({ ...r, userAgent: decodeUserAgent([flat[i + 2] as string]) });
+      if (r) out.push({ ...r, userAgent: decodeUserAgent(flat[i + 2] as string) });
     }
     return out;
   }

@@ -63,11 +63,10 @@ export function encodeUserAgent(userAgent: string): EncodedUserAgent {
 }
 
 /**
- * Restores a User-Agent from its pieces, in order.
- * @returns "" when the pieces are missing or corrupt (the session itself is unaffected)
+ * Restores a User-Agent from its pieces joined in order (store.ts's LIST script joins them).
+ * @returns "" when nothing is stored or it is corrupt (the session itself is unaffected)
  */
-export function decodeUserAgent(pieces: string[]): string {
-  const text = pieces.join("");
+export function decodeUserAgent(text: string): string {
   if (!text) return "";
   try {
     return inflateRawSync(Buffer.from(text, "base64url"), { dictionary: DICTIONARY }).toString("utf8");

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import { dropDatabase } from "../../src/db/database.js";
-import { codeFor, freshDatabaseUrl, REDIS_URL } from "../support.js";
+import { codeFor, freshDatabaseUrl, REDIS_URL, storedSessions } from "../support.js";
 import { assertConsistent, startTongxing, type Tongxing } from "./harness.js";
 
 const databaseUrl = freshDatabaseUrl();
@@ -32,8 +32,10 @@ test("50 concurrent first logins of one new openid → one user row and 50 worki
   const statuses = await Promise.all(results.map((r) => session(r.token as string)));
   assert.deepEqual(statuses, Array(50).fill(200));
   const redis = new Redis(REDIS_URL);
-  const fields = Object.keys(await redis.hgetall(`${tx.prefix}{u${results[0]?.userId}}`));
-  assert.equal(fields.filter((f) => f.length === 22).length, 50);
+  const userId = results[0]?.userId as number;
+  const { index, live } = storedSessions(userId, await redis.hgetall(`${tx.prefix}{u${userId}}`));
+  assert.equal(index.length, 50);
+  assert.equal(live.length, 50);
   redis.disconnect();
   await assertConsistent(tx, [tx.fake.openidFor("racer")]);
   t.diagnostic("50 concurrent first logins: 1 user row, 50 sessions, index = live");
