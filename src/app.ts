@@ -15,6 +15,7 @@ import { requestLog } from "./middlewares/requestLog.js";
 import { openapiRoutes } from "./openapi.js";
 import { adminRoutes } from "./routes/admin/admin.js";
 import { authRoutes } from "./routes/auth/auth.js";
+import { verifyRoutes } from "./routes/auth/verify.js";
 import { healthRoutes } from "./routes/health/health.js";
 import { metricsRoutes } from "./routes/health/metrics.js";
 import { meRoutes } from "./routes/me/me.js";
@@ -37,6 +38,7 @@ export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
     metricsRoutes(deps),
     openapiRoutes(),
     authRoutes(deps),
+    verifyRoutes(deps),
     ownSessionRoutes(deps),
     meRoutes(deps),
     wechatRoutes(deps),

@@ -58,6 +58,16 @@ const envSchema = z.object({
       .regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable ASCII characters")
       .optional(),
   ),
+  /**
+   * Shared with the team's gateway and backends: with it, /auth/verify also answers the openid
+   * and unionid. Unset, they are never sent.
+   */
+  SERVICE_TOKEN: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable ASCII characters")
+      .optional(),
+  ),
   /** Enables bearer auth on /metrics; unset, /metrics is open (keep the port private). */
   METRICS_TOKEN: optionalNonEmpty.pipe(
     z
@@ -115,6 +125,8 @@ export interface Config {
   /** The admin API's bearer token, or undefined when the admin API is off. */
   adminToken: string | undefined;
   metricsToken: string | undefined;
+  /** The gateway's and backends' shared secret (X-Tongxing-Service-Token), or undefined. */
+  serviceToken: string | undefined;
   /** Per minute per IP. */
   loginRateLimit: number;
   trustProxy: boolean;
@@ -179,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenHeader: e.TOKEN_HEADER.toLowerCase(),
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
+    serviceToken: e.SERVICE_TOKEN,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,

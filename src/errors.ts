@@ -39,6 +39,8 @@ export const internalError = () => new AppError(500, "INTERNAL_ERROR", "Somethin
 export const userBanned = () => new AppError(403, "USER_BANNED", "This account is banned.");
 export const userNotFound = () => new AppError(404, "USER_NOT_FOUND", "No user has that id.");
 export const sessionNotFound = () => new AppError(404, "SESSION_NOT_FOUND", "No live session has that id.");
+export const serviceUnauthorized = () =>
+  new AppError(401, "SERVICE_UNAUTHORIZED", "X-Tongxing-Service-Token does not match the SERVICE_TOKEN tongxing was given.");
 export const adminUnauthorized = () =>
   new AppError(401, "ADMIN_UNAUTHORIZED", "Send the admin token as Authorization: Bearer <ADMIN_TOKEN>.");
 export const sessionKeyStale = () =>
@@ -46,3 +48,10 @@ export const sessionKeyStale = () =>
 export const decryptFailed = () => new AppError(400, "DECRYPT_FAILED", "encryptedData could not be decrypted with this session's key.");
 export const watermarkMismatch = (what: string) => new AppError(400, "WATERMARK_MISMATCH", `The decrypted data's ${what} does not match.`);
 export const watermarkExpired = () => new AppError(400, "WATERMARK_EXPIRED", "The decrypted data is older than WECHAT_WATERMARK_MAX_AGE.");
+
+/** The same error with more response headers (e.g. X-Tongxing-Error for a gateway). */
+export const withHeaders = (err: AppError, headers: Record<string, string>) =>
+  Object.assign(
+    new AppError(err.status, err.code, err.message, { ...err.headers, ...headers }),
+    err.cause === undefined ? {} : { cause: err.cause },
+  );

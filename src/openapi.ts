@@ -90,6 +90,16 @@ export const ROUTES: RouteDoc[] = [
     response: r.sessionResponse,
     errors: SESSION_ERRORS,
   },
+  {
+    method: "get",
+    path: "/auth/verify",
+    summary:
+      "Forward auth for a gateway or backend (GET or HEAD): 200 with X-Tongxing-User-Id and X-Tongxing-Session-Id (and, with X-Tongxing-Service-Token, X-Tongxing-Openid and X-Tongxing-Unionid); refusals carry X-Tongxing-Error",
+    auth: "session",
+    status: 200,
+    response: r.verifyResponse,
+    errors: { 401: ["TOKEN_MISSING", "TOKEN_INVALID", "SERVICE_UNAUTHORIZED"], 503: ["SERVICE_UNAVAILABLE"] },
+  },
   { method: "post", path: "/auth/logout", summary: "Revoke the caller's session", auth: "session", status: 204, errors: SESSION_ERRORS },
   {
     method: "get",

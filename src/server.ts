@@ -123,7 +123,9 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
     await closed;
     clearTimeout(timer);
     await deps.audit.flush();
-    await Promise.allSettled([redis.quit(), prisma.$disconnect(), fake?.stop()]);
+    // quit() fails while Redis is unreachable and ioredis would go on reconnecting, keeping the
+    // process alive: disconnect() then stops it for good.
+    await Promise.allSettled([redis.quit().catch(() => redis.disconnect()), prisma.$disconnect(), fake?.stop()]);
   }
   return { url, server, deps, stop };
 }

@@ -7,47 +7,16 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { createClient, TongxingError, type WxLike, type WxRequestOptions } from "../client/src/index.js";
+import { createClient, TongxingError } from "../client/src/index.js";
+import { simulatedWx } from "./fixtures/simulatedWx.js";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
-import { codeFor, type Stack, startStack } from "./support.js";
+import { type Stack, startStack } from "./support.js";
 
 let stack: Stack;
 before(async () => {
   stack = await startStack({ ADMIN_TOKEN });
 });
 after(() => stack.stop());
-
-/** A wx stand-in: real HTTP, wx.request's answer shape, counted logins, in-memory storage. */
-function simulatedWx(user: string, code: () => string = () => codeFor(user)) {
-  const storage = new Map<string, unknown>();
-  const counts = { login: 0, request: 0 };
-  const wx: WxLike = {
-    login({ success }) {
-      counts.login++;
-      setTimeout(() => success?.({ code: code() }), 5);
-    },
-    request(opts: WxRequestOptions) {
-      counts.request++;
-      const body = opts.data === undefined ? undefined : JSON.stringify(opts.data);
-      fetch(opts.url, { method: opts.method ?? "GET", headers: opts.header, body, signal: AbortSignal.timeout(opts.timeout ?? 60_000) })
-        .then(async (res) => {
-          const text = await res.text();
-          let data: unknown = text;
-          try {
-            data = JSON.parse(text);
-          } catch {}
-          opts.success?.({ statusCode: res.status, data, header: Object.fromEntries(res.headers) });
-        })
-        .catch((err: Error) =>
-          opts.fail?.({ errMsg: err.name === "TimeoutError" ? "request:fail timeout" : `request:fail ${err.message}` }),
-        );
-    },
-    getStorageSync: (key) => storage.get(key) ?? "",
-    setStorageSync: (key, value) => void storage.set(key, value),
-    removeStorageSync: (key) => void storage.delete(key),
-  };
-  return { wx, storage, counts };
-}
 
 describe("client SDK", () => {
   test("the first call logs in, and the token is kept in storage", async () => {

@@ -16,7 +16,8 @@ export interface AuthState {
   session: SessionRecord;
 }
 
-const BEARER_RE = /^Bearer ([\x21-\x7e]{1,512})$/;
+// The auth-scheme is case-insensitive and followed by one or more spaces (RFC 9110 §11.1, §11.4).
+const BEARER_RE = /^bearer +([\x21-\x7e]{1,512})$/i;
 const MAX_TOKEN_LENGTH = 512;
 
 /**

@@ -11,10 +11,14 @@ import { readBearer } from "./auth.js";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
+/** True when `given` is the secret whose digest is `expectedDigest`, compared in constant time. */
+export function secretMatches(given: string | undefined, expectedDigest: Buffer): boolean {
+  return given !== undefined && timingSafeEqual(digest(given), expectedDigest);
+}
+
 /** True when the request carries `Authorization: Bearer <secret>`, compared in constant time. */
 export function bearerMatches(ctx: Context, expectedDigest: Buffer): boolean {
-  const given = readBearer(ctx);
-  return given !== undefined && timingSafeEqual(digest(given), expectedDigest);
+  return secretMatches(readBearer(ctx), expectedDigest);
 }
 
 /** The digest bearerMatches compares against. */

@@ -10,6 +10,34 @@ export interface PublicSession {
   expiresAt: string;
 }
 
+/**
+ * What a backend learns of a verified session: the library's `verify()` result and
+ * `ctx.state.session`, and (as JSON, openid and unionid only for a service caller) the body of
+ * GET /auth/verify.
+ */
+export interface VerifiedSession {
+  userId: number;
+  /** The public session id (`<userId>.<sid>`): names the session, cannot act as its token. */
+  sessionId: string;
+  /** WeChat's openid for this user; server-side only, never send it to the mini-program. */
+  openid: string;
+  /** WeChat's unionid, or null when WeChat gave none (the appid is bound to no Open Platform account). */
+  unionid: string | null;
+  /** When the session dies unless used again (idle timeout), at the latest its absolute timeout. */
+  expiresAt: Date;
+}
+
+/** The fields a backend may see of a live session. */
+export function presentVerifiedSession(r: SessionRecord): VerifiedSession {
+  return {
+    userId: r.userId,
+    sessionId: publicSessionId(r.userId, r.sid),
+    openid: r.openid,
+    unionid: r.unionid,
+    expiresAt: new Date(r.expiresAt),
+  };
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Lists the fields allowed out for the caller's own session (GET /auth/session). */

@@ -22,6 +22,12 @@ export const sessionResponse = z.object({
   lastSeenAt: isoTime,
   expiresAt: isoTime,
 });
+export const verifyResponse = z.object({
+  userId: z.number().int(),
+  sessionId: z.string(),
+  openid: z.string().optional().describe("Only with X-Tongxing-Service-Token"),
+  unionid: z.string().nullable().optional().describe("Only with X-Tongxing-Service-Token; null when WeChat gave none"),
+});
 export const sessionListItem = z.object({
   sessionId: z.string(),
   createdAt: isoTime,

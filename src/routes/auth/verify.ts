@@ -1,0 +1,79 @@
+/**
+ * GET (and HEAD) /auth/verify: forward auth. A gateway (nginx `auth_request`, Traefik
+ * `forwardAuth`, Envoy `ext_authz`, Kong) or any backend calls it with the user's own token
+ * headers; the token rules, renewal, ban and expiry are those of every authenticated route.
+ *
+ * - Live session: 200, not 204, because Envoy's HTTP ext_authz allows only 200; the identity in
+ *   `X-Tongxing-*` headers (what a gateway copies to the upstream request) and as JSON (what a
+ *   backend calling it directly reads), like Ory Kratos' `whoami`.
+ * - openid and unionid only to a caller that proves it is the team's gateway or backend with
+ *   `X-Tongxing-Service-Token`: the mini-program can call this route too, and openid stays off
+ *   its path as everywhere else.
+ * - Refusals carry `X-Tongxing-Error: <code>` besides the JSON body, because a gateway drops the
+ *   subrequest's body (nginx auth_request) and can only pass headers on.
+ */
+import type Router from "@koa/router";
+import type { Context, Next } from "koa";
+import type { AppDeps } from "../../deps.js";
+import { AppError, serviceUnauthorized, withHeaders } from "../../errors.js";
+import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import { secretDigest, secretMatches } from "../../middlewares/requireAdmin.js";
+import { presentVerifiedSession } from "../../presenters/session.js";
+import { createRouter } from "../router.js";
+
+/** Header names of the forward-auth contract (the nginx template and the README use these). */
+export const FORWARD_AUTH_HEADER = {
+  userId: "X-Tongxing-User-Id",
+  sessionId: "X-Tongxing-Session-Id",
+  openid: "X-Tongxing-Openid",
+  unionid: "X-Tongxing-Unionid",
+  error: "X-Tongxing-Error",
+  serviceToken: "X-Tongxing-Service-Token",
+} as const;
+
+/** Adds X-Tongxing-Error to every refusal of the routes behind it. */
+async function forwardAuthErrors(_ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (err) {
+    throw err instanceof AppError ? withHeaders(err, { [FORWARD_AUTH_HEADER.error]: err.code }) : err;
+  }
+}
+
+export function verifyRoutes(deps: AppDeps): Router {
+  const router = createRouter("/auth");
+  const auth = authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics);
+  const serviceDigest = deps.config.serviceToken === undefined ? undefined : secretDigest(deps.config.serviceToken);
+
+  /**
+   * Sets ctx.state.serviceCaller when X-Tongxing-Service-Token equals SERVICE_TOKEN (constant
+   * time, OWASP ASVS V6.2). Checked before the session, so a gateway with a wrong token fails
+   * loudly on every request instead of silently passing no openid. With no SERVICE_TOKEN set
+   * the header is ignored: openid is never sent.
+   * @throws AppError 401 SERVICE_UNAUTHORIZED
+   */
+  async function serviceCaller(ctx: Context, next: Next): Promise<void> {
+    const given = ctx.get(FORWARD_AUTH_HEADER.serviceToken);
+    if (serviceDigest && given) {
+      if (!secretMatches(given, serviceDigest)) throw serviceUnauthorized();
+      ctx.state.serviceCaller = true;
+    }
+    await next();
+  }
+
+  // router.get serves HEAD too (@koa/router); Koa sends HEAD answers without their body.
+  router.get("/verify", forwardAuthErrors, serviceCaller, auth, function verify(ctx) {
+    const session = presentVerifiedSession((ctx.state.auth as AuthState).session);
+    ctx.set(FORWARD_AUTH_HEADER.userId, String(session.userId));
+    ctx.set(FORWARD_AUTH_HEADER.sessionId, session.sessionId);
+    if (ctx.state.serviceCaller !== true) {
+      ctx.body = { userId: session.userId, sessionId: session.sessionId };
+      return;
+    }
+    ctx.set(FORWARD_AUTH_HEADER.openid, session.openid);
+    if (session.unionid) ctx.set(FORWARD_AUTH_HEADER.unionid, session.unionid);
+    ctx.body = { userId: session.userId, sessionId: session.sessionId, openid: session.openid, unionid: session.unionid };
+  });
+
+  return router;
+}

@@ -1,0 +1,287 @@
+/**
+ * examples/nginx/tongxing.conf.template in a real nginx (Debian's nginx-light has the
+ * auth_request module): mini-program → nginx → tongxing + a business API, end to end, Redis
+ * and tongxing outages included.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { createClient } from "../client/src/index.js";
+import { simulatedWx } from "./fixtures/simulatedWx.js";
+import { freePort, type Nginx, renderTemplate, startNginx, TEMPLATE } from "./nginx.js";
+import { CuttableProxy } from "./proxy.js";
+import { codeFor, REDIS_URL, type Stack, startStack } from "./support.js";
+import { findTool } from "./tools.js";
+
+const nginxBinary = findTool("nginx", "apt-get install -y nginx-light", ["/usr/sbin/nginx"]);
+const SERVICE_TOKEN = `svc-${randomBytes(24).toString("hex")}`;
+
+/** What the business API saw of one request. */
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A business API that records what reaches it and answers it back as JSON. */
+class BusinessApi {
+  readonly seen: Seen[] = [];
+  private server: Server | undefined;
+  addr = "";
+
+  async start(): Promise<this> {
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
+      this.seen.push(seen);
+      if (req.url === "/boom") {
+        res.writeHead(500, { "content-type": "text/plain" }).end("the business API's own failure");
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(seen));
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server?.close(() => resolve()));
+  }
+}
+
+let stack: Stack;
+let redisProxy: CuttableProxy;
+let app: BusinessApi;
+let gateway: Nginx;
+
+before(async () => {
+  if (!nginxBinary.path) return;
+  redisProxy = await new CuttableProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname).start();
+  stack = await startStack({ SERVICE_TOKEN, TRUST_PROXY: "true", REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
+  app = await new BusinessApi().start();
+  gateway = await startNginx(nginxBinary.path, { TONGXING_ADDR: new URL(stack.url).host, APP_ADDR: app.addr, SERVICE_TOKEN });
+});
+after(async () => {
+  await gateway?.stop();
+  await app?.stop();
+  redisProxy?.restore();
+  await stack?.stop();
+  await redisProxy?.stop();
+});
+
+/** A request through the gateway; the body parsed when it is JSON. */
+async function viaGateway(method: string, path: string, headers: Record<string, string> = {}, body?: string, base = gateway.url) {
+  const res = await fetch(base + path, { method, headers, body });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+async function loginViaGateway(user: string, code = codeFor(user)) {
+  const res = await viaGateway("POST", "/auth/login", { "content-type": "application/json" }, JSON.stringify({ code }));
+  assert.equal(res.status, 200, res.text);
+  return res.json as { token: string; user: { id: number } };
+}
+
+describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
+  test("nginx is installed", () => assert.ok(nginxBinary.path, nginxBinary.missing));
+
+  test("the template uses exactly LISTEN_PORT, TONGXING_ADDR, APP_ADDR and SERVICE_TOKEN", async () => {
+    const text = await readFile(TEMPLATE, "utf8");
+    const upper = new Set([...text.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g)].map((m) => m[1]));
+    assert.deepEqual([...upper].sort(), ["APP_ADDR", "LISTEN_PORT", "SERVICE_TOKEN", "TONGXING_ADDR"]);
+    assert.equal((text.match(/^server\s*\{/gm) ?? []).length, 1, "one server block");
+    const rendered = renderTemplate(text, { LISTEN_PORT: "8080", TONGXING_ADDR: "t:3000", APP_ADDR: "a:4000", SERVICE_TOKEN: "s" });
+    assert.doesNotMatch(rendered, /\$\{/, "nothing left for envsubst");
+    assert.match(rendered, /\$request_uri/, "nginx's own variables survive");
+  });
+
+  test("tongxing's own API goes to tongxing: login, /auth/session, /me, /healthz", async () => {
+    const before = app.seen.length;
+    const { token, user } = await loginViaGateway("gw-own");
+    const session = await viaGateway("GET", "/auth/session", { "X-WX-Token": token });
+    assert.equal(session.status, 200, session.text);
+    assert.equal(session.json.userId, user.id);
+    assert.equal((await viaGateway("GET", "/me", { "X-WX-Token": token })).json.id, user.id);
+    assert.equal((await viaGateway("GET", "/healthz")).status, 200);
+    assert.equal(app.seen.length, before, "none of these reached the business API");
+  });
+
+  test("a live session reaches the business API with X-Tongxing-User-Id, -Session-Id, -Openid, -Unionid", async () => {
+    const { token, user } = await loginViaGateway("gw-live");
+    const res = await viaGateway(
+      "POST",
+      "/orders?x=1",
+      { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      '{"sku":"tea"}',
+    );
+    assert.equal(res.status, 200, res.text);
+    const seen = res.json as Seen;
+    assert.equal(seen.url, "/orders?x=1");
+    assert.equal(seen.method, "POST");
+    assert.equal(seen.body, '{"sku":"tea"}', "the client's body reaches the business API");
+    const row = await stack.running.deps.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    const session = await viaGateway("GET", "/auth/session", { "X-WX-Token": token });
+    assert.equal(seen.headers["x-tongxing-user-id"], String(user.id));
+    assert.equal(seen.headers["x-tongxing-session-id"], session.json.sessionId);
+    assert.equal(seen.headers["x-tongxing-openid"], row.openid);
+    assert.equal(seen.headers["x-tongxing-unionid"], row.unionid);
+    assert.equal(seen.headers["x-tongxing-service-token"], undefined, "the service token stays between nginx and tongxing");
+  });
+
+  test("headers the client sends under those names are overwritten, never trusted", async () => {
+    const victim = await loginViaGateway("gw-victim");
+    const { token, user } = await loginViaGateway("gw-spoofer");
+    const spoof = {
+      "X-WX-Token": token,
+      "X-Tongxing-User-Id": String(victim.user.id),
+      "x-tongxing-session-id": `${victim.user.id}.${"A".repeat(22)}`,
+      "X-TONGXING-OPENID": "o-victim",
+      "X-Tongxing-Unionid": "u-victim",
+      "X-Tongxing-Service-Token": "guess",
+    };
+    const res = await viaGateway("GET", "/profile", spoof);
+    assert.equal(res.status, 200, res.text);
+    const seen = res.json as Seen;
+    assert.equal(seen.headers["x-tongxing-user-id"], String(user.id));
+    assert.notEqual(seen.headers["x-tongxing-openid"], "o-victim");
+    assert.notEqual(seen.headers["x-tongxing-unionid"], "u-victim");
+    assert.match(String(seen.headers["x-tongxing-session-id"]), new RegExp(`^${user.id}\\.`));
+    // A client with no token at all cannot become anyone by sending the headers.
+    const before = app.seen.length;
+    const anonymous = await viaGateway("GET", "/profile", { "X-Tongxing-User-Id": "1" });
+    assert.equal(anonymous.status, 401);
+    assert.equal(app.seen.length, before);
+  });
+
+  test("a user WeChat gave no unionid arrives without X-Tongxing-Unionid, whatever the client sent", async () => {
+    const code = codeFor("gw-nounion");
+    stack.fake.script(code, { openid: `o-nounion-${randomBytes(4).toString("hex")}`, session_key: randomBytes(16).toString("base64") });
+    const { token } = await loginViaGateway("gw-nounion", code);
+    const res = await viaGateway("GET", "/profile", { "X-WX-Token": token, "X-Tongxing-Unionid": "u-forged" });
+    assert.equal(res.status, 200, res.text);
+    assert.equal((res.json as Seen).headers["x-tongxing-unionid"], undefined);
+  });
+
+  test("no token → tongxing's own 401 TOKEN_MISSING body; the business API is not called", async () => {
+    const before = app.seen.length;
+    const res = await viaGateway("GET", "/orders");
+    const direct = await stack.request("GET", "/auth/verify");
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.json, direct.body);
+    assert.equal(res.json.error.code, "TOKEN_MISSING");
+    assert.equal(res.headers.get("x-tongxing-error"), "TOKEN_MISSING");
+    assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+    assert.equal(app.seen.length, before);
+  });
+
+  test("a logged-out token → 401 TOKEN_INVALID on the very next request", async () => {
+    const { token } = await loginViaGateway("gw-logout");
+    assert.equal((await viaGateway("GET", "/orders", { "X-WX-Token": token })).status, 200);
+    assert.equal((await viaGateway("POST", "/auth/logout", { "X-WX-Token": token })).status, 204);
+    const before = app.seen.length;
+    const res = await viaGateway("GET", "/orders", { "X-WX-Token": token });
+    const direct = await stack.request("GET", "/auth/verify", { token });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.json, direct.body);
+    assert.equal(res.json.error.code, "TOKEN_INVALID");
+    assert.equal(app.seen.length, before);
+  });
+
+  test("the mini-program SDK logs in again through the gateway after its token was revoked", async () => {
+    const { wx, counts } = simulatedWx("gw-sdk");
+    const tx = createClient({ baseUrl: gateway.url, wx });
+    const first = (await tx.request({ url: "/orders" })) as Seen;
+    assert.equal(counts.login, 1);
+    const userId = first.headers["x-tongxing-user-id"];
+    assert.ok(userId);
+    assert.equal((await stack.running.deps.sessions.revokeAll(Number(userId))).length, 1);
+    const second = (await tx.request({ url: "/orders" })) as Seen;
+    assert.equal(counts.login, 2, "one re-login on TOKEN_INVALID");
+    assert.equal(second.headers["x-tongxing-user-id"], userId);
+  });
+
+  test("the business API's own errors pass through untouched", async () => {
+    const { token } = await loginViaGateway("gw-boom");
+    const res = await viaGateway("GET", "/boom", { "X-WX-Token": token });
+    assert.equal(res.status, 500);
+    assert.equal(res.text, "the business API's own failure");
+  });
+
+  test("the verify subrequest's location cannot be called from outside", async () => {
+    const { token } = await loginViaGateway("gw-internal");
+    const res = await viaGateway("GET", "/_tongxing/verify", { "X-WX-Token": token });
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get("x-tongxing-openid"), null);
+  });
+
+  test("Redis unreachable → 503 SERVICE_UNAVAILABLE as tongxing sends it; the business API is not called", async () => {
+    const { token } = await loginViaGateway("gw-redis");
+    const before = app.seen.length;
+    redisProxy.cut();
+    try {
+      const res = await viaGateway("GET", "/orders", { "X-WX-Token": token });
+      const direct = await stack.request("GET", "/auth/verify", { token });
+      assert.equal(direct.status, 503);
+      assert.equal(res.status, 503, res.text);
+      assert.deepEqual(res.json, direct.body);
+      assert.equal(res.headers.get("x-tongxing-error"), "SERVICE_UNAVAILABLE");
+      assert.equal(app.seen.length, before);
+    } finally {
+      redisProxy.restore();
+    }
+    // Back without restarting anything.
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await viaGateway("GET", "/orders", { "X-WX-Token": token })).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 200);
+  });
+
+  test("tongxing unreachable → 503 SERVICE_UNAVAILABLE; the business API is not called", async () => {
+    const nowhere = await freePort();
+    const broken = await startNginx(nginxBinary.path as string, {
+      TONGXING_ADDR: `127.0.0.1:${nowhere}`,
+      APP_ADDR: app.addr,
+      SERVICE_TOKEN,
+    });
+    try {
+      const before = app.seen.length;
+      const res = await viaGateway("GET", "/orders", { "X-WX-Token": `1.${"A".repeat(32)}` }, undefined, broken.url);
+      assert.equal(res.status, 503, res.text);
+      assert.equal(res.json.error.code, "SERVICE_UNAVAILABLE");
+      assert.equal(app.seen.length, before);
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  test("a SERVICE_TOKEN that differs from tongxing's is a gateway error (500), not a pass without openid", async () => {
+    const wrong = await startNginx(nginxBinary.path as string, {
+      TONGXING_ADDR: new URL(stack.url).host,
+      APP_ADDR: app.addr,
+      SERVICE_TOKEN: `${SERVICE_TOKEN}-old`,
+    });
+    try {
+      const { token } = await loginViaGateway("gw-wrong-service");
+      const before = app.seen.length;
+      const res = await viaGateway("GET", "/orders", { "X-WX-Token": token }, undefined, wrong.url);
+      assert.equal(res.status, 500, res.text);
+      assert.equal(res.json.error.code, "INTERNAL_ERROR");
+      assert.equal(app.seen.length, before);
+    } finally {
+      await wrong.stop();
+    }
+  });
+});
