@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The process: parse configuration (exit 1 naming the bad variable), start, and stop gracefully
  * on SIGTERM/SIGINT.

@@ -38,12 +38,19 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+/**
+ * Starts a server process and waits for the log line that gives its URL.
+ * @param entry - arguments to node, or with `opts.command` to that command
+ * @param opts.listening - matches the line that says it listens; group 1 is the URL
+ */
 export async function startProcess(
   env: Record<string, string>,
   entry = ["--import", "tsx", "src/main.ts"],
   cwd?: string,
+  opts: { command?: string; listening?: RegExp } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, entry, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], cwd });
+  const listening = opts.listening ?? /"url":"([^"]+)".*tongxing listening/;
+  const child = spawn(opts.command ?? process.execPath, entry, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], cwd });
   let out = "";
   child.stdout?.on("data", (d) => {
     out += d;
@@ -55,7 +62,7 @@ export async function startProcess(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not listening after 60 s:\n${out}`)), 60_000);
     const check = () => {
-      const m = /"url":"([^"]+)".*tongxing listening/.exec(out);
+      const m = listening.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1] as string);

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The operators' CLI: the admin API's operations, talking to Redis and PostgreSQL directly
  * (same environment variables as the server). Writes the same audit trail, with actor "cli".

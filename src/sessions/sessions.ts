@@ -54,6 +54,35 @@ export interface CreatedSession {
   evicted: string[];
 }
 
+/**
+ * Sliding renewal is due when less than half of the idle window is left, unless the absolute
+ * timeout allows no more (see the header comment for why half).
+ * @param idleTtl - seconds
+ * @param now - epoch ms
+ */
+export function renewalDue(record: SessionRecord, idleTtl: number, now: number): boolean {
+  return record.expiresAt - now < (idleTtl * 1000) / 2 && record.expiresAt < record.absoluteExpiresAt;
+}
+
+/**
+ * The session check, the one implementation behind every authenticated route, /auth/verify and
+ * the library's verifier: one Redis read, plus one write when renewal is due.
+ * @param idleTtl - seconds (SESSION_IDLE_TTL)
+ * @param now - epoch ms
+ * @returns null for a malformed, unknown, expired or revoked token, or a banned user
+ * @throws whatever ioredis throws when Redis cannot be asked (callers answer 503)
+ */
+export async function resolveSession(store: SessionStore, idleTtl: number, now: number, token: string): Promise<SessionRecord | null> {
+  const parsed = parseToken(token);
+  if (!parsed) return null;
+  const record = await store.get(parsed.userId, parsed.sid, now);
+  // A session past expiresAt stays in the hash until a script touches the user: dead here.
+  if (!record || record.expiresAt <= now) return null;
+  if (!renewalDue(record, idleTtl, now)) return record;
+  const renewed = { ...record, lastSeenAt: now, expiresAt: Math.min(now + idleTtl * 1000, record.absoluteExpiresAt) };
+  return (await store.renew(renewed)) ? renewed : null;
+}
+
 /** Creates, resolves, renews and revokes sessions. `clock` returns epoch milliseconds. */
 export class Sessions {
   constructor(
@@ -95,16 +124,8 @@ export class Sessions {
    * Resolves a token to its live session: one Redis read, plus one write when renewal is due.
    * @returns null for a malformed, unknown, expired or revoked token, or a banned user
    */
-  async resolve(token: string): Promise<SessionRecord | null> {
-    const parsed = parseToken(token);
-    if (!parsed) return null;
-    const now = this.clock();
-    const record = await this.store.get(parsed.userId, parsed.sid, now);
-    // A session past expiresAt stays in the hash until a script touches the user: dead here.
-    if (!record || record.expiresAt <= now) return null;
-    if (record.expiresAt - now >= (this.policy.idleTtl * 1000) / 2 || record.expiresAt >= record.absoluteExpiresAt) return record;
-    const renewed = { ...record, lastSeenAt: now, expiresAt: Math.min(now + this.policy.idleTtl * 1000, record.absoluteExpiresAt) };
-    return (await this.store.renew(renewed)) ? renewed : null;
+  resolve(token: string): Promise<SessionRecord | null> {
+    return resolveSession(this.store, this.policy.idleTtl, this.clock(), token);
   }
 
   /** Revokes one session. @returns true when it was live */
