@@ -50,6 +50,26 @@ test("compose.yaml: tongxing waits for healthy Redis and PostgreSQL", async () =
   assert.equal(tongxing.build, ".");
 });
 
+test("compose.yaml: the nginx gateway renders the template and fronts tongxing and the business API", async () => {
+  const compose = parse(await readFile("compose.yaml", "utf8"));
+  const { gateway, tongxing, "business-api": app } = compose.services;
+  assert.match(gateway.image, /^nginx:\d+\.\d+\.\d+/, "pinned official nginx image");
+  assert.ok(
+    gateway.volumes.includes("./examples/nginx/tongxing.conf.template:/etc/nginx/templates/tongxing.conf.template:ro"),
+    "template mounted where the image renders it",
+  );
+  assert.deepEqual(Object.keys(gateway.environment).sort(), ["APP_ADDR", "LISTEN_PORT", "SERVICE_TOKEN", "TONGXING_ADDR"]);
+  assert.equal(gateway.environment.TONGXING_ADDR, "tongxing:3000");
+  assert.equal(gateway.environment.APP_ADDR, `business-api:${app.environment.PORT}`);
+  assert.equal(gateway.environment.SERVICE_TOKEN, tongxing.environment.SERVICE_TOKEN, "one SERVICE_TOKEN for both");
+  assert.match(tongxing.environment.SERVICE_TOKEN, /^\$\{SERVICE_TOKEN:\?/, "required, no default secret");
+  assert.deepEqual(gateway.depends_on, { tongxing: { condition: "service_healthy" }, "business-api": { condition: "service_healthy" } });
+  assert.equal(app.ports, undefined, "the business API trusts gateway headers, so only the gateway may reach it");
+  assert.equal(app.environment.TRUST_GATEWAY, "1");
+  assert.equal(app.build.dockerfile, "examples/business-api/Dockerfile");
+  await readFile(app.build.dockerfile, "utf8");
+});
+
 test("the image's start command runs from a production-only install of a build", { timeout: 300_000 }, async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "tongxing-prod-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));

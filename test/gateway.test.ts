@@ -218,6 +218,14 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
     assert.equal(res.text, "the business API's own failure");
   });
 
+  test("a client cannot speak as the service through the gateway, even with the right service token", async () => {
+    const { token } = await loginViaGateway("gw-service");
+    const res = await viaGateway("GET", "/auth/verify", { "X-WX-Token": token, "X-Tongxing-Service-Token": SERVICE_TOKEN });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers.get("x-tongxing-openid"), null);
+    assert.equal(res.json.openid, undefined);
+  });
+
   test("the verify subrequest's location cannot be called from outside", async () => {
     const { token } = await loginViaGateway("gw-internal");
     const res = await viaGateway("GET", "/_tongxing/verify", { "X-WX-Token": token });
