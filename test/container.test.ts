@@ -27,7 +27,7 @@ test("Dockerfile: multi-stage, pinned base, non-root, healthcheck, no secrets, r
   const text = await readFile("Dockerfile", "utf8");
   const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1] as string);
   assert.ok(froms.length >= 2, "multi-stage");
-  for (const image of froms) assert.match(image, /^node:20\.\d+\.\d+-(bookworm-slim|alpine)/, `${image} pinned`);
+  for (const image of froms) assert.match(image, /^node:24\.\d+\.\d+-(bookworm-slim|alpine)/, `${image} pinned`);
   assert.match(text, /npm ci --omit=dev/);
   assert.match(text, /^USER (?!root)\S+/m);
   assert.match(text, /^EXPOSE 3000$/m);
