@@ -1,5 +1,5 @@
 /**
- * Writes a new migration without the Prisma CLI (see ../shared/notes/prisma-offline.md): diffs
+ * Writes a new migration without the Prisma CLI (see docs/database.md): diffs
  * prisma/migrations/schema.snapshot.prisma (the schema as of the newest migration) against
  * prisma/schema.prisma, writes the SQL to prisma/migrations/<timestamp>_<name>/migration.sql,
  * and moves the snapshot forward.

@@ -1,5 +1,5 @@
 // Runs `prisma generate` without the native schema engine, which the Prisma CLI would otherwise
-// try to download (../shared/notes/prisma-offline.md). `generate` never executes the engine; it
+// try to download (docs/database.md). `generate` never executes the engine; it
 // only checks that the file named by PRISMA_SCHEMA_ENGINE_BINARY exists, so this file will do.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";

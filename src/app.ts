@@ -6,12 +6,13 @@
 import cors from "@koa/cors";
 import type Router from "@koa/router";
 import Koa, { type Context, type Next } from "koa";
-import { koaBody } from "koa-body";
 import helmet from "koa-helmet";
 import type { AppDeps } from "./deps.js";
 import { AppError } from "./errors.js";
+import { parseJsonBody } from "./middlewares/bodyParser.js";
 import { errorHandler } from "./middlewares/errorHandler.js";
 import { requestLog } from "./middlewares/requestLog.js";
+import { adminGate } from "./middlewares/requireAdmin.js";
 import { openapiRoutes } from "./openapi.js";
 import { adminRoutes } from "./routes/admin/admin.js";
 import { authRoutes } from "./routes/auth/auth.js";
@@ -70,11 +71,12 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
     if (shuttingDown()) ctx.set("Connection", "close");
     await next();
   });
+  app.use(adminGate(deps.config.adminToken));
   if (deps.config.corsOrigins.length) {
     const allowed = new Set(deps.config.corsOrigins);
     app.use(cors({ origin: (ctx) => (allowed.has(ctx.get("origin")) ? ctx.get("origin") : ""), exposeHeaders: ["X-Request-Id"] }));
   }
-  app.use(koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: "16kb", jsonStrict: true }));
+  app.use(parseJsonBody());
   // One router holding every route (a router mounted in another is flattened into it). Mounted
   // side by side, each router a request passed cost it a Host parse, a scan of that router's
   // routes, an event and a promise: /auth/session paid for four routers ahead of it.

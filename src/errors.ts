@@ -19,6 +19,8 @@ export class AppError extends Error {
 }
 
 export const invalidRequest = (message: string) => new AppError(400, "INVALID_REQUEST", message);
+export const unsupportedMediaType = (message = "Send the body as application/json in UTF-8.") =>
+  new AppError(415, "UNSUPPORTED_MEDIA_TYPE", message);
 export const tokenMissing = (header: string) =>
   new AppError(401, "TOKEN_MISSING", `Send the session token in the ${header} header or as Authorization: Bearer <token>.`);
 export const tokenInvalid = () => new AppError(401, "TOKEN_INVALID", "The session token is unknown, expired or revoked; log in again.");
@@ -47,7 +49,12 @@ export const sessionKeyStale = () =>
   new AppError(409, "SESSION_KEY_STALE", "This session's session_key has been replaced by a newer login; call wx.login again.");
 export const decryptFailed = () => new AppError(400, "DECRYPT_FAILED", "encryptedData could not be decrypted with this session's key.");
 export const watermarkMismatch = (what: string) => new AppError(400, "WATERMARK_MISMATCH", `The decrypted data's ${what} does not match.`);
-export const watermarkExpired = () => new AppError(400, "WATERMARK_EXPIRED", "The decrypted data is older than WECHAT_WATERMARK_MAX_AGE.");
+export const watermarkExpired = () =>
+  new AppError(
+    400,
+    "WATERMARK_EXPIRED",
+    "The decrypted data's watermark.timestamp is older than WECHAT_WATERMARK_MAX_AGE or more than 60 s in the future.",
+  );
 
 /** The same error with more response headers (e.g. X-Tongxing-Error for a gateway). */
 export const withHeaders = (err: AppError, headers: Record<string, string>) =>

@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { createClient, TongxingError } from "../client/src/index.js";
 import { simulatedWx } from "./fixtures/simulatedWx.js";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
-import { type Stack, startStack } from "./support.js";
+import { codeFor, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
 before(async () => {
@@ -40,6 +40,24 @@ describe("client SDK", () => {
     assert.equal(new Set(results.map((r) => r.userId)).size, 1);
     assert.equal(counts.login, 1);
     assert.equal(stack.fake.callCount("/sns/jscode2session") - logins, 1);
+  });
+
+  test("a login answered 502 (WeChat failed, the code may be spent) is retried once with a fresh wx.login code", async () => {
+    const codes = [codeFor("sdk-502"), codeFor("sdk-502")];
+    stack.fake.script(codes[0] as string, { status: 500 }, { status: 500 }, { status: 500 });
+    const { wx, counts } = simulatedWx("sdk-502", () => codes.shift() ?? codeFor("sdk-502"));
+    const tx = createClient({ baseUrl: stack.url, wx });
+    const me = await tx.me();
+    assert.equal(typeof me.id, "number");
+    assert.equal(counts.login, 2, "a second wx.login for the retry");
+
+    // Both attempts failing: the 502 reaches the caller, no loop.
+    const failing = [codeFor("sdk-502b"), codeFor("sdk-502b")];
+    for (const c of failing) stack.fake.script(c, { status: 500 }, { status: 500 }, { status: 500 });
+    const second = simulatedWx("sdk-502b", () => failing.shift() ?? "unused");
+    const tx2 = createClient({ baseUrl: stack.url, wx: second.wx });
+    await assert.rejects(tx2.me(), (err: TongxingError) => err.code === "WECHAT_UNAVAILABLE" && err.status === 502);
+    assert.equal(second.counts.login, 2);
   });
 
   test("a token revoked by the admin API mid-run: one transparent re-login, no failed request", async () => {

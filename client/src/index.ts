@@ -152,8 +152,11 @@ export function createClient(options: ClientOptions): TongxingClient {
   function login(opts: { profile?: Profile } = {}): Promise<{ user: User; isNewUser: boolean }> {
     if (inflightLogin) return inflightLogin;
     inflightLogin = (async () => {
-      const code = await wxLogin();
-      const res = await send({ url: "/auth/login", method: "POST", data: { code, ...(opts.profile && { profile: opts.profile }) } }, null);
+      const exchange = async () =>
+        send({ url: "/auth/login", method: "POST", data: { code: await wxLogin(), ...(opts.profile && { profile: opts.profile }) } }, null);
+      let res = await exchange();
+      // 502: WeChat failed, and it may have spent the code: one retry, with a fresh wx.login code.
+      if (res.statusCode === 502) res = await exchange();
       if (!ok(res)) throw toError(res);
       const body = res.data as { token: string; user: User; isNewUser: boolean };
       wx.setStorageSync(storageKey, body.token);

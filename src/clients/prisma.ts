@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL connection, through Prisma 7's client with the node-postgres driver adapter
- * (no native query engine: ../shared/notes/prisma-offline.md).
+ * (no native query engine: docs/database.md).
  */
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { Logger } from "pino";

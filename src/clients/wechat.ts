@@ -46,7 +46,8 @@ export class WechatClient {
   async getPhoneNumber(log: Logger, code: string): Promise<string> {
     const body = await this.tokens.withToken(log, (token) =>
       callWechat(
-        this.wechat,
+        // The button's code is single-use like a wx.login code: a timed-out call is not repeated.
+        { ...this.wechat, idempotent: false },
         log,
         "getPhoneNumber",
         `/wxa/business/getuserphonenumber?access_token=${encodeURIComponent(token)}`,

@@ -11,6 +11,9 @@ import type { SessionRecord } from "../sessions/record.js";
 import { storage } from "../storage.js";
 import { DecryptError, decryptData, verifyRawDataSignature } from "../wechat/dataCrypto.js";
 
+/** Seconds a watermark.timestamp may be ahead of our clock (clock skew between WeChat and us). */
+const WATERMARK_MAX_SKEW = 60;
+
 /**
  * The session's session_key. WeChat honours only the newest login's key per user; the stored one
  * is always the newest, and `current` says whether it came from this session's own login.
@@ -25,7 +28,8 @@ async function sessionKeyOf(deps: AppDeps, session: SessionRecord) {
 /**
  * Decrypts encryptedData and checks its watermark.
  * Rules (开放数据校验与解密): watermark.appid must be ours; watermark.timestamp within
- * WECHAT_WATERMARK_MAX_AGE seconds (0: not checked); an openId in the data must be the session's.
+ * WECHAT_WATERMARK_MAX_AGE seconds in the past and at most 60 s in the future (0: not checked);
+ * an openId in the data must be the session's.
  * @throws AppError 400 DECRYPT_FAILED, 409 SESSION_KEY_STALE (decryption failed and the user has
  *   logged in again since this session), 400 WATERMARK_MISMATCH, 400 WATERMARK_EXPIRED
  */
@@ -48,7 +52,9 @@ export async function decryptOpenData(
   const maxAge = deps.config.wechat.watermarkMaxAge;
   if (maxAge > 0) {
     const age = deps.clock() / 1000 - Number(watermark.timestamp);
-    if (!(age <= maxAge)) throw watermarkExpired();
+    // WeChat stamps the data when it encrypts it: a timestamp ahead of our clock by more than a
+    // small skew was not made by WeChat for this request (a replayed or forged payload).
+    if (!(age <= maxAge && age >= -WATERMARK_MAX_SKEW)) throw watermarkExpired();
   }
   if (data.openId !== undefined && data.openId !== session.openid) throw watermarkMismatch("openId");
   return data;

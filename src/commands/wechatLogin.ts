@@ -65,19 +65,31 @@ async function upsertUser(
   // A returning user (the common case) costs one statement, UPDATE ... RETURNING; an update by
   // the unique openid was the cheapest Prisma call for it (328 µs of CPU per call against 470 µs
   // for updateManyAndReturn and 625 µs for findUnique + update, measured here).
+  // The update matches only a user who is not banned: a refused login writes nothing (no profile,
+  // no lastLoginAt), whatever it carried.
   const update = () =>
-    prisma.user.update({ where: { openid: wx.openid }, data: { lastLoginAt: now, ...(wx.unionid && { unionid: wx.unionid }), ...fields } });
+    prisma.user.update({
+      where: { openid: wx.openid, bannedAt: null },
+      data: { lastLoginAt: now, ...(wx.unionid && { unionid: wx.unionid }), ...fields },
+    });
   try {
     return { user: await update(), isNewUser: false };
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+  // No such row: a new user, a banned one, or a first login racing another.
   try {
     const user = await prisma.user.create({ data: { openid: wx.openid, unionid: wx.unionid, lastLoginAt: now, ...fields } });
     return { user, isNewUser: true };
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
+  }
+  try {
     return { user: await update(), isNewUser: false };
+  } catch (err) {
+    // The row exists (the insert collided with it) and the update refused it: banned.
+    if (isNotFound(err)) throw userBanned();
+    throw err;
   }
 }
 

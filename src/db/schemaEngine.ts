@@ -3,7 +3,7 @@
  *
  * Why this exists: the Prisma CLI downloads a native schema engine at install and on every
  * `prisma migrate` call, which fails on machines without access to Prisma's CDN (see
- * ../shared/notes/prisma-offline.md). `@prisma/schema-engine-wasm` is the same engine built to
+ * docs/database.md). `@prisma/schema-engine-wasm` is the same engine built to
  * WASM and published on npm; it writes the same `_prisma_migrations` table as
  * `prisma migrate deploy`, so the two are interchangeable. These packages say they are for
  * Prisma's internal use: every call to them stays in this module, so that where the native

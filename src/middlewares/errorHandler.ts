@@ -5,14 +5,14 @@
  * generic messages, no stack traces to clients).
  */
 import type { Context, Next } from "koa";
-import { AppError, internalError, invalidRequest, notFound } from "../errors.js";
+import { AppError, internalError, invalidRequest, notFound, unsupportedMediaType } from "../errors.js";
 
 /** An error with an HTTP status from a library (co-body, http-errors). */
 function libraryError(err: unknown): AppError | null {
   const status = (err as { status?: unknown })?.status;
   if (typeof status !== "number" || status < 400 || status >= 500) return null;
   if (status === 413) return new AppError(413, "PAYLOAD_TOO_LARGE", "The request body is too large.");
-  if (status === 415) return new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json in UTF-8.");
+  if (status === 415) return unsupportedMediaType();
   if (status === 400) return invalidRequest("The request body is not valid JSON.");
   return null;
 }

@@ -34,3 +34,17 @@ export function requireAdmin(adminToken: string | undefined) {
     await next();
   };
 }
+
+/**
+ * Guards every path under /admin before CORS, body parsing and routing, so that no method shows
+ * the admin API: switched off, `OPTIONS` or a wrong method is 404 like any other; switched on,
+ * they are 401 without the token (ASVS V4.1.3: the check runs on every path to the function;
+ * router-level guards run only once a route matched path and method).
+ */
+export function adminGate(adminToken: string | undefined) {
+  const guard = requireAdmin(adminToken);
+  return async function adminGate(ctx: Context, next: Next): Promise<void> {
+    if (ctx.path === "/admin" || ctx.path.startsWith("/admin/")) return guard(ctx, next);
+    return next();
+  };
+}

@@ -4,7 +4,7 @@
  */
 import type { Context, Next } from "koa";
 import type { z } from "zod";
-import { AppError, invalidRequest } from "../errors.js";
+import { invalidRequest, unsupportedMediaType } from "../errors.js";
 
 /** Describes the first problem of a failed parse in one sentence, naming the field. */
 export function describeIssue(error: z.ZodError): string {
@@ -23,7 +23,7 @@ export function validateBody<S extends z.ZodType>(schema: S) {
     // A POST with `Content-Length: 0` has no body to judge (fetch sends one for body-less POSTs).
     const hasBody = ctx.request.length ? ctx.request.length > 0 : Boolean(ctx.get("transfer-encoding"));
     if (hasBody && !ctx.is("application/json")) {
-      throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
+      throw unsupportedMediaType();
     }
     const parsed = schema.safeParse(ctx.request.body ?? {});
     if (!parsed.success) throw invalidRequest(describeIssue(parsed.error));

@@ -7,10 +7,19 @@ import { z } from "zod";
 
 const codePoints = (s: string) => [...s].length;
 
+/**
+ * Characters a nickname may not hold: controls (C0, DEL, C1 such as U+0085), format characters
+ * (`\p{Cf}`: bidirectional overrides such as U+202E, zero-width spaces, the byte order mark) and
+ * the line and paragraph separators, which let a name hide or reorder text in an admin's or
+ * another user's view (Unicode TR36 §2; OWASP ASVS V5.2.2). The zero-width joiner (U+200D) stays:
+ * emoji sequences (👨‍👩‍👧) need it; variation selectors (U+FE0F) are not Cf and stay too.
+ */
+const INVISIBLE = /[\p{Cc}\u2028\u2029]|(?!\u200d)\p{Cf}/u;
+
 export const nickname = z
   .string()
   .refine((s) => codePoints(s) >= 1 && codePoints(s) <= 64, "must be 1 to 64 characters")
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters")
+  .refine((s) => !INVISIBLE.test(s), "must not contain control, invisible or direction-changing characters")
   .refine((s) => s.isWellFormed(), "must be valid Unicode");
 
 export const avatarUrl = z

@@ -2,7 +2,7 @@
  * The mini-program's access_token, shared by every instance through Redis.
  * https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html
  *
- * Why this shape (../shared/notes/wechat-api.md; WxJava #369/#778/#2089, EasyWeChat #1453/#2641):
+ * Why this shape (docs/wechat.md; WxJava #369/#778/#2089, EasyWeChat #1453/#2641):
  * - the stable token API in normal mode returns the same token while it is valid, so instances
  *   don't invalidate each other's tokens as the old /cgi-bin/token does; force_refresh is never used;
  * - the token is cached in Redis with a TTL safely below expires_in, for all instances;

@@ -2,8 +2,10 @@
  * auth.code2Session: exchanges a wx.login code for openid, unionid and session_key.
  * https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html
  *
- * A code is single-use, so 40029, 40163 and 40226 are never retried (callWechat retries only
- * -1, 5xx, timeouts and network errors). No access_token is involved.
+ * A code is single-use, so 40029, 40163 and 40226 are never retried, nor is a timeout (the
+ * request most likely reached WeChat and spent the code: a retry would get 40163 and tell the
+ * client its code was bad when WeChat was the one that failed); callWechat retries -1, 5xx and
+ * network errors. No access_token is involved.
  */
 import type { Logger } from "pino";
 import { rateLimited, wechatCodeInvalid, wechatUnavailable, wechatUserBlocked } from "../errors.js";
@@ -30,7 +32,8 @@ export async function code2Session(
   observe?: WechatCallObserver,
 ): Promise<WechatSession> {
   const query = new URLSearchParams({ appid: opts.appid, secret: opts.secret, js_code: code, grant_type: "authorization_code" });
-  const body = await callWechat(opts, log, "code2Session", `/sns/jscode2session?${query}`, undefined, observe);
+  // The code is spent by any request that reached WeChat: a timed-out exchange is not repeated.
+  const body = await callWechat({ ...opts, idempotent: false }, log, "code2Session", `/sns/jscode2session?${query}`, undefined, observe);
   const errcode = typeof body.errcode === "number" ? body.errcode : 0;
   if (errcode === 0 && typeof body.openid === "string" && body.openid && typeof body.session_key === "string" && body.session_key) {
     return {

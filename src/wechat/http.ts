@@ -1,9 +1,9 @@
 /**
- * One WeChat API call with bounded retries (../shared/notes/wechat-api.md): bodies are JSON
+ * One WeChat API call with bounded retries (docs/wechat.md): bodies are JSON
  * served as text/plain, so the text is parsed whatever the Content-Type; errors come as HTTP 200
  * with `{errcode, errmsg}`. -1 (system busy), HTTP 5xx, timeouts, network errors and bodies that
- * are not JSON objects are retried with exponential backoff and jitter; every other errcode is
- * the caller's to interpret. URLs are never logged: they carry the app secret or access_token.
+ * are not JSON objects are retried with exponential backoff and jitter (timeouts only for calls
+ * that spend nothing, see `idempotent`); every other errcode is the caller's to interpret. URLs are never logged: they carry the app secret or access_token.
  */
 import type { Logger } from "pino";
 import { request } from "undici";
@@ -18,13 +18,27 @@ export interface WechatHttpOptions {
   retries?: number;
   /** Before the first retry; doubles each time. Default 100. */
   backoffMs?: number;
+  /**
+   * False for a call that spends something, such as a single-use wx.login or getPhoneNumber
+   * code: an attempt that timed out most likely reached WeChat and spent it, so repeating it
+   * would only earn 40163 ("code been used") and blame the client for WeChat's failure. Such a
+   * call is retried only for -1, 5xx and network errors, not for a timeout. Default true.
+   */
+  idempotent?: boolean;
 }
 
 /** Observes each finished call (metrics hang here). */
 export type WechatCallObserver = (api: string, outcome: string, durationMs: number) => void;
 
-/** A failure worth another attempt. */
-class Retryable extends Error {}
+/** A failure worth another attempt (for a timeout, only when the call is idempotent). */
+class Retryable extends Error {
+  constructor(
+    message: string,
+    readonly timedOut = false,
+  ) {
+    super(message);
+  }
+}
 
 /** A request: GET, or POST with a JSON body. */
 interface Outgoing {
@@ -44,7 +58,7 @@ async function attempt(url: string, out: Outgoing, timeoutMs: number): Promise<R
     status = res.statusCode;
     text = await res.body.text();
   } catch {
-    throw new Retryable(signal.aborted ? "timeout" : "network error");
+    throw signal.aborted ? new Retryable("timeout", true) : new Retryable("network error");
   }
   if (status >= 500) throw new Retryable(`HTTP ${status}`);
   let body: unknown;
@@ -90,7 +104,7 @@ export async function callWechat(
       if (!(err instanceof Retryable)) throw err;
       observe?.(api, "retryable", performance.now() - started);
       log.warn({ wechatApi: api, attempt: n, reason: err.message }, "WeChat call failed");
-      if (n >= retries) throw wechatUnavailable();
+      if (n >= retries || (err.timedOut && opts.idempotent === false)) throw wechatUnavailable();
       const delay = backoffMs * 2 ** n;
       await new Promise((r) => setTimeout(r, delay / 2 + (Math.random() * delay) / 2));
     }

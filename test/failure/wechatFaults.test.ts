@@ -1,6 +1,7 @@
 /**
  * Scenario 3: WeChat faults. Each maps to 502 WECHAT_UNAVAILABLE within WECHAT_TIMEOUT times
- * the attempts plus the backoff, and a failed login creates no user and no session.
+ * the attempts plus the backoff (a timeout: one attempt, since the code is spent), and a failed
+ * login creates no user and no session.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -33,9 +34,21 @@ async function login(code: string) {
   return { status: res.status, body: (await res.json()) as { error?: { code: string } }, ms: performance.now() - started };
 }
 
-test("timeouts, HTTP 500, invalid JSON and an HTML error page → 502 in bounded time, nothing created", { timeout: 60_000 }, async (t) => {
+test("a timed-out code2Session is not retried with the spent code: 502 within WECHAT_TIMEOUT plus a little", async () => {
+  const code = codeFor("fault-timeout");
+  tx.fake.script(code, "timeout", "timeout", "timeout");
+  const calls = tx.fake.calls.get("/sns/jscode2session") ?? 0;
+  const res = await login(code);
+  assert.equal(res.status, 502);
+  assert.equal(res.body.error?.code, "WECHAT_UNAVAILABLE", "WeChat failed, not the client's code");
+  assert.equal((tx.fake.calls.get("/sns/jscode2session") ?? 0) - calls, 1, "one attempt: a retry would get 40163");
+  assert.ok(res.ms < TIMEOUT_MS + 500, `${res.ms.toFixed(0)} ms`);
+});
+
+test("HTTP 500, invalid JSON, an HTML error page and errcode -1 → retried, then 502 in bounded time, nothing created", {
+  timeout: 60_000,
+}, async (t) => {
   const faults: [string, FakeAnswer][] = [
-    ["timeout", "timeout"],
     ["http500", { status: 500 }],
     ["badjson", "badjson"],
     ["html", "html"],
@@ -47,8 +60,10 @@ test("timeouts, HTTP 500, invalid JSON and an HTML error page → 502 in bounded
   for (const [name, fault] of faults) {
     const code = codeFor(`fault-${name}`);
     tx.fake.script(code, fault, fault, fault);
+    const calls = tx.fake.calls.get("/sns/jscode2session") ?? 0;
     const res = await login(code);
     assert.equal(res.status, 502, name);
+    assert.equal((tx.fake.calls.get("/sns/jscode2session") ?? 0) - calls, 3, `${name}: 3 attempts`);
     assert.equal(res.body.error?.code, "WECHAT_UNAVAILABLE");
     assert.ok(res.ms < BOUND_MS, `${name}: ${res.ms.toFixed(0)} ms`);
     lines.push(`${name} ${res.ms.toFixed(0)} ms`);
