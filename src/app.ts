@@ -10,6 +10,7 @@ import helmet from "koa-helmet";
 import type { AppDeps } from "./deps.js";
 import { AppError } from "./errors.js";
 import { parseJsonBody } from "./middlewares/bodyParser.js";
+import { clientIp } from "./middlewares/clientIp.js";
 import { errorHandler } from "./middlewares/errorHandler.js";
 import { requestLog } from "./middlewares/requestLog.js";
 import { adminGate } from "./middlewares/requireAdmin.js";
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
     app.maxIpsCount = 1;
   }
   const shuttingDown = opts.isShuttingDown ?? (() => false);
+  app.use(clientIp);
   app.use(requestLog(deps.log, deps.metrics));
   app.use(errorHandler());
   app.use(helmet());

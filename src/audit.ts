@@ -2,8 +2,8 @@
  * The audit trail (PostgreSQL, table audit_events). Events are queued and written in batches
  * (one INSERT for up to 500 events, at most 50 ms after the first), off the request path: a
  * login pays no extra database round trip, and a session revoke still works while PostgreSQL
- * is down (it needs only Redis). Writes are best effort: a failed batch is logged as an error,
- * with its events, and dropped. `flush()` writes what is queued (shutdown, the CLI, tests).
+ * is down (it needs only Redis). Writes are best effort: a failed batch is written again row by
+ * row, and a row that still fails is logged as an error, with its event, and dropped. `flush()` writes what is queued (shutdown, the CLI, tests).
  */
 import type { Logger } from "pino";
 import type { PrismaClient } from "./clients/prisma.js";
@@ -22,6 +22,8 @@ export interface AuditEvent {
 }
 
 const BATCH = 500;
+/** Column sizes of audit_events (prisma/schema.prisma). */
+const COLUMN = { sessionId: 64, ip: 64, detail: 500 } as const;
 const DELAY_MS = 50;
 
 export class AuditLog {
@@ -34,11 +36,19 @@ export class AuditLog {
     private readonly log: Logger,
   ) {}
 
-  /** Queues events, stamped now; never throws, never waits. */
+  /** Queues events, stamped now, each field clipped to its column; never throws, never waits. */
   record(events: AuditEvent[]): void {
     if (!events.length) return;
     const at = new Date();
-    for (const e of events) this.queue.push({ ...e, at, detail: e.detail?.slice(0, 500) ?? null });
+    for (const e of events) {
+      this.queue.push({
+        ...e,
+        at,
+        sessionId: e.sessionId?.slice(0, COLUMN.sessionId) ?? null,
+        ip: e.ip?.slice(0, COLUMN.ip) ?? null,
+        detail: e.detail?.slice(0, COLUMN.detail) ?? null,
+      });
+    }
     if (this.queue.length >= BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), DELAY_MS);
   }
@@ -53,8 +63,13 @@ export class AuditLog {
       if (!batch.length) return;
       try {
         await this.prisma.auditEvent.createMany({ data: batch });
-      } catch (err) {
-        this.log.error({ err: { message: (err as Error).message }, events: batch }, "audit write failed");
+      } catch {
+        // One bad row fails the whole INSERT: write them one by one, so it loses only itself.
+        for (const event of batch) {
+          await this.prisma.auditEvent
+            .create({ data: event })
+            .catch((err: unknown) => this.log.error({ err, event }, "audit write failed"));
+        }
       }
     });
     return this.writing;

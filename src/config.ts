@@ -77,6 +77,8 @@ const envSchema = z.object({
   ),
   /** Login attempts per minute per client IP. */
   LOGIN_RATE_LIMIT: positiveInt.default(30),
+  /** Calls to WeChat (checkSessionKey, getPhoneNumber) per minute per user: the app's quota is shared. */
+  WECHAT_CALL_RATE_LIMIT: positiveInt.default(10),
   /** Believe X-Forwarded-For (the nearest proxy's entry) for the client IP. */
   TRUST_PROXY: z
     .enum(["true", "false", "1", "0"])
@@ -84,6 +86,11 @@ const envSchema = z.object({
     .transform((v) => v === "true" || v === "1"),
   /** Seconds to let in-flight requests finish on SIGTERM/SIGINT. */
   SHUTDOWN_TIMEOUT: positiveInt.default(10),
+  /**
+   * Seconds a client has to send a whole request (headers within half of it): a body trickled a
+   * byte at a time cannot hold a socket for minutes (slowloris; OWASP ASVS V13.1.4-style limits).
+   */
+  REQUEST_TIMEOUT: positiveInt.max(3600).default(30),
   /** Comma-separated origins allowed by CORS; unset, no CORS headers at all. */
   CORS_ORIGINS: optionalNonEmpty,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -129,9 +136,13 @@ export interface Config {
   serviceToken: string | undefined;
   /** Per minute per IP. */
   loginRateLimit: number;
+  /** Per minute per user. */
+  wechatCallRateLimit: number;
   trustProxy: boolean;
   /** Seconds. */
   shutdownTimeout: number;
+  /** Seconds for a whole request to arrive (REQUEST_TIMEOUT). */
+  requestTimeout: number;
   corsOrigins: string[];
   logLevel: string;
 }
@@ -193,8 +204,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     serviceToken: e.SERVICE_TOKEN,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
+    wechatCallRateLimit: e.WECHAT_CALL_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
+    requestTimeout: e.REQUEST_TIMEOUT,
     corsOrigins: e.CORS_ORIGINS
       ? e.CORS_ORIGINS.split(",")
           .map((o) => o.trim())

@@ -154,7 +154,7 @@ export const ROUTES: RouteDoc[] = [
     body: phoneBody,
     status: 200,
     response: r.userResponse,
-    errors: { ...SESSION_ERRORS, 400: ["INVALID_REQUEST", "PHONE_CODE_INVALID"], 502: ["WECHAT_UNAVAILABLE"] },
+    errors: { ...SESSION_ERRORS, 400: ["INVALID_REQUEST", "PHONE_CODE_INVALID"], 429: ["RATE_LIMITED"], 502: ["WECHAT_UNAVAILABLE"] },
   },
   {
     method: "post",
@@ -187,7 +187,7 @@ export const ROUTES: RouteDoc[] = [
     auth: "session",
     status: 200,
     response: r.validResponse,
-    errors: { ...SESSION_ERRORS, 502: ["WECHAT_UNAVAILABLE"] },
+    errors: { ...SESSION_ERRORS, 429: ["RATE_LIMITED"], 502: ["WECHAT_UNAVAILABLE"] },
   },
   {
     method: "get",

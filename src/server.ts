@@ -3,7 +3,7 @@
  * → database created and migrated → Redis and PostgreSQL clients → app listening. main.ts
  * runs it for `npm start`; tests run the very same function against test databases.
  */
-import type { Server, ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
@@ -50,20 +50,34 @@ function answerMalformedRequest(err: Error & { code?: string }, socket: Duplex):
   // request failed when it ran. Node's own handler destroys the socket in that case instead.
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (inFlight && !inFlight.writableFinished) {
-    inFlight.once("finish", () => answerMalformedRequest(err, socket));
-    return;
+    if (err.code !== "ERR_HTTP_REQUEST_TIMEOUT") {
+      inFlight.once("finish", () => answerMalformedRequest(err, socket));
+      return;
+    }
+    // A request timeout concerns the in-flight request itself (its body is still trickling in):
+    // answer 408 in its place, unless its response has begun, then only close.
+    if (inFlight.headersSent) {
+      socket.destroy();
+      return;
+    }
   }
-  const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
-  const body = JSON.stringify({
-    error: tooLarge
-      ? { code: "HEADERS_TOO_LARGE", message: "The request headers are too large." }
-      : { code: "INVALID_REQUEST", message: "The HTTP request is malformed." },
-  });
+  const [status, code, message] = CLIENT_ERRORS[err.code ?? ""] ?? MALFORMED;
+  const body = JSON.stringify({ error: { code, message } });
+  // Destroyed once the answer is flushed, not merely half-closed: a client that never closes its
+  // side would otherwise keep the socket (FIN-WAIT) on our side.
   socket.end(
-    `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }
+
+/** Node's client errors as answers: status line, code, message. */
+const CLIENT_ERRORS: Record<string, [string, string, string]> = {
+  HPE_HEADER_OVERFLOW: ["431 Request Header Fields Too Large", "HEADERS_TOO_LARGE", "The request headers are too large."],
+  ERR_HTTP_REQUEST_TIMEOUT: ["408 Request Timeout", "REQUEST_TIMEOUT", "The request did not arrive within REQUEST_TIMEOUT."],
+};
+const MALFORMED: [string, string, string] = ["400 Bad Request", "INVALID_REQUEST", "The HTTP request is malformed."];
 
 /**
  * Connects Redis and PostgreSQL and builds the session service on them: what the server and
@@ -109,8 +123,19 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
 
   let shuttingDown = false;
   const app = createApp(deps, { ...appOptions, isShuttingDown: () => shuttingDown });
-  const server = app.listen(config.port, config.host);
+  const requestTimeoutMs = config.requestTimeout * 1000;
+  const server = createServer(
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.max(1000, requestTimeoutMs / 2),
+      // Node checks those timeouts every connectionsCheckingInterval (30 s by default), which
+      // would let a 1-second REQUEST_TIMEOUT hold a socket for 30.
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+    },
+    app.callback(),
+  );
   server.on("clientError", answerMalformedRequest);
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;

@@ -5,18 +5,26 @@
  */
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
-import { type Stack, startStack } from "./support.js";
+import { codeFor, type Stack, startStack } from "./support.js";
 
+const REQUEST_TIMEOUT = 2;
 let stack: Stack;
 let adminOff: Stack;
+/** Behind a proxy, with small limits. */
+let proxied: Stack;
 before(async () => {
-  [stack, adminOff] = await Promise.all([startStack({ ADMIN_TOKEN }), startStack()]);
+  [stack, adminOff, proxied] = await Promise.all([
+    startStack({ ADMIN_TOKEN, REQUEST_TIMEOUT: String(REQUEST_TIMEOUT) }),
+    startStack(),
+    startStack({ TRUST_PROXY: "true", LOGIN_RATE_LIMIT: "3", WECHAT_CALL_RATE_LIMIT: "3" }),
+  ]);
 });
 after(async () => {
-  await Promise.all([stack.stop(), adminOff.stop()]);
+  await Promise.all([stack.stop(), adminOff.stop(), proxied.stop()]);
 });
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -110,4 +118,157 @@ describe("the admin API", () => {
     const wrongMethod = await stack.request("PUT", "/admin/users/1/ban", { headers: admin });
     assert.equal(wrongMethod.status, 405);
   });
+});
+
+/**
+ * Sends `head` at once, then `trickle` one byte every `everyMs`, and collects what the server
+ * answers until it closes the connection (or `giveUpMs` passes).
+ */
+function slowClient(url: string, head: string, trickle: string, everyMs: number, giveUpMs: number) {
+  const { hostname, port } = new URL(url);
+  return new Promise<{ answer: string; closedAfterMs: number }>((resolve) => {
+    const started = performance.now();
+    const socket = connect(Number(port), hostname);
+    let answer = "";
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i < trickle.length && socket.writable) socket.write(trickle[i++] as string);
+    }, everyMs);
+    const done = () => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      resolve({ answer, closedAfterMs: performance.now() - started });
+    };
+    const giveUp = setTimeout(() => {
+      socket.destroy();
+      done();
+    }, giveUpMs);
+    socket.on("data", (d) => (answer += d));
+    socket.on("error", () => {});
+    socket.on("close", done);
+    socket.write(head);
+  });
+}
+
+describe("slow clients cannot hold sockets (REQUEST_TIMEOUT)", () => {
+  test("a body trickled a byte at a time → 408 REQUEST_TIMEOUT as JSON, and the server closes the socket", async () => {
+    const head = "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n";
+    const res = await slowClient(stack.url, head, `{"code":"${"x".repeat(180)}"}`, 300, 15_000);
+    assert.match(res.answer, /^HTTP\/1\.1 408 /);
+    assert.match(res.answer, /"code":"REQUEST_TIMEOUT"/);
+    assert.ok(res.closedAfterMs < REQUEST_TIMEOUT * 1000 + 2000, `closed after ${res.closedAfterMs.toFixed(0)} ms`);
+  });
+
+  test("headers trickled a byte at a time → 408 within the headers timeout (half of it)", async () => {
+    const res = await slowClient(
+      stack.url,
+      "GET /healthz HTTP/1.1\r\n",
+      "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
+      200,
+      15_000,
+    );
+    assert.match(res.answer, /^HTTP\/1\.1 408 /);
+    assert.ok(res.closedAfterMs < REQUEST_TIMEOUT * 1000, `closed after ${res.closedAfterMs.toFixed(0)} ms`);
+  });
+
+  test("a request that arrives in time is served as usual", async () => {
+    assert.equal((await stack.request("GET", "/healthz")).status, 200);
+  });
+});
+
+describe("client IPs and rate-limit buckets", () => {
+  test("an X-Forwarded-For entry that is no IP address is ignored: the socket's address is used and audited", async () => {
+    const res = await proxied.request("POST", "/auth/login", {
+      body: { code: codeFor("junk-ip") },
+      headers: { "x-forwarded-for": "x".repeat(100) },
+    });
+    assert.equal(res.status, 200, res.text);
+    const sessions = await proxied.request("GET", "/auth/sessions", { token: res.body.token });
+    assert.equal(sessions.body.sessions[0].ip, "127.0.0.1");
+    await proxied.running.deps.audit.flush();
+    const events = await proxied.running.deps.prisma.auditEvent.findMany({ where: { userId: res.body.user.id, action: "login" } });
+    assert.equal(events.length, 1, "the login was audited");
+    assert.equal(events[0]?.ip, "127.0.0.1");
+  });
+
+  test("IPv6 clients share one login bucket per /64, however the address is spelled", async () => {
+    const spellings = [
+      "2001:db8:5:6::1",
+      "2001:0DB8:0005:0006:0000:0000:0000:0002",
+      "2001:db8:5:6:abcd::3",
+      "2001:db8:5:6:ffff:ffff:ffff:ffff",
+    ];
+    const statuses = [];
+    for (const ip of spellings) {
+      statuses.push(
+        (await proxied.request("POST", "/auth/login", { body: { code: codeFor("v6") }, headers: { "x-forwarded-for": ip } })).status,
+      );
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    const otherNet = await proxied.request("POST", "/auth/login", {
+      body: { code: codeFor("v6") },
+      headers: { "x-forwarded-for": "2001:db8:5:7::1" },
+    });
+    assert.equal(otherNet.status, 200, "another /64 has its own bucket");
+  });
+
+  test("an IPv4-mapped IPv6 address is its IPv4 address's bucket", async () => {
+    const statuses = [];
+    for (const ip of ["198.51.100.7", "::ffff:198.51.100.7", "::ffff:c633:6407", "198.51.100.7"]) {
+      statuses.push(
+        (await proxied.request("POST", "/auth/login", { body: { code: codeFor("v4") }, headers: { "x-forwarded-for": ip } })).status,
+      );
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+  });
+});
+
+describe("WeChat calls per user (WECHAT_CALL_RATE_LIMIT)", () => {
+  test("GET /wechat/session and POST /me/phone share a per-user budget: past it 429 RATE_LIMITED with Retry-After", async () => {
+    const a = await proxied.request("POST", "/auth/login", {
+      body: { code: codeFor("quota-a") },
+      headers: { "x-forwarded-for": "203.0.113.1" },
+    });
+    const b = await proxied.request("POST", "/auth/login", {
+      body: { code: codeFor("quota-b") },
+      headers: { "x-forwarded-for": "203.0.113.2" },
+    });
+    const calls = proxied.fake.callCount("/wxa/checksession");
+    assert.equal((await proxied.request("GET", "/wechat/session", { token: a.body.token })).status, 200);
+    assert.equal((await proxied.request("GET", "/wechat/session", { token: a.body.token })).status, 200);
+    assert.equal((await proxied.request("POST", "/me/phone", { token: a.body.token, body: { code: "phone-13800000001" } })).status, 200);
+    const limited = await proxied.request("GET", "/wechat/session", { token: a.body.token });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error.code, "RATE_LIMITED");
+    assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+    const phone = await proxied.request("POST", "/me/phone", { token: a.body.token, body: { code: "phone-13800000002" } });
+    assert.equal(phone.status, 429);
+    assert.equal(proxied.fake.callCount("/wxa/checksession") - calls, 2, "the refused calls never reached WeChat");
+    assert.equal((await proxied.request("GET", "/wechat/session", { token: b.body.token })).status, 200, "another user is not limited");
+  });
+});
+
+test("audit: fields are clipped to their columns, and a bad row in a batch loses only itself, logged with its error", async () => {
+  const { audit, prisma } = stack.running.deps;
+  const marker = `batch-${Date.now()}`;
+  const logsBefore = stack.logs.length;
+  audit.record([
+    { action: "revoke", actor: "cli", userId: 900001, ip: "9".repeat(200), detail: marker },
+    { action: "revoke", actor: "cli", userId: 2 ** 31, detail: marker }, // past the int column: this row fails
+    { action: "revoke", actor: "cli", userId: 900002, sessionId: "s".repeat(100), detail: marker },
+  ]);
+  await audit.flush();
+  const rows = await prisma.auditEvent.findMany({ where: { detail: marker }, orderBy: { userId: "asc" } });
+  assert.deepEqual(
+    rows.map((r) => r.userId),
+    [900001, 900002],
+  );
+  assert.equal(rows[0]?.ip?.length, 64);
+  assert.equal(rows[1]?.sessionId?.length, 64);
+  const errors = stack.logs.slice(logsBefore).filter((l) => l.includes("audit write failed"));
+  assert.equal(errors.length, 1);
+  const line = JSON.parse(errors[0] as string);
+  assert.equal(typeof line.err.message, "string");
+  assert.notEqual(line.err.message, "[object Object]");
+  assert.equal(line.event.userId, 2 ** 31);
 });

@@ -15,7 +15,7 @@ export type { PrismaClient };
 export function createPrisma(databaseUrl: string, log: Logger, connectionTimeoutMs = 2000): PrismaClient {
   // Idle pooled connections die when PostgreSQL restarts; the pool drops them and reconnects on
   // the next query. Logged, not thrown: requests that need the database get 503 meanwhile.
-  const onPoolError = (err: Error) => log.warn({ err: { message: err.message } }, "postgres connection lost");
+  const onPoolError = (err: Error) => log.warn({ err }, "postgres connection lost");
   const adapter = new PrismaPg(
     { connectionString: databaseUrl, connectionTimeoutMillis: connectionTimeoutMs, max: 10 },
     { onPoolError, onConnectionError: onPoolError },

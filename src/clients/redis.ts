@@ -35,7 +35,7 @@ export async function connectRedis(url: string, log: Logger, clusterNodes?: stri
     up = true;
   });
   client.on("error", (err: Error) => {
-    if (up) log.error({ err: { message: err.message } }, "redis connection lost; requests get 503 until it is back");
+    if (up) log.error({ err }, "redis connection lost; requests get 503 until it is back");
     up = false;
   });
   await client.connect();

@@ -8,7 +8,7 @@ import { wechatLogin } from "../../commands/wechatLogin.js";
 import type { AppDeps } from "../../deps.js";
 import { AppError } from "../../errors.js";
 import { type AuthState, authenticate } from "../../middlewares/auth.js";
-import { loginRateLimits } from "../../middlewares/loginRateLimit.js";
+import { loginRateLimits } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentSession } from "../../presenters/session.js";
 import { presentUser } from "../../presenters/user.js";

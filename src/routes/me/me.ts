@@ -4,6 +4,7 @@ import { bindPhone } from "../../commands/openData.js";
 import type { AppDeps } from "../../deps.js";
 import { tokenInvalid } from "../../errors.js";
 import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import { wechatCallRateLimit } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentUser } from "../../presenters/user.js";
 import { storage } from "../../storage.js";
@@ -29,7 +30,8 @@ export function meRoutes(deps: AppDeps): Router {
     ctx.body = presentUser(user);
   });
 
-  router.post("/phone", validateBody(phoneBody), async function bindPhoneNumber(ctx) {
+  const wechatLimit = wechatCallRateLimit(deps.redis, deps.config.redisKeyPrefix, deps.config.wechatCallRateLimit);
+  router.post("/phone", validateBody(phoneBody), wechatLimit, async function bindPhoneNumber(ctx) {
     const { userId } = ctx.state.auth as AuthState;
     ctx.body = presentUser(await bindPhone(deps, ctx.state.log, userId, (ctx.state.body as PhoneBody).code));
   });

@@ -3,6 +3,7 @@ import type Router from "@koa/router";
 import { checkSessionKey, decryptOpenData, verifySignature } from "../../commands/openData.js";
 import type { AppDeps } from "../../deps.js";
 import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import { wechatCallRateLimit } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { createRouter } from "../router.js";
 import { type DecryptBody, decryptBody, type VerifySignatureBody, verifySignatureBody } from "./schema.js";
@@ -21,9 +22,13 @@ export function wechatRoutes(deps: AppDeps): Router {
     ctx.body = { valid: await verifySignature(deps, (ctx.state.auth as AuthState).session, rawData, signature) };
   });
 
-  router.get("/session", async function checkSession(ctx) {
-    ctx.body = { valid: await checkSessionKey(deps, ctx.state.log, (ctx.state.auth as AuthState).session) };
-  });
+  router.get(
+    "/session",
+    wechatCallRateLimit(deps.redis, deps.config.redisKeyPrefix, deps.config.wechatCallRateLimit),
+    async function checkSession(ctx) {
+      ctx.body = { valid: await checkSessionKey(deps, ctx.state.log, (ctx.state.auth as AuthState).session) };
+    },
+  );
 
   return router;
 }
