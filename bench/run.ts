@@ -82,6 +82,7 @@ async function startTongxing(entry: string[], env: Record<string, string>): Prom
     WECHAT_SECRET: SECRET,
     SESSION_KEY_ENCRYPTION_KEY: KEY,
     LOGIN_RATE_LIMIT: "100000000",
+    WECHAT_CALL_RATE_LIMIT: "100000000",
     REDIS_KEY_PREFIX: PREFIX,
     LOG_LEVEL: "info",
     ...env,

@@ -88,3 +88,14 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   app.use(root.allowedMethods({ throw: true, methodNotAllowed, notImplemented }));
   return app;
 }
+
+/** The app of the private metrics listener (METRICS_PORT): /metrics only, errors as JSON. */
+export function createMetricsApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.silent = true;
+  app.use(errorHandler());
+  const router = metricsRoutes(deps, "private");
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true, methodNotAllowed, notImplemented }));
+  return app;
+}

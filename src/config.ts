@@ -75,6 +75,11 @@ const envSchema = z.object({
       .regex(/^[\x21-\x7e]{1,512}$/, "must be 1 to 512 printable ASCII characters")
       .optional(),
   ),
+  /**
+   * A second listener serving only /metrics, for a private network (0: any free port). Set, the
+   * main port no longer serves /metrics.
+   */
+  METRICS_PORT: optionalNonEmpty.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
   /** Login attempts per minute per client IP. */
   LOGIN_RATE_LIMIT: positiveInt.default(30),
   /** Calls to WeChat (checkSessionKey, getPhoneNumber) per minute per user: the app's quota is shared. */
@@ -132,6 +137,8 @@ export interface Config {
   /** The admin API's bearer token, or undefined when the admin API is off. */
   adminToken: string | undefined;
   metricsToken: string | undefined;
+  /** The private metrics listener's port, or undefined for none. */
+  metricsPort: number | undefined;
   /** The gateway's and backends' shared secret (X-Tongxing-Service-Token), or undefined. */
   serviceToken: string | undefined;
   /** Per minute per IP. */
@@ -202,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenHeader: e.TOKEN_HEADER.toLowerCase(),
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     serviceToken: e.SERVICE_TOKEN,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     wechatCallRateLimit: e.WECHAT_CALL_RATE_LIMIT,

@@ -43,6 +43,7 @@ export const userNotFound = () => new AppError(404, "USER_NOT_FOUND", "No user h
 export const sessionNotFound = () => new AppError(404, "SESSION_NOT_FOUND", "No live session has that id.");
 export const serviceUnauthorized = () =>
   new AppError(401, "SERVICE_UNAUTHORIZED", "X-Tongxing-Service-Token does not match the SERVICE_TOKEN tongxing was given.");
+export const metricsUnauthorized = () => new AppError(401, "METRICS_UNAUTHORIZED", "Send Authorization: Bearer <METRICS_TOKEN>.");
 export const adminUnauthorized = () =>
   new AppError(401, "ADMIN_UNAUTHORIZED", "Send the admin token as Authorization: Bearer <ADMIN_TOKEN>.");
 export const sessionKeyStale = () =>

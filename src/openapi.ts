@@ -59,7 +59,7 @@ export const ROUTES: RouteDoc[] = [
     summary: "Prometheus metrics (text format)",
     auth: "metrics",
     status: 200,
-    errors: { 401: ["METRICS_UNAUTHORIZED"] },
+    errors: { 401: ["METRICS_UNAUTHORIZED"], 404: ["NOT_FOUND"] },
   },
   { method: "get", path: "/openapi.json", summary: "This document", auth: "none", status: 200 },
   {

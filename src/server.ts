@@ -7,7 +7,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { type AppOptions, createApp } from "./app.js";
+import { type AppOptions, createApp, createMetricsApp } from "./app.js";
 import { AuditLog } from "./audit.js";
 import { createPrisma } from "./clients/prisma.js";
 import { connectRedis } from "./clients/redis.js";
@@ -17,6 +17,7 @@ import { ensureDatabase } from "./db/database.js";
 import { applyMigrations } from "./db/schemaEngine.js";
 import type { AppDeps } from "./deps.js";
 import { Metrics } from "./metrics.js";
+import { metricsOnMainPort } from "./routes/health/metrics.js";
 import { SessionKeyVault } from "./sessions/sessionKeyVault.js";
 import { Sessions } from "./sessions/sessions.js";
 import { SessionStore } from "./sessions/store.js";
@@ -25,6 +26,8 @@ import { FakeWechat } from "./wechat/fakeServer.js";
 /** A running instance. */
 export interface Running {
   url: string;
+  /** The private metrics listener's URL (METRICS_PORT), when there is one. */
+  metricsUrl?: string;
   server: Server;
   deps: AppDeps;
   /**
@@ -137,11 +140,22 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
   server.on("clientError", answerMalformedRequest);
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  const urlOf = (s: Server) =>
+    `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${(s.address() as AddressInfo).port}`;
+  const url = urlOf(server);
+
+  let metricsServer: Server | undefined;
+  if (config.metricsPort !== undefined) {
+    metricsServer = createMetricsApp(deps).listen(config.metricsPort, config.host);
+    await new Promise<void>((resolve, reject) => metricsServer?.once("listening", resolve).once("error", reject));
+  } else if (!metricsOnMainPort(config)) {
+    log.warn("/metrics is off in production: set METRICS_TOKEN (bearer auth on this port) or METRICS_PORT (a private listener)");
+  }
 
   async function stop(timeoutMs = 10_000): Promise<void> {
     shuttingDown = true;
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
@@ -152,7 +166,7 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
     // process alive: disconnect() then stops it for good.
     await Promise.allSettled([redis.quit().catch(() => redis.disconnect()), prisma.$disconnect(), fake?.stop()]);
   }
-  return { url, server, deps, stop };
+  return { url, ...(metricsServer && { metricsUrl: urlOf(metricsServer) }), server, deps, stop };
 }
 
 export type { Config };

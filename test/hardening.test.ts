@@ -272,3 +272,43 @@ test("audit: fields are clipped to their columns, and a bad row in a batch loses
   assert.notEqual(line.err.message, "[object Object]");
   assert.equal(line.event.userId, 2 ** 31);
 });
+
+describe("/metrics in production", () => {
+  test("no METRICS_TOKEN and no METRICS_PORT: off (404), and the start log says how to turn it on", async () => {
+    const prod = await startStack({ NODE_ENV: "production" });
+    try {
+      const res = await prod.request("GET", "/metrics");
+      assert.equal(res.status, 404);
+      assert.equal(res.body.error.code, "NOT_FOUND");
+      assert.ok(prod.logs.some((l) => l.includes("METRICS_TOKEN") && l.includes("METRICS_PORT")));
+    } finally {
+      await prod.stop();
+    }
+  });
+
+  test("METRICS_PORT: served only on the private listener", async () => {
+    const prod = await startStack({ NODE_ENV: "production", METRICS_PORT: "0" });
+    try {
+      assert.equal((await prod.request("GET", "/metrics")).status, 404, "not on the public port");
+      const url = prod.running.metricsUrl;
+      assert.ok(url);
+      const res = await fetch(`${url}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /http_requests_total/);
+      assert.equal((await fetch(`${url}/auth/session`)).status, 404, "nothing else there");
+    } finally {
+      await prod.stop();
+    }
+  });
+
+  test("METRICS_TOKEN: on the main port behind the bearer token", async () => {
+    const token = "metrics-token-0123456789";
+    const prod = await startStack({ NODE_ENV: "production", METRICS_TOKEN: token });
+    try {
+      assert.equal((await prod.request("GET", "/metrics")).status, 401);
+      assert.equal((await prod.request("GET", "/metrics", { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    } finally {
+      await prod.stop();
+    }
+  });
+});

@@ -24,6 +24,7 @@ export function productionEnv(
     WECHAT_API_BASE: wechatUrl,
     SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     LOGIN_RATE_LIMIT: "1000000",
+    WECHAT_CALL_RATE_LIMIT: "1000000",
     LOG_LEVEL: "info",
     ...extra,
   };

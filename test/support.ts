@@ -94,8 +94,9 @@ export async function startStack(
     WECHAT_TIMEOUT: "1000",
     SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     LOG_LEVEL: "debug",
-    // Suites log in hundreds of times from 127.0.0.1; the rate-limit suite sets its own.
+    // Suites log in (and call WeChat) hundreds of times from 127.0.0.1; the rate-limit suites set their own.
     LOGIN_RATE_LIMIT: "1000000",
+    WECHAT_CALL_RATE_LIMIT: "1000000",
     ...env,
   };
   const config = loadConfig(fullEnv);
