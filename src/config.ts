@@ -89,6 +89,8 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  /** Seconds an instance waits for another one's migrations at start. */
+  MIGRATION_LOCK_TIMEOUT: positiveInt.default(120),
   /** Seconds to let in-flight requests finish on SIGTERM/SIGINT. */
   SHUTDOWN_TIMEOUT: positiveInt.default(10),
   /**
@@ -148,6 +150,8 @@ export interface Config {
   trustProxy: boolean;
   /** Seconds. */
   shutdownTimeout: number;
+  /** Seconds to wait for another instance's migrations at start. */
+  migrationLockTimeout: number;
   /** Seconds for a whole request to arrive (REQUEST_TIMEOUT). */
   requestTimeout: number;
   corsOrigins: string[];
@@ -216,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     requestTimeout: e.REQUEST_TIMEOUT,
+    migrationLockTimeout: e.MIGRATION_LOCK_TIMEOUT,
     corsOrigins: e.CORS_ORIGINS
       ? e.CORS_ORIGINS.split(",")
           .map((o) => o.trim())

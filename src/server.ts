@@ -118,7 +118,7 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
     log.warn("DEV MODE: no SESSION_KEY_ENCRYPTION_KEY, using a random key for this process: stored session_keys die with it.");
   }
   if (await ensureDatabase(config.databaseUrl)) log.info("created the database");
-  const applied = await applyMigrations(config.databaseUrl);
+  const applied = await applyMigrations(config.databaseUrl, config.migrationLockTimeout);
   if (applied.length) log.info({ migrations: applied }, "applied migrations");
 
   const deps = await connectBackends(config, log);

@@ -23,8 +23,11 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
     try {
       await client.query(`CREATE DATABASE "${name}"`);
     } catch (err) {
-      // Another instance starting at the same moment created it first: that is fine.
-      if ((err as { code?: string }).code !== "42P04") throw err;
+      // Another instance starting at the same moment created it first: that is fine. PostgreSQL
+      // says so with 42P04 (duplicate_database), or with 23505 (unique_violation on
+      // pg_database_datname_index) when the two CREATEs raced inside the catalog.
+      const code = (err as { code?: string }).code;
+      if (code !== "42P04" && code !== "23505") throw err;
       return false;
     }
     return true;

@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { MigrationDirectory, SchemaEngine } from "@prisma/schema-engine-wasm";
 
@@ -64,12 +65,16 @@ function loadGlue(): Promise<Glue> {
 async function withEngine<T>(databaseUrl: string, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const { SchemaEngine } = await loadGlue();
   const schema = await readFile(SCHEMA_PATH, "utf8");
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  // Our own pool, ended afterwards: the engine takes a session-level advisory lock on one of its
+  // connections, and a pool left to its idle timeout kept that lock for 10 s after migrating.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
   const engine = await SchemaEngine.new({ datamodels: [[SCHEMA_PATH, schema]] }, () => {}, adapter);
   try {
     return await fn(engine);
   } finally {
     engine.free();
+    await pool.end();
   }
 }
 
@@ -100,16 +105,51 @@ async function readMigrations() {
 
 /**
  * Applies the pending migrations of prisma/migrations to the database, recording them in
- * `_prisma_migrations` exactly as `prisma migrate deploy` does.
+ * `_prisma_migrations` exactly as `prisma migrate deploy` does. Safe for several instances
+ * starting at once: they take turns under a PostgreSQL advisory lock.
+ * @param lockTimeoutSeconds - how long to wait for another instance's migrations (MIGRATION_LOCK_TIMEOUT)
  * @returns the names of the migrations applied by this call (empty when up to date)
- * @throws when a migration fails or the database cannot be reached
+ * @throws when a migration fails, the lock is not had in time, or the database cannot be reached
  */
-export async function applyMigrations(databaseUrl: string): Promise<string[]> {
+export async function applyMigrations(databaseUrl: string, lockTimeoutSeconds = 120): Promise<string[]> {
   const migrationsList = await readMigrations();
-  return withEngine(databaseUrl, async (engine) => {
-    const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
-    return out.appliedMigrationNames;
-  });
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    // Instances starting together take turns here, waiting as long as a real migration may take
+    // (the engine's own lock gives up after 10 s). lock_timeout bounds the wait; the lock is
+    // released when this connection ends, right after migrating.
+    await lock.query("SELECT set_config('lock_timeout', $1, false)", [`${lockTimeoutSeconds * 1000}ms`]);
+    await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]).catch((err: { code?: string }) => {
+      if (err.code !== "55P03") throw err;
+      throw new Error(`waited MIGRATION_LOCK_TIMEOUT (${lockTimeoutSeconds} s) for another instance's migrations`);
+    });
+    // The common start: another instance (or an earlier start) has applied everything.
+    const applied = await appliedMigrationNames(lock);
+    if (migrationsList.migrationDirectories.every((d) => applied.has(d.path))) return [];
+    return await withEngine(databaseUrl, async (engine) => {
+      const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
+      return out.appliedMigrationNames;
+    });
+  } finally {
+    await lock.end();
+  }
+}
+
+/** Our advisory lock key ("txmg"): not Prisma's own (72707369), which the engine takes inside it. */
+const MIGRATION_LOCK_KEY = 0x74786d67;
+
+/** Migrations recorded as finished (and not rolled back) in `_prisma_migrations`; empty before the first. */
+async function appliedMigrationNames(client: pg.Client): Promise<Set<string>> {
+  try {
+    const { rows } = await client.query<{ migration_name: string }>(
+      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+    );
+    return new Set(rows.map((r) => r.migration_name));
+  } catch (err) {
+    if ((err as { code?: string }).code === "42P01") return new Set(); // no table yet
+    throw err;
+  }
 }
 
 /** A copy of schema.prisma as of the newest migration; the next migration is its diff. */
