@@ -14,9 +14,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { MigrationDirectory, SchemaEngine } from "@prisma/schema-engine-wasm";
+import pg from "pg";
 
 /** The project root: this file sits at src/db (or dist/db after a build). */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
