@@ -25,7 +25,7 @@ try {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
-    running.stop(config.shutdownTimeout * 1000).then(
+    running.stop(config.shutdownTimeout * 1000, config.shutdownDelay * 1000).then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, "shutdown failed");

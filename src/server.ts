@@ -31,10 +31,11 @@ export interface Running {
   server: Server;
   deps: AppDeps;
   /**
-   * Graceful stop: stop accepting, let in-flight requests finish (at most `timeoutMs`), close
-   * Redis and PostgreSQL.
+   * Graceful stop: answer /readyz with 503 for `delayMs` while still serving (SHUTDOWN_DELAY),
+   * then stop accepting, let in-flight requests finish (at most `timeoutMs`), close Redis and
+   * PostgreSQL. Milliseconds.
    */
-  stop(timeoutMs?: number): Promise<void>;
+  stop(timeoutMs?: number, delayMs?: number): Promise<void>;
 }
 
 /**
@@ -152,8 +153,11 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
     log.warn("/metrics is off in production: set METRICS_TOKEN (bearer auth on this port) or METRICS_PORT (a private listener)");
   }
 
-  async function stop(timeoutMs = 10_000): Promise<void> {
+  async function stop(timeoutMs = 10_000, delayMs = 0): Promise<void> {
     shuttingDown = true;
+    // /readyz answers 503 from now on, while everything is still served: a load balancer polling
+    // readiness stops sending before the listener closes, so nothing it sent is refused.
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

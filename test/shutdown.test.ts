@@ -24,7 +24,7 @@ after(async () => {
 
 test("SIGTERM mid-stream: accepted requests finish, exit code 0", async () => {
   fake = await new FakeWechat({ appid: APPID, secret: SECRET, loginDelayMs: 700 }).start();
-  server = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix, { SHUTDOWN_TIMEOUT: "5" }));
+  server = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix, { SHUTDOWN_TIMEOUT: "5", SHUTDOWN_DELAY: "0" }));
   const { url } = server;
   const login = () =>
     fetch(`${url}/auth/login`, {
@@ -85,4 +85,68 @@ test("SIGTERM mid-stream: accepted requests finish, exit code 0", async () => {
     `no HTTP error during the drain: ${JSON.stringify(stream.filter((r) => r.status !== 200 && r.status !== "connection error").slice(0, 3))}`,
   );
   assert.match(server.output(), /shutting down/);
+});
+
+test("SHUTDOWN_DELAY: /readyz turns 503 first while everything is served; a balancer-like client sees no failure", async () => {
+  const balancerDb = freshDatabaseUrl();
+  const balancerPrefix = `tsb${randomBytes(3).toString("hex")}:`;
+  const wechat = await new FakeWechat({ appid: APPID, secret: SECRET }).start();
+  const proc = await startProcess(productionEnv(wechat.baseUrl, balancerDb, balancerPrefix, { SHUTDOWN_DELAY: "1.5" }));
+  try {
+    const { url } = proc;
+    const login = await fetch(`${url}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: codeFor("lb") }),
+    });
+    const { token } = (await login.json()) as { token: string };
+
+    // The balancer: polls /readyz every 100 ms and stops routing 200 ms after the first non-200.
+    let routing = true;
+    let notReadyAt = 0;
+    const balancer = (async () => {
+      while (routing) {
+        const ready = await fetch(`${url}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (ready !== 200 && !notReadyAt) {
+          notReadyAt = performance.now();
+          setTimeout(() => {
+            routing = false;
+          }, 200);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const failures: string[] = [];
+    let served = 0;
+    const worker = async () => {
+      while (routing) {
+        try {
+          const res = await fetch(`${url}/auth/session`, { headers: { "x-wx-token": token } });
+          await res.arrayBuffer();
+          if (res.status === 200) served++;
+          else failures.push(`HTTP ${res.status}`);
+        } catch (err) {
+          failures.push(String((err as Error).cause ?? err));
+        }
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    await new Promise((r) => setTimeout(r, 300));
+    const signalledAt = performance.now();
+    proc.child.kill("SIGTERM");
+    await Promise.all([balancer, ...workers]);
+    const code = await proc.exited;
+    assert.deepEqual(failures, [], "no request failed or was refused");
+    assert.ok(served > 20, `a real stream ran (${served} requests)`);
+    assert.ok(notReadyAt - signalledAt < 1000, "/readyz turned 503 right after the signal");
+    assert.equal(code, 0, proc.output());
+  } finally {
+    proc.child.kill("SIGKILL");
+    await wechat.stop();
+    await dropDatabase(balancerDb);
+    await clearRedisPrefix(balancerPrefix);
+  }
 });
