@@ -1,11 +1,13 @@
 /**
  * The one place errors become responses: `{"error": {"code", "message"}}` with the status of
- * the AppError. Body-parser errors (malformed JSON, too large) are mapped to their codes;
+ * the AppError. Body-parser errors (malformed JSON, too large) are mapped to their codes, and a
+ * Redis or PostgreSQL that cannot be reached (backendErrors.ts) to 503 SERVICE_UNAVAILABLE;
  * anything else is a 500 INTERNAL_ERROR whose details go to the log only (OWASP ASVS V7.4.1:
  * generic messages, no stack traces to clients).
  */
 import type { Context, Next } from "koa";
-import { AppError, internalError, invalidRequest, notFound, unsupportedMediaType } from "../errors.js";
+import { isBackendUnavailable } from "../backendErrors.js";
+import { AppError, internalError, invalidRequest, notFound, serviceUnavailable, unsupportedMediaType } from "../errors.js";
 
 /** An error with an HTTP status from a library (co-body, http-errors). */
 function libraryError(err: unknown): AppError | null {
@@ -31,7 +33,7 @@ export function errorHandler() {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) renderError(ctx, notFound());
     } catch (err) {
-      const known = err instanceof AppError ? err : libraryError(err);
+      const known = err instanceof AppError ? err : (libraryError(err) ?? (isBackendUnavailable(err) ? serviceUnavailable(err) : null));
       if (known) {
         const cause = (err as { cause?: unknown }).cause;
         if (cause) ctx.state.log?.error({ err: cause }, `${known.code}: caused by`);

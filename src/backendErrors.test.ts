@@ -1,0 +1,87 @@
+/**
+ * isBackendUnavailable recognises the errors real Redis and PostgreSQL clients throw when their
+ * server cannot be reached (produced here by pointing real clients at a closed port), and nothing
+ * else.
+ */
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { test } from "node:test";
+import { Cluster, Redis } from "ioredis";
+import Koa from "koa";
+import pino from "pino";
+import { isBackendUnavailable } from "./backendErrors.js";
+import { createPrisma } from "./clients/prisma.js";
+import { AppError } from "./errors.js";
+import { errorHandler } from "./middlewares/errorHandler.js";
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function failure(op: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await op();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected a failure");
+}
+
+test("Redis unreachable: the errors ioredis throws are recognised", async () => {
+  const port = await closedPort();
+  const offline = new Redis(port, "127.0.0.1", { lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+  offline.on("error", () => {});
+  assert.ok(isBackendUnavailable(await failure(() => offline.get("k"))), "no offline queue, not connected");
+  const retrying = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1, retryStrategy: () => 10 });
+  retrying.on("error", () => {});
+  assert.ok(isBackendUnavailable(await failure(() => retrying.get("k"))), "retries exhausted");
+  retrying.disconnect();
+  const cluster = new Cluster([{ host: "127.0.0.1", port }], { clusterRetryStrategy: () => null, enableOfflineQueue: true });
+  cluster.on("error", () => {});
+  assert.ok(isBackendUnavailable(await failure(() => cluster.get("k"))), "cluster unreachable");
+  cluster.disconnect();
+});
+
+test("PostgreSQL unreachable: the error Prisma throws through the pg adapter is recognised", async () => {
+  const port = await closedPort();
+  const prisma = createPrisma(`postgresql://postgres@127.0.0.1:${port}/nowhere`, pino({ level: "silent" }), 500);
+  try {
+    assert.ok(isBackendUnavailable(await failure(() => prisma.user.findFirst())));
+  } finally {
+    await prisma.$disconnect();
+  }
+});
+
+test("other errors are not", () => {
+  assert.equal(isBackendUnavailable(new Error("boom")), false);
+  assert.equal(isBackendUnavailable(new TypeError("x is not a function")), false);
+  assert.equal(isBackendUnavailable(new AppError(400, "INVALID_REQUEST", "no")), false);
+  assert.equal(isBackendUnavailable(Object.assign(new Error("unique"), { code: "P2002" })), false);
+  assert.equal(isBackendUnavailable(undefined), false);
+});
+
+test("the error handler answers such a failure from any code path with 503 SERVICE_UNAVAILABLE, not 500", async () => {
+  const port = await closedPort();
+  const redis = new Redis(port, "127.0.0.1", { lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+  redis.on("error", () => {});
+  const app = new Koa();
+  app.silent = true;
+  app.use(errorHandler());
+  // Like the access_token cache: a Redis call no storage() wrapper guards.
+  app.use(async (ctx) => {
+    ctx.body = { value: await redis.get("k") };
+  });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    assert.equal(res.status, 503);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "SERVICE_UNAVAILABLE");
+  } finally {
+    server.close();
+  }
+});

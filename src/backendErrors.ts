@@ -1,0 +1,36 @@
+/**
+ * Recognises "the storage backend cannot be asked" once, for the error handler: such a failure is
+ * 503 SERVICE_UNAVAILABLE (try again shortly), not a 500, wherever it happens (a session check,
+ * the access_token cache, a Prisma query). Everything else stays an unknown error.
+ */
+
+/** ioredis reports an unreachable Redis (or Cluster) by message only; these are its texts. */
+const REDIS_UNAVAILABLE = [
+  "Stream isn't writeable", // not connected, and no offline queue
+  "Connection is closed", // the connection closed under a pending command
+  "Command timed out", // commandTimeout: connected, but Redis did not answer
+  "None of startup nodes is available", // Cluster
+  "Failed to refresh slots cache", // Cluster
+  "Cluster isn't ready",
+];
+
+/**
+ * Prisma's codes for a database it cannot reach or talk to
+ * (https://www.prisma.io/docs/orm/reference/error-reference): can't reach (P1001), timed out
+ * (P1002, P1008), connection closed (P1017), no pool connection in time (P2024).
+ */
+const PRISMA_UNAVAILABLE = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+
+/** Socket-level codes (node-postgres and any raw connection). */
+const SOCKET_UNAVAILABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+
+/** True when `err` says Redis or PostgreSQL could not be reached or did not answer in time. */
+export function isBackendUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "MaxRetriesPerRequestError" || err.name === "PrismaClientInitializationError") return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && (PRISMA_UNAVAILABLE.has(code) || SOCKET_UNAVAILABLE.has(code))) return true;
+  // PostgreSQL's class 08 (connection exception) and 57P0x (the server is shutting down).
+  if (typeof code === "string" && /^(08...|57P0[1-3])$/.test(code)) return true;
+  return REDIS_UNAVAILABLE.some((text) => err.message.startsWith(text));
+}
