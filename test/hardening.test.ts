@@ -312,3 +312,72 @@ describe("/metrics in production", () => {
     }
   });
 });
+
+describe("text the user typed is kept as typed", () => {
+  test("a UTF-8 User-Agent is listed as UTF-8, not as mojibake", async () => {
+    const ua = "Mozilla/5.0 微信/8.0.50 爱丽丝的手机";
+    // fetch refuses non-Latin-1 header values; Node's client sends a latin1 string's bytes as is.
+    const body = JSON.stringify({ code: codeFor("ua-utf8") });
+    const login = await new Promise<any>((resolve, reject) => {
+      const req = httpRequest(
+        `${stack.url}/auth/login`,
+        { method: "POST", headers: { "content-type": "application/json", "user-agent": Buffer.from(ua, "utf8").toString("latin1") } },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve(JSON.parse(text)));
+        },
+      );
+      req.on("error", reject);
+      // A Buffer, so that Node writes the headers as Latin-1 on their own (a string body would
+      // make it encode the header block as UTF-8 along with it).
+      req.end(Buffer.from(body));
+    });
+    const sessions = await stack.request("GET", "/auth/sessions", { token: login.token });
+    assert.equal(sessions.body.sessions[0].userAgent, ua);
+  });
+
+  test("a Latin-1 User-Agent that is not UTF-8 stays as it came", async () => {
+    const ua = "Agent/1.0 (caf\u00e9)";
+    const res = await stack.request("POST", "/auth/login", { body: { code: codeFor("ua-latin1") }, headers: { "user-agent": ua } });
+    const sessions = await stack.request("GET", "/auth/sessions", { token: res.body.token });
+    assert.equal(sessions.body.sessions[0].userAgent, ua);
+  });
+
+  test("a nickname counts grapheme clusters: ten family emoji are ten characters", async () => {
+    const family = "👨‍👩‍👧‍👦";
+    const ten = family.repeat(10);
+    const ok = await stack.login("graphemes", { profile: { nickname: ten } });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.user.nickname, ten);
+    const sixtyFour = "字".repeat(63) + family;
+    assert.equal((await stack.login("graphemes", { profile: { nickname: sixtyFour } })).status, 200);
+    const tooMany = await stack.login("graphemes", { profile: { nickname: "字".repeat(65) } });
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.body.error.message, /nickname/);
+  });
+
+  test("null clears the nickname and avatarUrl (PATCH /me and a login's profile)", async () => {
+    const login = await stack.login("clear", { profile: { nickname: "Mei", avatarUrl: "https://example.com/m.png" } });
+    const cleared = await stack.request("PATCH", "/me", { token: login.body.token, body: { nickname: null, avatarUrl: null } });
+    assert.equal(cleared.status, 200, cleared.text);
+    assert.equal(cleared.body.nickname, null);
+    assert.equal(cleared.body.avatarUrl, null);
+    await stack.request("PATCH", "/me", { token: login.body.token, body: { nickname: "Mei" } });
+    const again = await stack.login("clear", { profile: { nickname: null } });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.body.user.nickname, null);
+  });
+
+  test("re-banning without a reason keeps the stored reason", async () => {
+    const login = await stack.login("reban");
+    const id = login.body.user.id;
+    const first = await stack.request("POST", `/admin/users/${id}/ban`, { headers: admin, body: { reason: "chargeback fraud" } });
+    assert.equal(first.body.reason, "chargeback fraud");
+    const again = await stack.request("POST", `/admin/users/${id}/ban`, { headers: admin, body: {} });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.body.reason, "chargeback fraud");
+    const row = await stack.running.deps.prisma.user.findUniqueOrThrow({ where: { id } });
+    assert.equal(row.banReason, "chargeback fraud");
+  });
+});

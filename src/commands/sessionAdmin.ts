@@ -94,10 +94,13 @@ export interface BanResult {
  */
 export async function banUser(deps: AdminDeps, userId: number, reason: string | null, by: Actor): Promise<BanResult> {
   await requireUser(deps, userId);
-  const user = await storage(() => deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: new Date(), banReason: reason } }));
+  // A ban without a reason (a re-ban, say) keeps the reason already stored.
+  const user = await storage(() =>
+    deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: new Date(), ...(reason !== null && { banReason: reason }) } }),
+  );
   const revoked = await storage(() => deps.sessions.ban(userId));
   deps.audit.record([{ action: "ban", actor: by.actor, userId, ip: by.ip, detail: reason }]);
-  return { userId, banned: true, bannedAt: user.bannedAt?.toISOString() ?? null, reason, revoked: revoked.length };
+  return { userId, banned: true, bannedAt: user.bannedAt?.toISOString() ?? null, reason: user.banReason, revoked: revoked.length };
 }
 
 /**

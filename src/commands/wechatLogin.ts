@@ -18,8 +18,10 @@ import type { WechatSession } from "../wechat/code2Session.js";
 
 /** Profile fields the mini-program may send with a login (typed in by the user: untrusted). */
 export interface LoginProfile {
-  nickname?: string | undefined;
-  avatarUrl?: string | undefined;
+  /** null clears it. */
+  nickname?: string | null | undefined;
+  /** null clears it. */
+  avatarUrl?: string | null | undefined;
 }
 
 export interface LoginInput {

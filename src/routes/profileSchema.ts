@@ -1,11 +1,19 @@
 /**
  * Profile fields, shared by POST /auth/login and PATCH /me. Since 2022 WeChat no longer hands
- * out nickname and avatar: the user types them in, so they are untrusted input. Lengths count
- * Unicode code points (as PostgreSQL's varchar does), so a 4-byte emoji is one character.
+ * out nickname and avatar: the user types them in, so they are untrusted input. A nickname's
+ * length counts grapheme clusters, as a person does (a ZWJ emoji family is one), with a cap in
+ * code points for the column (PostgreSQL's varchar counts those).
  */
 import { z } from "zod";
 
 const codePoints = (s: string) => [...s].length;
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+/** What a person counts as characters: 👨‍👩‍👧‍👦 is one (seven code points). Unicode UAX #29. */
+const graphemes = (s: string) => {
+  let n = 0;
+  for (const _ of segmenter.segment(s)) n++;
+  return n;
+};
 
 /**
  * Characters a nickname may not hold: controls (C0, DEL, C1 such as U+0085), format characters
@@ -18,7 +26,8 @@ const INVISIBLE = /[\p{Cc}\u2028\u2029]|(?!\u200d)\p{Cf}/u;
 
 export const nickname = z
   .string()
-  .refine((s) => codePoints(s) >= 1 && codePoints(s) <= 64, "must be 1 to 64 characters")
+  .refine((s) => graphemes(s) >= 1 && graphemes(s) <= 64, "must be 1 to 64 characters (an emoji, even a family of them, counts as one)")
+  .refine((s) => codePoints(s) <= 256, "must be at most 256 Unicode code points")
   .refine((s) => !INVISIBLE.test(s), "must not contain control, invisible or direction-changing characters")
   .refine((s) => s.isWellFormed(), "must be valid Unicode");
 
@@ -33,4 +42,5 @@ export const avatarUrl = z
     }
   }, "must be an https URL");
 
-export const profile = z.object({ nickname: nickname.optional(), avatarUrl: avatarUrl.optional() });
+/** Profile fields as a client sends them: absent leaves a field alone, null clears it. */
+export const profile = z.object({ nickname: nickname.nullable().optional(), avatarUrl: avatarUrl.nullable().optional() });

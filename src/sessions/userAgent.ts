@@ -74,3 +74,19 @@ export function decodeUserAgent(text: string): string {
     return "";
   }
 }
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A header value as the client meant it. Node hands header bytes over as Latin-1 (one character
+ * per byte), so a UTF-8 User-Agent such as `微信/8.0` arrives as `å¾®ä¿¡/8.0`; when the bytes are
+ * valid UTF-8, that is what they were. Anything else stays as it came.
+ */
+export function headerText(value: string): string {
+  if (!/[\x80-\xff]/.test(value) || /[^\x00-\xff]/.test(value)) return value;
+  try {
+    return utf8.decode(Buffer.from(value, "latin1"));
+  } catch {
+    return value;
+  }
+}

@@ -12,6 +12,7 @@ import { loginRateLimits } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentSession } from "../../presenters/session.js";
 import { presentUser } from "../../presenters/user.js";
+import { headerText } from "../../sessions/userAgent.js";
 import { createRouter } from "../router.js";
 import { type LoginBody, loginBody } from "./schema.js";
 
@@ -28,7 +29,7 @@ export function authRoutes(deps: AppDeps): Router {
     try {
       result = await wechatLogin(
         { prisma: deps.prisma, sessions: deps.sessions, wechat: deps.wechat, audit: deps.audit, log: ctx.state.log },
-        { code: body.code, profile: body.profile, ip: ctx.ip, userAgent: ctx.get("user-agent") },
+        { code: body.code, profile: body.profile, ip: ctx.ip, userAgent: headerText(ctx.get("user-agent")) },
       );
     } catch (err) {
       deps.metrics.logins.labels(err instanceof AppError ? err.code : "INTERNAL_ERROR").inc();

@@ -1,6 +1,6 @@
-import { z } from "zod";
-import { avatarUrl, nickname } from "../profileSchema.js";
+import type { z } from "zod";
+import { profile } from "../profileSchema.js";
 
-/** PATCH /me: any of the profile fields. */
-export const updateMeBody = z.object({ nickname: nickname.optional(), avatarUrl: avatarUrl.optional() });
+/** PATCH /me: any of the profile fields; null clears one. */
+export const updateMeBody = profile;
 export type UpdateMeBody = z.infer<typeof updateMeBody>;

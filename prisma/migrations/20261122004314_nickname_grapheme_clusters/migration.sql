@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "users" ALTER COLUMN "nickname" SET DATA TYPE VARCHAR(256);
