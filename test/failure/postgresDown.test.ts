@@ -5,8 +5,11 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { clearRedisPrefix, codeFor, REDIS_URL } from "../support.js";
+import { postgresServerTool } from "../tools.js";
 import { assertConsistent, load, startTongxing, type Tongxing } from "./harness.js";
 import { PrivatePostgres } from "./services.js";
+
+const tool = postgresServerTool();
 
 const postgres = new PrivatePostgres();
 let tx: Tongxing | undefined;
@@ -18,7 +21,11 @@ after(async () => {
   }
 });
 
-test("PostgreSQL down: logins 503, session-only routes 200 throughout, logins back without restart", { timeout: 60_000 }, async (t) => {
+test("PostgreSQL down: logins 503, session-only routes 200 throughout, logins back without restart", {
+  timeout: 60_000,
+  skip: tool.skip,
+}, async (t) => {
+  assert.ok(tool.path, tool.missing);
   await postgres.init();
   await postgres.start();
   tx = await startTongxing({ databaseUrl: postgres.url, redisUrl: REDIS_URL });
