@@ -3,16 +3,19 @@
  * wx.login-style code → POST /auth/login → GET /me → PATCH /me (emoji nickname) → logout.
  *
  *   npm start            # in one terminal
- *   npm run demo         # in another; BASE_URL=http://127.0.0.1:3000 by default
+ *   npm run demo         # in another; BASE_URL, else http://127.0.0.1:$PORT (3000)
  */
-const base = (process.env.BASE_URL ?? "http://127.0.0.1:3000").replace(/\/$/, "");
+const base = (process.env.BASE_URL || `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, "");
 const user = process.argv[2] ?? "alice";
 
 async function call(step: string, method: string, path: string, token?: string, body?: unknown): Promise<any> {
   const headers: Record<string, string> = {};
   if (token) headers["X-WX-Token"] = token;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }).catch(() => {
+    console.error(`demo: nothing answers at ${base}; start tongxing first (npm start), or set BASE_URL (or PORT)`);
+    process.exit(1);
+  });
   const text = await res.text();
   const shown = text.replace(/"token":"[^"]+"/, '"token":"…"');
   console.log(`${step}\n  ${method} ${path} → ${res.status} ${shown}`);

@@ -8,7 +8,6 @@ import type Router from "@koa/router";
 import Koa, { type Context, type Next } from "koa";
 import helmet from "koa-helmet";
 import type { AppDeps } from "./deps.js";
-import { AppError } from "./errors.js";
 import { parseJsonBody } from "./middlewares/bodyParser.js";
 import { clientIp } from "./middlewares/clientIp.js";
 import { errorHandler } from "./middlewares/errorHandler.js";
@@ -48,10 +47,6 @@ export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
   ];
 }
 
-const methodNotAllowed = () => new AppError(405, "METHOD_NOT_ALLOWED", "That method is not allowed on this route.");
-// A method no route knows (TRACE, PROPFIND...) is the client's mistake: 405, not 501.
-const notImplemented = methodNotAllowed;
-
 /** Builds the application; it does not listen. */
 export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   const app = new Koa();
@@ -85,7 +80,9 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   const root = createRouter();
   for (const router of [...allRouters(deps, opts), ...(opts.extraRouters?.(deps) ?? [])]) root.use(router.routes());
   app.use(root.routes());
-  app.use(root.allowedMethods({ throw: true, methodNotAllowed, notImplemented }));
+  // Not thrown: the router then sets the Allow header (RFC 9110 §15.5.6) and a bare 405 or 501,
+  // which the error handler renders as 405 METHOD_NOT_ALLOWED with the header kept.
+  app.use(root.allowedMethods());
   return app;
 }
 
@@ -96,6 +93,6 @@ export function createMetricsApp(deps: AppDeps): Koa {
   app.use(errorHandler());
   const router = metricsRoutes(deps, "private");
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true, methodNotAllowed, notImplemented }));
+  app.use(router.allowedMethods());
   return app;
 }

@@ -36,6 +36,8 @@ export const serviceUnavailable = (cause?: unknown) =>
     new AppError(503, "SERVICE_UNAVAILABLE", "A storage backend is unavailable; try again shortly."),
     cause === undefined ? {} : { cause },
   );
+export const methodNotAllowed = () =>
+  new AppError(405, "METHOD_NOT_ALLOWED", "That method is not allowed on this route; see the Allow header.");
 export const notFound = (message = "No such route.") => new AppError(404, "NOT_FOUND", message);
 export const internalError = () => new AppError(500, "INTERNAL_ERROR", "Something went wrong on our side.");
 export const userBanned = () => new AppError(403, "USER_BANNED", "This account is banned.");

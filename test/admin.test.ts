@@ -184,6 +184,9 @@ describe("CLI", () => {
       assert.equal(out.code, 2, args.join(" "));
       assert.match(out.stderr, /usage|INVALID_REQUEST/);
     }
+    const frobnicate = await cli("frobnicate");
+    assert.equal(frobnicate.code, 2);
+    assert.match(frobnicate.stderr, /unknown command "frobnicate"(?! undefined)/);
     const unknown = await cli("sessions", "list", "999999", "--json");
     assert.equal(unknown.code, 1);
     assert.equal(JSON.parse(unknown.stdout).error.code, "USER_NOT_FOUND");

@@ -4,14 +4,17 @@
  * off shows nothing of itself.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
 import { codeFor, type Stack, startStack } from "./support.js";
 
 const REQUEST_TIMEOUT = 2;
+const exec = promisify(execFile);
 let stack: Stack;
 let adminOff: Stack;
 /** Behind a proxy, with small limits. */
@@ -379,5 +382,41 @@ describe("text the user typed is kept as typed", () => {
     assert.equal(again.body.reason, "chargeback fraud");
     const row = await stack.running.deps.prisma.user.findUniqueOrThrow({ where: { id } });
     assert.equal(row.banReason, "chargeback fraud");
+  });
+});
+
+describe("small things that cost a newcomer time", () => {
+  test("405 answers carry an Allow header, for unknown methods too", async () => {
+    const put = await stack.request("PUT", "/auth/login", { body: {} });
+    assert.equal(put.status, 405);
+    assert.equal(put.body.error.code, "METHOD_NOT_ALLOWED");
+    assert.match(put.headers.get("allow") ?? "", /POST/);
+    const propfind = await stack.request("PROPFIND", "/auth/session");
+    assert.equal(propfind.status, 405);
+    assert.match(propfind.headers.get("allow") ?? "", /GET/);
+  });
+
+  test("a __proto__ key is named as the problem, not called invalid JSON", async () => {
+    const res = await stack.request("POST", "/auth/login", {
+      raw: '{"__proto__":{"x":1},"code":"a"}',
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(res.status, 400);
+    assert.match(res.body.error.message, /__proto__/);
+  });
+
+  test("npm run demo reads PORT and says plainly when nothing listens", async () => {
+    const run = (env: Record<string, string>) =>
+      exec(process.execPath, ["--import", "tsx", "scripts/demo.ts"], { env: { ...process.env, BASE_URL: "", ...env } }).then(
+        (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
+      );
+    const closed = await run({ PORT: "1" });
+    assert.equal(closed.code, 1);
+    assert.equal(closed.err.trim().split("\n").length, 1, closed.err);
+    assert.match(closed.err, /nothing answers at http:\/\/127\.0\.0\.1:1/);
+    const ok = await run({ PORT: new URL(stack.url).port });
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /demo: ok/);
   });
 });

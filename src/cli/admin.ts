@@ -81,7 +81,7 @@ function parse(argv: string[]) {
   const [group, verb, arg, ...rest] = parsed.positionals;
   const name = `${group} ${verb}`;
   const run = COMMANDS[name];
-  if (!run) throw new UsageError(group ? `unknown command "${name}"` : "no command given");
+  if (!run) throw new UsageError(group ? `unknown command "${[group, verb].filter(Boolean).join(" ")}"` : "no command given");
   if (!arg || rest.length) throw new UsageError(`"${name}" takes exactly one argument`);
   if (parsed.values.reason !== undefined && name !== "users ban") throw new UsageError("--reason goes with users ban");
   return { run, arg, json: parsed.values.json ?? false, reason: parsed.values.reason ?? null };

@@ -7,7 +7,15 @@
  */
 import type { Context, Next } from "koa";
 import { isBackendUnavailable } from "../backendErrors.js";
-import { AppError, internalError, invalidRequest, notFound, serviceUnavailable, unsupportedMediaType } from "../errors.js";
+import {
+  AppError,
+  internalError,
+  invalidRequest,
+  methodNotAllowed,
+  notFound,
+  serviceUnavailable,
+  unsupportedMediaType,
+} from "../errors.js";
 
 /** An error with an HTTP status from a library (co-body, http-errors). */
 function libraryError(err: unknown): AppError | null {
@@ -15,6 +23,9 @@ function libraryError(err: unknown): AppError | null {
   if (typeof status !== "number" || status < 400 || status >= 500) return null;
   if (status === 413) return new AppError(413, "PAYLOAD_TOO_LARGE", "The request body is too large.");
   if (status === 415) return unsupportedMediaType();
+  if (status === 400 && /prototype/i.test((err as Error).message)) {
+    return invalidRequest("The request body must not contain a __proto__ or constructor.prototype key.");
+  }
   if (status === 400) return invalidRequest("The request body is not valid JSON.");
   return null;
 }
@@ -31,7 +42,12 @@ export function errorHandler() {
   return async function errorHandler(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) renderError(ctx, notFound());
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) renderError(ctx, notFound());
+        // The router's bare 405, or 501 for a method no route knows (TRACE, PROPFIND...): the
+        // client's mistake either way, 405 with the router's Allow header.
+        else if (ctx.status === 405 || ctx.status === 501) renderError(ctx, methodNotAllowed());
+      }
     } catch (err) {
       const known = err instanceof AppError ? err : (libraryError(err) ?? (isBackendUnavailable(err) ? serviceUnavailable(err) : null));
       if (known) {
