@@ -80,6 +80,11 @@ const envSchema = z.object({
    * main port no longer serves /metrics.
    */
   METRICS_PORT: optionalNonEmpty.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+  /**
+   * Seconds a login stays idempotent per wx.login code: a retry with the same code gets the same
+   * token (commands/loginReplay.ts). 0 turns it off. A code lives 5 minutes at WeChat.
+   */
+  LOGIN_REPLAY_WINDOW: z.coerce.number().int().min(0).max(300).default(300),
   /** Login attempts per minute per client IP. */
   LOGIN_RATE_LIMIT: positiveInt.default(30),
   /** Calls to WeChat (checkSessionKey, getPhoneNumber) per minute per user: the app's quota is shared. */
@@ -152,6 +157,8 @@ export interface Config {
   loginRateLimit: number;
   /** Per minute per user. */
   wechatCallRateLimit: number;
+  /** Seconds; 0: off. */
+  loginReplayWindow: number;
   trustProxy: boolean;
   /** Seconds. */
   shutdownTimeout: number;
@@ -224,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serviceToken: e.SERVICE_TOKEN,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     wechatCallRateLimit: e.WECHAT_CALL_RATE_LIMIT,
+    loginReplayWindow: e.LOGIN_REPLAY_WINDOW,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     requestTimeout: e.REQUEST_TIMEOUT,

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { AuditLog } from "./audit.js";
 import type { PrismaClient } from "./clients/prisma.js";
 import type { WechatClient } from "./clients/wechat.js";
+import type { LoginReplay } from "./commands/loginReplay.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
 import type { Sessions } from "./sessions/sessions.js";
@@ -16,6 +17,8 @@ export interface AppDeps {
   wechat: WechatClient;
   metrics: Metrics;
   audit: AuditLog;
+  /** Per-code login idempotency (LOGIN_REPLAY_WINDOW). */
+  loginReplay: LoginReplay;
   log: Logger;
   /** Epoch milliseconds. */
   clock: () => number;

@@ -12,6 +12,7 @@ import { AuditLog } from "./audit.js";
 import { createPrisma } from "./clients/prisma.js";
 import { connectRedis } from "./clients/redis.js";
 import { WechatClient } from "./clients/wechat.js";
+import { LoginReplay } from "./commands/loginReplay.js";
 import type { Config } from "./config.js";
 import { ensureDatabase } from "./db/database.js";
 import { applyMigrations } from "./db/schemaEngine.js";
@@ -99,7 +100,10 @@ export async function connectBackends(config: Config, log: Logger): Promise<AppD
     call: metrics.observeWechat,
     tokenRefresh: () => metrics.accessTokenRefreshes.inc(),
   });
-  return { config, prisma, redis, sessions, wechat, metrics, audit: new AuditLog(prisma, log), log, clock };
+  // A duplicate waits as long as the first attempt's WeChat exchange can take: three attempts
+  // and their backoff, plus the database and Redis writes after it.
+  const loginReplay = new LoginReplay(redis, config.redisKeyPrefix, config.loginReplayWindow, 3 * config.wechat.timeoutMs + 2000);
+  return { config, prisma, redis, sessions, wechat, metrics, audit: new AuditLog(prisma, log), log, clock, loginReplay };
 }
 
 /**

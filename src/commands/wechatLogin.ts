@@ -8,13 +8,14 @@ import type { Logger } from "pino";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import type { WechatClient } from "../clients/wechat.js";
-import { userBanned } from "../errors.js";
+import { userBanned, wechatCodeInvalid } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
 import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
 import { publicSessionId } from "../sessions/token.js";
 import { storage } from "../storage.js";
 import type { WechatSession } from "../wechat/code2Session.js";
+import type { LoginReplay } from "./loginReplay.js";
 
 /** Profile fields the mini-program may send with a login (typed in by the user: untrusted). */
 export interface LoginProfile {
@@ -36,6 +37,8 @@ export interface LoginResult {
   session: SessionRecord;
   user: User;
   isNewUser: boolean;
+  /** True when this answers a retry of an earlier login with the same code (loginReplay.ts). */
+  replayed: boolean;
 }
 
 export interface LoginDeps {
@@ -44,6 +47,7 @@ export interface LoginDeps {
   wechat: WechatClient;
   audit: AuditLog;
   log: Logger;
+  loginReplay: LoginReplay;
 }
 
 // Prisma's error codes: https://www.prisma.io/docs/orm/reference/error-reference
@@ -101,6 +105,31 @@ async function upsertUser(
  *   429 RATE_LIMITED, 502 WECHAT_UNAVAILABLE), 403 USER_BANNED, 503 SERVICE_UNAVAILABLE
  */
 export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
+  const attempt = await deps.loginReplay.begin(input.code);
+  if (attempt.replayed) return replayedLogin(deps, attempt.token, attempt.isNewUser);
+  try {
+    const result = await exchangeCode(deps, input);
+    // Best effort: without it a lost answer costs the client a new wx.login, not this login.
+    await attempt.remember(result.token, result.isNewUser).catch((err: unknown) => deps.log.warn({ err }, "login replay not stored"));
+    return result;
+  } finally {
+    await attempt.release().catch(() => {});
+  }
+}
+
+/**
+ * The answer to a retry of a login: the same token and session, while that session lives.
+ * @throws AppError 401 WECHAT_CODE_INVALID once the session has ended (the code is spent)
+ */
+async function replayedLogin(deps: LoginDeps, token: string, isNewUser: boolean): Promise<LoginResult> {
+  const session = await storage(() => deps.sessions.resolve(token));
+  const user = session && (await storage(() => deps.prisma.user.findUnique({ where: { id: session.userId } })));
+  if (!session || !user) throw wechatCodeInvalid();
+  return { token, session, user, isNewUser, replayed: true };
+}
+
+/** code → code2Session → user → session. */
+async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
   const wx = await deps.wechat.code2Session(deps.log, input.code);
   const { user, isNewUser } = await storage(() => upsertUser(deps.prisma, wx, input.profile));
   if (user.bannedAt) throw userBanned();
@@ -124,5 +153,5 @@ export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<L
       detail: "over SESSIONS_PER_USER_MAX",
     })),
   ]);
-  return { token: created.token, session: created.record, user, isNewUser };
+  return { token: created.token, session: created.record, user, isNewUser, replayed: false };
 }

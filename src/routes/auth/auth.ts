@@ -28,14 +28,21 @@ export function authRoutes(deps: AppDeps): Router {
     let result: Awaited<ReturnType<typeof wechatLogin>>;
     try {
       result = await wechatLogin(
-        { prisma: deps.prisma, sessions: deps.sessions, wechat: deps.wechat, audit: deps.audit, log: ctx.state.log },
+        {
+          prisma: deps.prisma,
+          sessions: deps.sessions,
+          wechat: deps.wechat,
+          audit: deps.audit,
+          log: ctx.state.log,
+          loginReplay: deps.loginReplay,
+        },
         { code: body.code, profile: body.profile, ip: ctx.ip, userAgent: headerText(ctx.get("user-agent")) },
       );
     } catch (err) {
       deps.metrics.logins.labels(err instanceof AppError ? err.code : "INTERNAL_ERROR").inc();
       throw err;
     }
-    deps.metrics.logins.labels(result.isNewUser ? "new_user" : "returning_user").inc();
+    deps.metrics.logins.labels(result.replayed ? "replayed" : result.isNewUser ? "new_user" : "returning_user").inc();
     ctx.state.auth = { userId: result.user.id, session: result.session } satisfies AuthState;
     ctx.body = {
       token: result.token,

@@ -1,0 +1,111 @@
+/**
+ * Login retries that just work: a login is idempotent per wx.login code for
+ * LOGIN_REPLAY_WINDOW seconds.
+ *
+ * Why: mobile networks lose responses. The code is single-use at WeChat, so a mini-program that
+ * retries a login whose answer it never got would be told 40163 ("code been used") and have to
+ * call wx.login again. Instead the retry answers 200 with the same token and session.
+ *
+ * What is stored (Redis, per code, expiring with the window): under `lr:<id>`, where
+ * id = SHA-256 of the code, the token and isNewUser sealed with AES-256-GCM under a key derived
+ * from the code itself (HKDF-SHA256). Whoever reads Redis, or a dump of it, cannot recover the
+ * token without the code; whoever has the code could have logged in with it anyway, within the
+ * same minutes (a wx.login code lives 5 minutes). A replay resolves the token like any request:
+ * once that session has ended (logout, revoke, ban, expiry), the code is spent (401).
+ *
+ * Concurrent duplicates (a double tap): the first takes `lr:<id>:lock` (SET NX, expiring) and
+ * exchanges the code; the others wait for its result and replay it, so one code2Session call
+ * and one session come out. A failed exchange stores nothing and releases the lock.
+ */
+import { createCipheriv, createDecipheriv, hash, hkdfSync, randomBytes } from "node:crypto";
+import type { RedisClient } from "../sessions/store.js";
+
+/** What a login attempt does with its code. */
+export type ReplayAttempt =
+  | { replayed: true; token: string; isNewUser: boolean }
+  | {
+      replayed: false;
+      /** Stores the login's outcome for retries of the same code. */
+      remember(token: string, isNewUser: boolean): Promise<void>;
+      /** Lets waiting duplicates go (after remember, or after a failure). */
+      release(): Promise<void>;
+    };
+
+const POLL_MS = 25;
+
+/** Per-code login idempotency; `windowSeconds` 0 turns it off. */
+export class LoginReplay {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    /** LOGIN_REPLAY_WINDOW, seconds. */
+    private readonly windowSeconds: number,
+    /** How long a duplicate waits for the first attempt (longer than its WeChat exchange), ms. */
+    private readonly waitMs: number,
+  ) {}
+
+  /**
+   * Starts a login with `code`: the stored outcome of an earlier login with it, or the right to
+   * exchange it (waiting first while a concurrent duplicate holds that right).
+   * @throws whatever ioredis throws when Redis cannot be asked (the error handler answers 503)
+   */
+  async begin(code: string): Promise<ReplayAttempt> {
+    if (this.windowSeconds === 0) return { replayed: false, remember: async () => {}, release: async () => {} };
+    const id = hash("sha256", `tongxing login replay\0${code}`, "base64url");
+    const key = `${this.prefix}lr:${id}`;
+    const lockKey = `${key}:lock`;
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const stored = await this.redis.get(key);
+      const opened = stored === null ? null : open(code, id, stored);
+      if (opened) return { replayed: true, ...opened };
+      const owner = randomBytes(9).toString("base64url");
+      if ((await this.redis.set(lockKey, owner, "PX", this.waitMs, "NX")) === "OK") {
+        return {
+          replayed: false,
+          remember: async (token, isNewUser) => {
+            await this.redis.set(key, seal(code, id, { token, isNewUser }), "EX", this.windowSeconds);
+          },
+          release: async () => {
+            // Only our own lock: after waitMs it may be another attempt's.
+            if ((await this.redis.get(lockKey)) === owner) await this.redis.del(lockKey);
+          },
+        };
+      }
+      // A duplicate is exchanging this code: wait for its outcome, or for it to give up.
+      if (Date.now() > deadline) return { replayed: false, remember: async () => {}, release: async () => {} };
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+}
+
+interface Outcome {
+  token: string;
+  isNewUser: boolean;
+}
+
+/** The AES-256-GCM key for one code: HKDF-SHA256 (RFC 5869) of the code, bound to its id. */
+function keyFor(code: string, id: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", code, "tongxing login replay", id, 32));
+}
+
+function seal(code: string, id: string, outcome: Outcome): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", keyFor(code, id), iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(outcome), "utf8"), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
+}
+
+/** @returns the outcome, or null for a value that does not open (tampered, another code) */
+function open(code: string, id: string, sealed: string): Outcome | null {
+  try {
+    const raw = Buffer.from(sealed, "base64url");
+    const decipher = createDecipheriv("aes-256-gcm", keyFor(code, id), raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+    const parsed = JSON.parse(text) as Outcome;
+    return typeof parsed.token === "string" && typeof parsed.isNewUser === "boolean" ? parsed : null;
+  } catch {
+    return null;
+  }
+}
