@@ -72,6 +72,16 @@ test("dev mode: start, demo, SIGTERM", async () => {
   const ids = [demoOut, againOut].map((o) => /"id":(\d+)/.exec(o)?.[1]);
   assert.equal(ids[0], ids[1], "the same code string is always the same user");
 
+  // The very same code again, after that login's session was logged out (within the replay
+  // window): dev mode's codes are reusable, so it logs in afresh rather than being spent.
+  const loginWith = (code: string) =>
+    fetch(`${url}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code }) });
+  const first = (await (await loginWith("bob")).json()) as { token: string };
+  await fetch(`${url}/auth/logout`, { method: "POST", headers: { "x-wx-token": first.token } });
+  const second = await loginWith("bob");
+  assert.equal(second.status, 200);
+  assert.notEqual(((await second.json()) as { token: string }).token, first.token, "a new session");
+
   child.kill("SIGTERM");
   const [code] = await once(child, "exit");
   assert.equal(code, 0, out);

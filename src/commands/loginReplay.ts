@@ -11,7 +11,8 @@
  * from the code itself (HKDF-SHA256). Whoever reads Redis, or a dump of it, cannot recover the
  * token without the code; whoever has the code could have logged in with it anyway, within the
  * same minutes (a wx.login code lives 5 minutes). A replay resolves the token like any request:
- * once that session has ended (logout, revoke, ban, expiry), the code is spent (401).
+ * once that session has ended (logout, revoke, ban, expiry), the code goes back to WeChat, which
+ * refuses it as used (40163, 401 WECHAT_CODE_INVALID).
  *
  * Concurrent duplicates (a double tap): the first takes `lr:<id>:lock` (SET NX, expiring) and
  * exchanges the code; the others wait for its result and replay it, so one code2Session call

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import type { WechatClient } from "../clients/wechat.js";
-import { userBanned, wechatCodeInvalid } from "../errors.js";
+import { userBanned } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
 import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
@@ -106,7 +106,12 @@ async function upsertUser(
  */
 export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
   const attempt = await deps.loginReplay.begin(input.code);
-  if (attempt.replayed) return replayedLogin(deps, attempt.token, attempt.isNewUser);
+  if (attempt.replayed) {
+    const replayed = await replayedLogin(deps, attempt.token, attempt.isNewUser);
+    // That session has ended: the code is WeChat's to judge again. A real code is spent (40163,
+    // so 401 WECHAT_CODE_INVALID); dev mode's reusable codes log in afresh, as they always did.
+    return replayed ?? exchangeCode(deps, input);
+  }
   try {
     const result = await exchangeCode(deps, input);
     // Best effort: without it a lost answer costs the client a new wx.login, not this login.
@@ -119,13 +124,12 @@ export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<L
 
 /**
  * The answer to a retry of a login: the same token and session, while that session lives.
- * @throws AppError 401 WECHAT_CODE_INVALID once the session has ended (the code is spent)
+ * @returns null once the session has ended (logout, revoke, ban, expiry)
  */
-async function replayedLogin(deps: LoginDeps, token: string, isNewUser: boolean): Promise<LoginResult> {
+async function replayedLogin(deps: LoginDeps, token: string, isNewUser: boolean): Promise<LoginResult | null> {
   const session = await storage(() => deps.sessions.resolve(token));
   const user = session && (await storage(() => deps.prisma.user.findUnique({ where: { id: session.userId } })));
-  if (!session || !user) throw wechatCodeInvalid();
-  return { token, session, user, isNewUser, replayed: true };
+  return session && user ? { token, session, user, isNewUser, replayed: true } : null;
 }
 
 /** code → code2Session → user → session. */
