@@ -94,11 +94,20 @@ export interface BanResult {
  */
 export async function banUser(deps: AdminDeps, userId: number, reason: string | null, by: Actor): Promise<BanResult> {
   await requireUser(deps, userId);
-  // A ban without a reason (a re-ban, say) keeps the reason already stored.
-  const user = await storage(() =>
-    deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: new Date(), ...(reason !== null && { banReason: reason }) } }),
-  );
+  // All or nothing as seen after an outage: Redis first (ban marker and every session revoked in
+  // one script), so a Redis failure leaves nothing written; if the database then fails, the
+  // marker is lifted again (the revoked sessions stay revoked: their owner logs in again).
   const revoked = await storage(() => deps.sessions.ban(userId));
+  let user: Awaited<ReturnType<typeof deps.prisma.user.update>>;
+  try {
+    // A ban without a reason (a re-ban, say) keeps the reason already stored.
+    user = await storage(() =>
+      deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: new Date(), ...(reason !== null && { banReason: reason }) } }),
+    );
+  } catch (err) {
+    await deps.sessions.unban(userId).catch(() => {});
+    throw err;
+  }
   deps.audit.record([{ action: "ban", actor: by.actor, userId, ip: by.ip, detail: reason }]);
   return { userId, banned: true, bannedAt: user.bannedAt?.toISOString() ?? null, reason: user.banReason, revoked: revoked.length };
 }
@@ -109,8 +118,10 @@ export async function banUser(deps: AdminDeps, userId: number, reason: string | 
  */
 export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Promise<BanResult> {
   await requireUser(deps, userId);
-  await storage(() => deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: null, banReason: null } }));
+  // Redis first: if it fails nothing changed; if the database then fails, its flag still refuses
+  // logins (banned, as before), and a retry finishes the unban.
   await storage(() => deps.sessions.unban(userId));
+  await storage(() => deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: null, banReason: null } }));
   deps.audit.record([{ action: "unban", actor: by.actor, userId, ip: by.ip }]);
   return { userId, banned: false, bannedAt: null, reason: null, revoked: 0 };
 }
