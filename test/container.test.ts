@@ -50,6 +50,31 @@ test("compose.yaml: tongxing waits for healthy Redis and PostgreSQL", async () =
   assert.equal(tongxing.build, ".");
 });
 
+test("compose.yaml is safe to copy: production mode, secrets from .env, persistent Redis and PostgreSQL, restarts, readiness", async () => {
+  const text = await readFile("compose.yaml", "utf8");
+  const compose = parse(text);
+  const { tongxing, redis, postgres } = compose.services;
+  assert.equal(tongxing.environment.NODE_ENV, "production");
+  for (const name of ["WECHAT_APPID", "WECHAT_SECRET", "SESSION_KEY_ENCRYPTION_KEY", "SERVICE_TOKEN"]) {
+    assert.match(tongxing.environment[name], new RegExp(`^\\$\\{${name}:\\?`), `${name} is required, with no default`);
+  }
+  for (const name of ["METRICS_TOKEN", "TRUST_PROXY", "LOG_LEVEL", "SERVICE_TOKEN", "CORS_ORIGINS", "ADMIN_TOKEN"]) {
+    assert.match(String(tongxing.environment[name]), new RegExp(`\\$\\{${name}[:}]`), `${name} is passed through`);
+  }
+  assert.match(postgres.environment.POSTGRES_PASSWORD, /^\$\{POSTGRES_PASSWORD:\?/, "no inline PostgreSQL password");
+  assert.doesNotMatch(tongxing.environment.DATABASE_URL, /postgres:postgres@/);
+  assert.ok(redis.command.includes("--appendonly") && redis.command[redis.command.indexOf("--appendonly") + 1] === "yes", "Redis AOF");
+  assert.ok(redis.volumes?.some((v: string) => v.endsWith(":/data")), "Redis data on a volume");
+  assert.ok(postgres.volumes?.some((v: string) => v.endsWith(":/var/lib/postgresql/data")), "PostgreSQL data on a volume");
+  for (const [name, service] of Object.entries(compose.services)) {
+    assert.equal((service as { restart?: string }).restart, "unless-stopped", `${name} restarts`);
+  }
+  assert.match(tongxing.healthcheck.test.join(" "), /\/readyz/, "readiness, not liveness");
+  // Every variable compose reads is documented in .env.example.
+  const documented = new Set([...(await readFile(".env.example", "utf8")).matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
+  for (const [, name] of text.matchAll(/\$\{([A-Z_]+)/g)) assert.ok(documented.has(name), `${name} in .env.example`);
+});
+
 test("compose.yaml: the nginx gateway renders the template and fronts tongxing and the business API", async () => {
   const compose = parse(await readFile("compose.yaml", "utf8"));
   const { gateway, tongxing, "business-api": app } = compose.services;
