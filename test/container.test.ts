@@ -64,8 +64,14 @@ test("compose.yaml is safe to copy: production mode, secrets from .env, persiste
   assert.match(postgres.environment.POSTGRES_PASSWORD, /^\$\{POSTGRES_PASSWORD:\?/, "no inline PostgreSQL password");
   assert.doesNotMatch(tongxing.environment.DATABASE_URL, /postgres:postgres@/);
   assert.ok(redis.command.includes("--appendonly") && redis.command[redis.command.indexOf("--appendonly") + 1] === "yes", "Redis AOF");
-  assert.ok(redis.volumes?.some((v: string) => v.endsWith(":/data")), "Redis data on a volume");
-  assert.ok(postgres.volumes?.some((v: string) => v.endsWith(":/var/lib/postgresql/data")), "PostgreSQL data on a volume");
+  assert.ok(
+    redis.volumes?.some((v: string) => v.endsWith(":/data")),
+    "Redis data on a volume",
+  );
+  assert.ok(
+    postgres.volumes?.some((v: string) => v.endsWith(":/var/lib/postgresql/data")),
+    "PostgreSQL data on a volume",
+  );
   for (const [name, service] of Object.entries(compose.services)) {
     assert.equal((service as { restart?: string }).restart, "unless-stopped", `${name} restarts`);
   }
