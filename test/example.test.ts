@@ -19,13 +19,19 @@ before(async () => {
   stack = await startStack();
   dir = await mkdtemp(path.join(tmpdir(), "tongxing-example-"));
   await cp("examples/miniprogram", dir, { recursive: true });
-  await exec(process.execPath, [
-    "node_modules/typescript/bin/tsc",
-    "-p",
-    "client/tsconfig.json",
-    "--outDir",
-    path.join(dir, "lib/tongxing"),
-  ]);
+  // The SDK as a user gets it: `npm pack ./client` (prepack builds it), unpacked into the
+  // example's lib/ as `npm run example:sdk` puts it there.
+  const { stdout } = await exec("npm", ["pack", "./client", "--pack-destination", dir, "--json"], { timeout: 120_000 });
+  const [packed] = JSON.parse(stdout) as { filename: string; name: string; files: { path: string }[] }[];
+  assert.equal(packed?.name, "tongxing-miniprogram");
+  for (const f of ["dist/index.js", "dist/index.d.ts", "package.json", "LICENSE", "README.md"]) {
+    assert.ok(
+      packed?.files.some((x) => x.path === f),
+      `${f} in the tarball`,
+    );
+  }
+  await exec("tar", ["-xzf", path.join(dir, packed?.filename ?? ""), "-C", dir]);
+  await cp(path.join(dir, "package/dist"), path.join(dir, "lib/tongxing"), { recursive: true });
   await writeFile(path.join(dir, "config.js"), `export const BASE_URL = ${JSON.stringify(stack.url)};\n`);
   await writeFile(path.join(dir, "package.json"), '{"type":"module"}');
 });
