@@ -36,7 +36,13 @@ async function login(user: string, userAgent = "test-agent/1.0") {
 
 /** Runs the CLI as an operator would, with the server's environment. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/admin.ts", ...args], { env: { ...process.env, ...stack.env } });
+  return cliWith({}, ...args);
+}
+
+async function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/admin.ts", ...args], {
+    env: { ...process.env, ...stack.env, ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => {
@@ -184,6 +190,10 @@ describe("CLI", () => {
       assert.equal(out.code, 2, args.join(" "));
       assert.match(out.stderr, /usage|INVALID_REQUEST/);
     }
+    const nowhere = await cliWith({ DATABASE_URL: "postgresql://postgres@127.0.0.1:1/nowhere" }, "users", "ban", "1");
+    assert.equal(nowhere.code, 1);
+    assert.equal(nowhere.stderr.trim().split("\n").length, 1, `one line: ${nowhere.stderr}`);
+    assert.match(nowhere.stderr, /SERVICE_UNAVAILABLE/);
     const frobnicate = await cli("frobnicate");
     assert.equal(frobnicate.code, 2);
     assert.match(frobnicate.stderr, /unknown command "frobnicate"(?! undefined)/);

@@ -87,6 +87,20 @@ function parse(argv: string[]) {
   return { run, arg, json: parsed.values.json ?? false, reason: parsed.values.reason ?? null };
 }
 
+/**
+ * The line of an error message that says what went wrong: Prisma's messages open with an excerpt
+ * of the calling source and end with the reason ("Can't reach database server at ...").
+ */
+function lastLine(message: string): string {
+  return (
+    message
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1) ?? message
+  );
+}
+
 async function main(argv: string[]): Promise<number> {
   let command: ReturnType<typeof parse>;
   try {
@@ -111,10 +125,10 @@ async function main(argv: string[]): Promise<number> {
     const cause = (err as { cause?: Error }).cause;
     const error =
       err instanceof AppError
-        ? { code: err.code, message: cause ? `${err.message} (${cause.message})` : err.message }
+        ? { code: err.code, message: cause ? `${err.message} (${lastLine(cause.message)})` : err.message }
         : err instanceof ConfigError
           ? { code: "INVALID_CONFIGURATION", message: err.message }
-          : { code: "SERVICE_UNAVAILABLE", message: (err as Error).message };
+          : { code: "SERVICE_UNAVAILABLE", message: lastLine((err as Error).message) };
     if (command.json) console.log(JSON.stringify({ error }));
     else console.error(`tongxing admin: ${error.code}: ${error.message}`);
     return error.code === "INVALID_REQUEST" ? 2 : 1;
