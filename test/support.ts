@@ -21,10 +21,15 @@ export const SECRET = "test-app-secret-0123456789abcdef";
 
 /** Deletes every key under `prefix` in the test Redis (what a suite leaves behind). */
 export async function clearRedisPrefix(prefix: string, url = REDIS_URL): Promise<void> {
-  const redis = new Redis(url);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  // One try: a Redis that is gone (a private one already destroyed) must not hang a cleanup.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on("error", () => {});
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** A fresh, not yet existing database URL on the test server. */

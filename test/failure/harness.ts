@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { FakeWechat, type FakeWechatOptions } from "../../src/wechat/fakeServer.js";
 import { productionEnv, type ServerProcess, startProcess } from "../process.js";
-import { APPID, codeFor, SECRET, storedSessions } from "../support.js";
+import { APPID, clearRedisPrefix, codeFor, SECRET, storedSessions } from "../support.js";
 
 export interface Tongxing {
   proc: ServerProcess;
@@ -61,6 +61,8 @@ export async function startTongxing(opts: {
       proc.child.kill("SIGTERM");
       await proc.exited;
       await fake.stop();
+      // Leave nothing behind in the shared Redis (a private one is destroyed with its folder).
+      await clearRedisPrefix(prefix, opts.redisUrl).catch(() => {});
     },
   };
 }
