@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { allRouters, createApp } from "../src/app.js";
 import { ROUTES } from "../src/openapi.js";
 import * as schemas from "../src/routes/responses.js";
-import { wechatEncrypt } from "../src/wechat/dataCrypto.test.js";
+import { wechatEncrypt } from "./fixtures/wechatData.js";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
 import { APPID, codeFor, SECRET, type Stack, startStack } from "./support.js";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { WECHAT_SAMPLE, wechatEncrypt } from "../src/wechat/dataCrypto.test.js";
+import { WECHAT_SAMPLE, wechatEncrypt } from "./fixtures/wechatData.js";
 import { APPID, codeFor, dumpRedis, SECRET, type Stack, startStack } from "./support.js";
 
 let stack: Stack;

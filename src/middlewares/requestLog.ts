@@ -30,7 +30,6 @@ export function requestLog(log: Logger, metrics: Metrics) {
     const given = ctx.get("x-request-id");
     const requestId = REQUEST_ID_RE.test(given) ? given : randomUUID();
     ctx.set("X-Request-Id", requestId);
-    ctx.state.requestId = requestId;
     ctx.state.log = log.child({ requestId });
     try {
       await next();

@@ -30,7 +30,6 @@ export function requireAdmin(adminToken: string | undefined) {
   return async function requireAdmin(ctx: Context, next: Next): Promise<void> {
     if (!expected) throw notFound();
     if (!bearerMatches(ctx, expected)) throw adminUnauthorized();
-    ctx.state.actor = "admin_api";
     await next();
   };
 }

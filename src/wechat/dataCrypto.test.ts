@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import { createCipheriv, createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { test } from "node:test";
+import { WECHAT_SAMPLE, wechatEncrypt } from "../../test/fixtures/wechatData.js";
 import { type DecryptError, decryptData, sessionKeySignature, verifyRawDataSignature } from "./dataCrypto.js";
-
-/** WeChat's published decryption demo (AppID wx4f4bc4dec97d474b). */
-export const WECHAT_SAMPLE = {
-  appid: "wx4f4bc4dec97d474b",
-  sessionKey: "tiihtNczf5v6AKRyjwEUhQ==",
-  encryptedData:
-    "CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+3hVbJSRgv+4lGOETKUQz6OYStslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/YqYzBIBzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5anaHqZ9J6nKEBvB4DnNLIVWSgARns/8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUjCpoG20f0a04COwfneQAGGwd5oa+T8yO5hzuyDb/XcxxmK01EpqOyuxINew==",
-  iv: "r7BXXKkLb8qrSNn05n0qiA==",
-  openId: "oGZUI0egBJY1zhBYw2KhdUfwVJJE",
-};
-
-/** Encrypts as WeChat does, for tests. */
-export function wechatEncrypt(sessionKey: string, data: unknown, iv = randomBytes(16)): { encryptedData: string; iv: string } {
-  const cipher = createCipheriv("aes-128-cbc", Buffer.from(sessionKey, "base64"), iv);
-  const ct = Buffer.concat([cipher.update(JSON.stringify(data), "utf8"), cipher.final()]);
-  return { encryptedData: ct.toString("base64"), iv: iv.toString("base64") };
-}
 
 test("decrypts WeChat's published sample", () => {
   const data = decryptData(WECHAT_SAMPLE.sessionKey, WECHAT_SAMPLE.encryptedData, WECHAT_SAMPLE.iv);
