@@ -8,6 +8,7 @@ import type Router from "@koa/router";
 import Koa, { type Context, type Next } from "koa";
 import helmet from "koa-helmet";
 import type { AppDeps } from "./deps.js";
+import { authenticate } from "./middlewares/auth.js";
 import { parseJsonBody } from "./middlewares/bodyParser.js";
 import { clientIp } from "./middlewares/clientIp.js";
 import { errorHandler } from "./middlewares/errorHandler.js";
@@ -16,12 +17,12 @@ import { adminGate } from "./middlewares/requireAdmin.js";
 import { openapiRoutes } from "./openapi.js";
 import { adminRoutes } from "./routes/admin/admin.js";
 import { authRoutes } from "./routes/auth/auth.js";
+import { ownSessionRoutes } from "./routes/auth/sessions.js";
 import { verifyRoutes } from "./routes/auth/verify.js";
 import { healthRoutes } from "./routes/health/health.js";
 import { metricsRoutes } from "./routes/health/metrics.js";
 import { meRoutes } from "./routes/me/me.js";
 import { createRouter } from "./routes/router.js";
-import { ownSessionRoutes } from "./routes/sessions/sessions.js";
 import { wechatRoutes } from "./routes/wechat/wechat.js";
 
 /** Options the process (not a request) decides. */
@@ -34,15 +35,17 @@ export interface AppOptions {
 
 /** Every router of the app, in the order they are mounted (the OpenAPI test walks these). */
 export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
+  // One session-requiring middleware for every route that needs a session.
+  const auth = authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics);
   return [
     healthRoutes(deps, opts.isShuttingDown ?? (() => false)),
     metricsRoutes(deps),
     openapiRoutes(),
-    authRoutes(deps),
-    verifyRoutes(deps),
-    ownSessionRoutes(deps),
-    meRoutes(deps),
-    wechatRoutes(deps),
+    authRoutes(deps, auth),
+    verifyRoutes(deps, auth),
+    ownSessionRoutes(deps, auth),
+    meRoutes(deps, auth),
+    wechatRoutes(deps, auth),
     adminRoutes(deps),
   ];
 }

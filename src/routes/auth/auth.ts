@@ -3,11 +3,12 @@
  * Handlers are thin: validate → command → presenter.
  */
 import type Router from "@koa/router";
+import type { Middleware } from "koa";
 import { logout } from "../../commands/sessionAdmin.js";
 import { wechatLogin } from "../../commands/wechatLogin.js";
 import type { AppDeps } from "../../deps.js";
 import { AppError } from "../../errors.js";
-import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import type { AuthState } from "../../middlewares/auth.js";
 import { loginRateLimits } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentSession } from "../../presenters/session.js";
@@ -17,9 +18,8 @@ import { createRouter } from "../router.js";
 import { type LoginBody, loginBody } from "./schema.js";
 
 /** Routes of the caller's own login and session. */
-export function authRoutes(deps: AppDeps): Router {
+export function authRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/auth");
-  const auth = authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics);
 
   const limits = loginRateLimits(deps.redis, deps.config.redisKeyPrefix, deps.config.loginRateLimit);
 

@@ -13,10 +13,10 @@
  *   subrequest's body (nginx auth_request) and can only pass headers on.
  */
 import type Router from "@koa/router";
-import type { Context, Next } from "koa";
+import type { Context, Middleware, Next } from "koa";
 import type { AppDeps } from "../../deps.js";
 import { AppError, serviceUnauthorized, withHeaders } from "../../errors.js";
-import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import type { AuthState } from "../../middlewares/auth.js";
 import { secretDigest, secretMatches } from "../../middlewares/requireAdmin.js";
 import { presentVerifiedSession } from "../../presenters/session.js";
 import { createRouter } from "../router.js";
@@ -40,9 +40,8 @@ async function forwardAuthErrors(_ctx: Context, next: Next): Promise<void> {
   }
 }
 
-export function verifyRoutes(deps: AppDeps): Router {
+export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/auth");
-  const auth = authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics);
   const serviceDigest = deps.config.serviceToken === undefined ? undefined : secretDigest(deps.config.serviceToken);
 
   /**

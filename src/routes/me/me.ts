@@ -1,9 +1,10 @@
 /** GET /me, PATCH /me: the caller's user. */
 import type Router from "@koa/router";
+import type { Middleware } from "koa";
 import { bindPhone } from "../../commands/openData.js";
 import type { AppDeps } from "../../deps.js";
 import { tokenInvalid } from "../../errors.js";
-import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import type { AuthState } from "../../middlewares/auth.js";
 import { wechatCallRateLimit } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentUser } from "../../presenters/user.js";
@@ -12,9 +13,9 @@ import { createRouter } from "../router.js";
 import { type PhoneBody, phoneBody } from "../wechat/schema.js";
 import { type UpdateMeBody, updateMeBody } from "./schema.js";
 
-export function meRoutes(deps: AppDeps): Router {
+export function meRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/me");
-  router.use(authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics));
+  router.use(auth);
 
   router.get("/", async function getMe(ctx) {
     const { userId } = ctx.state.auth as AuthState;

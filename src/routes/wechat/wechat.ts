@@ -1,16 +1,17 @@
 /** POST /wechat/decrypt, POST /wechat/verify-signature, GET /wechat/session. */
 import type Router from "@koa/router";
+import type { Middleware } from "koa";
 import { checkSessionKey, decryptOpenData, verifySignature } from "../../commands/openData.js";
 import type { AppDeps } from "../../deps.js";
-import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import type { AuthState } from "../../middlewares/auth.js";
 import { wechatCallRateLimit } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { createRouter } from "../router.js";
 import { type DecryptBody, decryptBody, type VerifySignatureBody, verifySignatureBody } from "./schema.js";
 
-export function wechatRoutes(deps: AppDeps): Router {
+export function wechatRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/wechat");
-  router.use(authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics));
+  router.use(auth);
 
   router.post("/decrypt", validateBody(decryptBody), async function decrypt(ctx) {
     const { encryptedData, iv } = ctx.state.body as DecryptBody;

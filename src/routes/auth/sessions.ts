@@ -3,16 +3,16 @@
  * POST /auth/logout-others.
  */
 import type Router from "@koa/router";
+import type { Middleware } from "koa";
 import { revokeAllSessions, revokeSession } from "../../commands/sessionAdmin.js";
 import type { AppDeps } from "../../deps.js";
-import { type AuthState, authenticate } from "../../middlewares/auth.js";
+import type { AuthState } from "../../middlewares/auth.js";
 import { presentSessionListItem } from "../../presenters/session.js";
 import { storage } from "../../storage.js";
 import { createRouter } from "../router.js";
 
-export function ownSessionRoutes(deps: AppDeps): Router {
+export function ownSessionRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/auth");
-  const auth = authenticate(deps.sessions, deps.config.tokenHeader, deps.metrics);
 
   router.get("/sessions", auth, async function listOwnSessions(ctx) {
     const { userId, session } = ctx.state.auth as AuthState;
