@@ -5,17 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { promisify } from "node:util";
 import { parse } from "yaml";
-import { dropDatabase } from "../src/db/database.js";
-import { FakeWechat } from "../src/wechat/fakeServer.js";
-import { productionEnv, type ServerProcess, startProcess } from "./process.js";
-import { APPID, clearRedisPrefix, freshDatabaseUrl, SECRET } from "./support.js";
+import { checkProductionStart } from "./process.js";
 
 const exec = promisify(execFile);
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -112,24 +108,5 @@ test("the image's start command runs from a production-only install of a build",
     timeout: 240_000,
   });
 
-  const fake = await new FakeWechat({ appid: APPID, secret: SECRET }).start();
-  cleanups.push(() => fake.stop());
-  const databaseUrl = freshDatabaseUrl();
-  cleanups.push(() => dropDatabase(databaseUrl));
-  const prefix = `tprod${randomBytes(3).toString("hex")}:`;
-  cleanups.push(async () => {
-    await clearRedisPrefix(prefix);
-  });
-  const server: ServerProcess = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix), ["dist/main.js"], dir);
-  cleanups.push(async () => server.child.kill("SIGKILL"));
-  assert.match(server.output(), /applied migrations/);
-  assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
-  const login = await fetch(`${server.url}/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: '{"code":"prod#1"}',
-  });
-  assert.equal(login.status, 200);
-  server.child.kill("SIGTERM");
-  assert.equal(await server.exited, 0);
+  await checkProductionStart(cleanups, ["dist/main.js"], dir);
 });

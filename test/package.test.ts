@@ -6,16 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { dropDatabase } from "../src/db/database.js";
-import { FakeWechat } from "../src/wechat/fakeServer.js";
-import { productionEnv, type ServerProcess, startProcess } from "./process.js";
-import { APPID, clearRedisPrefix, freshDatabaseUrl, REDIS_URL, SECRET, type Stack, startStack } from "./support.js";
+import { checkProductionStart, type ServerProcess, startProcess } from "./process.js";
+import { REDIS_URL, type Stack, startStack } from "./support.js";
 
 const exec = promisify(execFile);
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -131,24 +128,5 @@ export const check = async (t: string): Promise<number | undefined> => (await ve
 });
 
 test("the service starts from the installed package (the tongxing bin): migrations, /readyz, a login", { timeout: 120_000 }, async () => {
-  const fake = await new FakeWechat({ appid: APPID, secret: SECRET }).start();
-  cleanups.push(() => fake.stop());
-  const databaseUrl = freshDatabaseUrl();
-  cleanups.push(() => dropDatabase(databaseUrl));
-  const prefix = `tpkg${randomBytes(3).toString("hex")}:`;
-  cleanups.push(() => clearRedisPrefix(prefix));
-  const server = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix), [], dir, {
-    command: path.join(dir, "node_modules/.bin/tongxing"),
-  });
-  cleanups.push(async () => server.child.kill("SIGKILL"));
-  assert.match(server.output(), /applied migrations/);
-  assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
-  const login = await fetch(`${server.url}/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: '{"code":"pkg#1"}',
-  });
-  assert.equal(login.status, 200);
-  server.child.kill("SIGTERM");
-  assert.equal(await server.exited, 0);
+  await checkProductionStart(cleanups, [], dir, { command: path.join(dir, "node_modules/.bin/tongxing") });
 });

@@ -1,7 +1,11 @@
 /** Runs tongxing as a real process (src/main.ts through tsx) and waits for it to listen. */
+
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { APPID, SECRET } from "./support.js";
+import { dropDatabase } from "../src/db/database.js";
+import { FakeWechat } from "../src/wechat/fakeServer.js";
+import { APPID, clearRedisPrefix, freshDatabaseUrl, SECRET } from "./support.js";
 
 /**
  * The environment of a production-mode tongxing on a free loopback port against the fake WeChat
@@ -26,6 +30,8 @@ export function productionEnv(
     LOGIN_RATE_LIMIT: "1000000",
     WECHAT_CALL_RATE_LIMIT: "1000000",
     LOG_LEVEL: "info",
+    // Production's default readiness drain (5 s) on every SIGTERM; shutdown.test.ts tests it.
+    SHUTDOWN_DELAY: "0",
     ...extra,
   };
 }
@@ -73,4 +79,36 @@ export async function startProcess(
     exited.then(() => reject(new Error(`exited before listening:\n${out}`)));
   });
   return { child, url, output: () => out, exited };
+}
+
+/**
+ * Starts a build of tongxing as a production process on a fresh database and checks what an
+ * operator's first start shows: migrations applied, ready, a login served, exit 0 on SIGTERM.
+ * @param entry - arguments to node (or to `opts.command`), run in `cwd`
+ * @param cleanups - where to register what must be undone (database, Redis keys, the process)
+ */
+export async function checkProductionStart(
+  cleanups: (() => Promise<unknown>)[],
+  entry: string[],
+  cwd: string,
+  opts: { command?: string } = {},
+): Promise<void> {
+  const fake = await new FakeWechat({ appid: APPID, secret: SECRET }).start();
+  cleanups.push(() => fake.stop());
+  const databaseUrl = freshDatabaseUrl();
+  cleanups.push(() => dropDatabase(databaseUrl));
+  const prefix = `tprod${randomBytes(3).toString("hex")}:`;
+  cleanups.push(() => clearRedisPrefix(prefix));
+  const server = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix), entry, cwd, opts);
+  cleanups.push(async () => server.child.kill("SIGKILL"));
+  assert.match(server.output(), /applied migrations/);
+  assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+  const login = await fetch(`${server.url}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code: `first-start#${prefix}` }),
+  });
+  assert.equal(login.status, 200);
+  server.child.kill("SIGTERM");
+  assert.equal(await server.exited, 0, server.output());
 }
