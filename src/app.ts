@@ -59,9 +59,10 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
     app.proxy = true;
     // Only the nearest proxy's X-Forwarded-For entry: the ones before it are the client's to forge.
     app.maxIpsCount = 1;
+    // That entry is whatever the proxy passed on; without a proxy, ctx.ip is the socket's address.
+    app.use(clientIp);
   }
   const shuttingDown = opts.isShuttingDown ?? (() => false);
-  app.use(clientIp);
   app.use(requestLog(deps.log, deps.metrics));
   app.use(errorHandler());
   app.use(helmet());
