@@ -142,3 +142,16 @@ async function resolutionCount(outcome: string): Promise<number> {
   const m = new RegExp(`tongxing_session_resolutions_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text);
   return Number(m?.[1] ?? 0);
 }
+
+test("no token, service token or openid reaches a log line", async () => {
+  const { token } = await loggedIn("vera-logs");
+  const res = await stack.request("GET", "/auth/verify", { token, headers: { "X-Tongxing-Service-Token": SERVICE_TOKEN } });
+  const openid = res.headers.get("x-tongxing-openid");
+  assert.ok(openid);
+  await stack.request("GET", "/auth/verify", { token, headers: { "X-Tongxing-Service-Token": "wrong-token-0123456789abcdefghijklmnop" } });
+  const logs = stack.logs.join("\n");
+  assert.ok(logs.includes("/auth/verify"), "the requests were logged");
+  for (const secret of [token, token.split(".")[1] as string, SERVICE_TOKEN, "wrong-token-0123456789", openid]) {
+    assert.ok(!logs.includes(secret), `a log line holds ${secret.slice(0, 6)}…`);
+  }
+});
