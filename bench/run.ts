@@ -95,7 +95,7 @@ async function startTongxing(entry: string[], env: Record<string, string>): Prom
 /** Creates sessions through the session store, pipelined: `perUser` sessions for each user. */
 async function loadSessions(redisUrl: string, users: number, perUser: number, firstUserId: number, userAgent = UA): Promise<void> {
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
-  const sessions = new Sessions(new SessionStore(redis, PREFIX), new SessionKeyVault(Buffer.from(KEY, "base64")), {
+  const sessions = new Sessions(new SessionStore(redis, PREFIX, APPID), new SessionKeyVault(Buffer.from(KEY, "base64")), {
     idleTtl: 604800,
     maxAge: 2592000,
     maxPerUser: 10,
@@ -108,6 +108,7 @@ async function loadSessions(redisUrl: string, users: number, perUser: number, fi
         ops.push(
           sessions.create({
             userId: firstUserId + i,
+            appid: APPID,
             openid: `o${"x".repeat(27)}`,
             unionid: `u${"y".repeat(27)}`,
             sessionKey: "tiihtNczf5v6AKRyjwEUhQ==",
@@ -188,11 +189,55 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     [`${SCALE / 1e6}M`]: get(b, "/auth/session", { "x-wx-token": tokenB }),
   });
 
+  // 7. The process-local session cache (SESSION_CACHE): the same check with it on (server a) and
+  // off (server c, same Redis and database, so a's token is valid there too), against /healthz.
+  log("scenario 7: session cache on vs off");
+  const c = await startTongxing(["dist/main.js"], {
+    REDIS_URL: redisA.url,
+    DATABASE_URL: dbA,
+    WECHAT_API_BASE: wechat,
+    SESSION_CACHE: "off",
+  });
+  const s7 = await alternate(ROUNDS, {
+    healthz: get(a, "/healthz"),
+    cacheOn: get(a, "/auth/session", { "x-wx-token": tokenA }),
+    cacheOff: get(c, "/auth/session", { "x-wx-token": tokenA }),
+  });
+
+  // 8. Revocation seen by another instance with the session cached there: log in on a, have c'
+  // (cache on, same Redis) cache it, log out on a, poll c' until it refuses; 200 times.
+  log("scenario 8: revocation visibility across instances");
+  const d = await startTongxing(["dist/main.js"], { REDIS_URL: redisA.url, DATABASE_URL: dbA, WECHAT_API_BASE: wechat });
+  const seen: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const token = await login(a, `revoke-${i}#${process.pid}`);
+    const status = async () => (await fetch(`${d}/auth/session`, { headers: { "x-wx-token": token } })).status;
+    await status();
+    await status();
+    await fetch(`${a}/auth/logout`, { method: "POST", headers: { "x-wx-token": token } });
+    const t0 = performance.now();
+    while ((await status()) !== 401) if (performance.now() - t0 > 5000) throw new Error("revocation not seen in 5 s");
+    seen.push(performance.now() - t0);
+  }
+  seen.sort((x, y) => x - y);
+  const pct = (q: number) => Math.round((seen[Math.min(seen.length - 1, Math.floor(q * seen.length))] ?? 0) * 100) / 100;
+  const s8 = { p50: pct(0.5), p99: pct(0.99), max: Math.round((seen.at(-1) ?? 0) * 100) / 100 };
+
+  // 9. The floor: a bare Koa app (bench/bareServer.ts), against tongxing's /healthz and its
+  // session check with the cache on.
+  log("scenario 9: against a bare Koa app");
+  const bare = await startTongxing(["--import", "tsx", "bench/bareServer.ts"], {});
+  const s9 = await alternate(ROUNDS, {
+    bare: get(bare, "/"),
+    healthz: get(a, "/healthz"),
+    session: get(a, "/auth/session", { "x-wx-token": tokenA }),
+  });
+
   // 6. Revoke-all of a 10-session user: with 10 thousand vs 1 million sessions in Redis.
   log("scenario 6: revoke-all");
   const revokeMs = async (redisUrl: string) => {
     const redis = new Redis(redisUrl, { enableAutoPipelining: true });
-    const sessions = new Sessions(new SessionStore(redis, PREFIX), new SessionKeyVault(Buffer.from(KEY, "base64")), {
+    const sessions = new Sessions(new SessionStore(redis, PREFIX, APPID), new SessionKeyVault(Buffer.from(KEY, "base64")), {
       idleTtl: 604800,
       maxAge: 2592000,
       maxPerUser: 10,
@@ -202,7 +247,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       const userId = 900_000 + i;
       await Promise.all(
         Array.from({ length: 10 }, () =>
-          sessions.create({ userId, openid: "o", unionid: null, sessionKey: "k", ip: "203.0.113.7", userAgent: UA }),
+          sessions.create({ userId, appid: APPID, openid: "o", unionid: null, sessionKey: "k", ip: "203.0.113.7", userAgent: UA }),
         ),
       );
       const t0 = performance.now();
@@ -275,6 +320,23 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     },
     logins: { returning: s5.returning, new: s5.new, target: 1000 },
     revokeAll: { medianMs: s6, sessionsPerUser: 10 },
+    sessionCache: {
+      ...s7,
+      onVsHealthz: ratio(s7.cacheOn, s7.healthz),
+      offVsHealthz: ratio(s7.cacheOff, s7.healthz),
+      onVsOff: ratio(s7.cacheOn, s7.cacheOff),
+      target: 0.95,
+    },
+    floor: {
+      ...s9,
+      healthzVsBare: ratio(s9.healthz, s9.bare),
+      sessionVsBare: ratio(s9.session, s9.bare),
+      target: 0.7,
+    },
+    revocationSeenOnAnotherInstanceMs: {
+      ...s8,
+      note: "from the logout's answer on one instance to the first 401 on another, each poll an HTTP round trip",
+    },
     totalSeconds: Math.round((Date.now() - started) / 1000),
   };
   await mkdir("bench", { recursive: true });
@@ -315,6 +377,24 @@ async function scenarios(dbA: string, dbB: string, started: number) {
         `${m(s5.returning)}, p50 ${s5.returning?.p50} ms, p99 ${s5.returning?.p99} ms`,
         "≥ 1,000/s",
         (s5.returning?.rps ?? 0) >= 1000,
+      ),
+      row(
+        "7. /auth/session, cache on vs /healthz",
+        `${m(s7.cacheOn)} / ${m(s7.healthz)}, paired ratio ${results.sessionCache.onVsHealthz} (cache off: ${m(s7.cacheOff)}, ${results.sessionCache.offVsHealthz}; on/off ${results.sessionCache.onVsOff}×)`,
+        "≥ 0.95",
+        results.sessionCache.onVsHealthz >= 0.95,
+      ),
+      row(
+        "8. revocation seen on another instance",
+        `p50 ${s8.p50} ms, p99 ${s8.p99} ms, max ${s8.max} ms`,
+        "p99 ≤ 10 ms, max ≤ 50 ms",
+        s8.p99 <= 10 && s8.max <= 50,
+      ),
+      row(
+        "9. /auth/session (cache on) vs a bare Koa app",
+        `${m(s9.session)} / ${m(s9.bare)}, paired ratio ${results.floor.sessionVsBare} (/healthz ${results.floor.healthzVsBare})`,
+        "≥ 0.70",
+        results.floor.sessionVsBare >= 0.7,
       ),
       row("5. new-user logins", `${m(s5.new)}, p50 ${s5.new?.p50} ms, p99 ${s5.new?.p99} ms`, "(report)", true),
       row(

@@ -6,7 +6,6 @@
 import cors from "@koa/cors";
 import type Router from "@koa/router";
 import Koa, { type Context, type Next } from "koa";
-import helmet from "koa-helmet";
 import type { AppDeps } from "./deps.js";
 import { authenticate } from "./middlewares/auth.js";
 import { parseJsonBody } from "./middlewares/bodyParser.js";
@@ -14,13 +13,16 @@ import { clientIp } from "./middlewares/clientIp.js";
 import { errorHandler } from "./middlewares/errorHandler.js";
 import { requestLog } from "./middlewares/requestLog.js";
 import { adminGate } from "./middlewares/requireAdmin.js";
+import { securityHeaders } from "./middlewares/securityHeaders.js";
 import { openapiRoutes } from "./openapi.js";
 import { adminRoutes } from "./routes/admin/admin.js";
+import { consoleRoutes } from "./routes/admin/console.js";
 import { authRoutes } from "./routes/auth/auth.js";
 import { ownSessionRoutes } from "./routes/auth/sessions.js";
 import { verifyRoutes } from "./routes/auth/verify.js";
 import { healthRoutes } from "./routes/health/health.js";
 import { metricsRoutes } from "./routes/health/metrics.js";
+import { internalRoutes } from "./routes/internal/internal.js";
 import { meRoutes } from "./routes/me/me.js";
 import { createRouter } from "./routes/router.js";
 import { wechatRoutes } from "./routes/wechat/wechat.js";
@@ -47,6 +49,8 @@ export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
     meRoutes(deps, auth),
     wechatRoutes(deps, auth),
     adminRoutes(deps),
+    ...(deps.config.adminToken === undefined ? [] : [consoleRoutes()]),
+    internalRoutes(deps),
   ];
 }
 
@@ -65,14 +69,14 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   const shuttingDown = opts.isShuttingDown ?? (() => false);
   app.use(requestLog(deps.log, deps.metrics));
   app.use(errorHandler());
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(async function noStore(ctx: Context, next: Next) {
     // Responses carry tokens and personal data: no cache may keep them (OWASP ASVS V8.2.1).
     ctx.set("Cache-Control", "no-store");
     if (shuttingDown()) ctx.set("Connection", "close");
     await next();
   });
-  app.use(adminGate(deps.config.adminToken));
+  app.use(adminGate(deps.config.adminToken, deps.config.serviceToken));
   if (deps.config.corsOrigins.length) {
     const allowed = new Set(deps.config.corsOrigins);
     app.use(cors({ origin: (ctx) => (allowed.has(ctx.get("origin")) ? ctx.get("origin") : ""), exposeHeaders: ["X-Request-Id"] }));

@@ -8,7 +8,19 @@
 import type { Logger } from "pino";
 import type { PrismaClient } from "./clients/prisma.js";
 
-export type AuditAction = "login" | "logout" | "revoke" | "revoke_all" | "ban" | "unban" | "eviction";
+/** Every action the trail records. */
+export const AUDIT_ACTIONS = [
+  "login",
+  "logout",
+  "revoke",
+  "revoke_all",
+  "ban",
+  "unban",
+  "eviction",
+  "unionid_conflict",
+  "account_deleted",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** Who acted: the user on their own sessions, an admin over HTTP or the CLI, or tongxing itself. */
 export type AuditActor = "user" | "admin_api" | "cli" | "system";
 

@@ -56,6 +56,22 @@ test("PostgreSQL unreachable: the error Prisma throws through the pg adapter is 
   }
 });
 
+test("PostgreSQL hanging up on a connection: node-postgres's message-only error is recognised", async () => {
+  // A server that accepts and closes at once, as a PostgreSQL (or a proxy) going away does.
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  const prisma = createPrisma(`postgresql://postgres@127.0.0.1:${port}/nowhere`, pino({ level: "silent" }), 500);
+  try {
+    const err = await failure(() => prisma.user.findFirst());
+    assert.match((err as Error).message, /Connection terminated/);
+    assert.ok(isBackendUnavailable(err));
+  } finally {
+    await prisma.$disconnect();
+    server.close();
+  }
+});
+
 test("other errors are not", () => {
   assert.equal(isBackendUnavailable(new Error("boom")), false);
   assert.equal(isBackendUnavailable(new TypeError("x is not a function")), false);

@@ -14,6 +14,13 @@ const REDIS_UNAVAILABLE = [
   "Cluster isn't ready",
 ];
 
+/** node-postgres (through @prisma/adapter-pg) reports a lost connection by message only. */
+const POSTGRES_UNAVAILABLE = [
+  "Connection terminated", // "... unexpectedly", "... due to connection timeout"
+  "timeout exceeded when trying to connect", // pg-pool: no connection in connectionTimeoutMillis
+  "Client has encountered a connection error and is not queryable",
+];
+
 /**
  * Prisma's codes for a database it cannot reach or talk to
  * (https://www.prisma.io/docs/orm/reference/error-reference): can't reach (P1001), timed out
@@ -32,5 +39,5 @@ export function isBackendUnavailable(err: unknown): boolean {
   if (typeof code === "string" && (PRISMA_UNAVAILABLE.has(code) || SOCKET_UNAVAILABLE.has(code))) return true;
   // PostgreSQL's class 08 (connection exception) and 57P0x (the server is shutting down).
   if (typeof code === "string" && /^(08...|57P0[1-3])$/.test(code)) return true;
-  return REDIS_UNAVAILABLE.some((text) => err.message.startsWith(text));
+  return [...REDIS_UNAVAILABLE, ...POSTGRES_UNAVAILABLE].some((text) => err.message.startsWith(text));
 }

@@ -42,3 +42,35 @@ test("production refuses to start without WeChat credentials or the encryption k
 test("half the WeChat credentials is an error, not dev mode", () => {
   assert.throws(() => loadConfig({ WECHAT_APPID: "wx1" }), /set both, or neither/);
 });
+
+test("WECHAT_APPS: several apps, the primary first; a bad one is named by its path and never echoed", () => {
+  const apps = [
+    { appid: "wx1111111111111111", secret: "shop-secret", name: "shop" },
+    { appid: "wx2222222222222222", secret: "lite-secret" },
+  ];
+  const c = loadConfig({ WECHAT_APPS: JSON.stringify(apps) });
+  assert.equal(c.wechat.devMode, false);
+  assert.deepEqual(
+    c.wechat.apps.map((a) => [a.appid, a.name]),
+    [
+      ["wx1111111111111111", "shop"],
+      ["wx2222222222222222", "wx2222222222222222"],
+    ],
+  );
+  assert.throws(
+    () => loadConfig({ WECHAT_APPS: JSON.stringify(apps), WECHAT_APPID: "wx1111111111111111", WECHAT_SECRET: "s" }),
+    /WECHAT_APPS and WECHAT_APPID\/WECHAT_SECRET: set one form, not both/,
+  );
+  const broken = '[{"appid": "wx1111111111111111", "secret": "top-secret-value"';
+  assert.throws(
+    () => loadConfig({ WECHAT_APPS: broken }),
+    (err: Error) => /WECHAT_APPS: must be a JSON array/.test(err.message) && !err.message.includes("top-secret-value"),
+  );
+  const badAppid = JSON.stringify([apps[0], { appid: "wx-nope", secret: "top-secret-value" }]);
+  assert.throws(
+    () => loadConfig({ WECHAT_APPS: badAppid }),
+    (err: Error) => /WECHAT_APPS\[1\]\.appid: must be wx/.test(err.message) && !err.message.includes("top-secret-value"),
+  );
+  assert.throws(() => loadConfig({ WECHAT_APPS: JSON.stringify([apps[0], apps[0]]) }), /WECHAT_APPS: lists an appid twice/);
+  assert.throws(() => loadConfig({ WECHAT_APPS: "[]" }), /WECHAT_APPS: must list at least one app/);
+});

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { DEV_WECHAT, parseApps, type WechatApp } from "./wechat/appConfig.js";
 
 const positiveInt = z.coerce.number().int().positive();
 const optionalNonEmpty = z
@@ -36,6 +37,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/tongxing"),
   WECHAT_APPID: optionalNonEmpty,
   WECHAT_SECRET: optionalNonEmpty,
+  /** Several mini-programs: a JSON array of {appid, secret, name?}; the first is the primary app. */
+  WECHAT_APPS: optionalNonEmpty,
   WECHAT_API_BASE: z.string().url().default("https://api.weixin.qq.com"),
   /** Seconds an encryptedData watermark may be old; 0 disables the check. */
   WECHAT_WATERMARK_MAX_AGE: z.coerce.number().int().min(0).default(86400),
@@ -46,6 +49,12 @@ const envSchema = z.object({
   /** Seconds after login at which a session dies however busy (ASVS V3.3 absolute timeout). */
   SESSION_MAX_AGE: positiveInt.default(2592000),
   SESSIONS_PER_USER_MAX: positiveInt.max(1000).default(10),
+  /** The process-local session cache kept exact by Redis (sessions/sessionCache.ts). */
+  SESSION_CACHE: z.enum(["on", "off"]).default("on"),
+  /** Milliseconds a cached session may be used at most (a safety net under the invalidations). */
+  SESSION_CACHE_TTL: positiveInt.max(3_600_000).default(60_000),
+  /** Sessions the cache holds at most (least recently used users go first). */
+  SESSION_CACHE_MAX: positiveInt.max(10_000_000).default(100_000),
   SESSION_KEY_ENCRYPTION_KEY: optionalNonEmpty.pipe(base64Key32.optional()),
   TOKEN_HEADER: z
     .string()
@@ -123,8 +132,11 @@ export interface Config {
   redisClusterNodes: string | undefined;
   databaseUrl: string;
   wechat: {
-    appid: string;
-    secret: string;
+    /**
+     * The configured mini-programs, the primary one first: WECHAT_APPS, or the one app of
+     * WECHAT_APPID/WECHAT_SECRET, or in dev mode the built-in fake's app.
+     */
+    apps: WechatApp[];
     apiBase: string;
     /** Milliseconds per HTTP attempt. */
     timeoutMs: number;
@@ -143,6 +155,8 @@ export interface Config {
     sessionKeyEncryptionKey: Buffer;
     /** True when the key was made up at start (dev mode): session_keys die with the process. */
     ephemeralKey: boolean;
+    /** The process-local cache: off, or its limits (ms, sessions). */
+    cache: { ttlMs: number; maxSessions: number } | null;
   };
   /** Lower-cased header name the token is read from. */
   tokenHeader: string;
@@ -172,8 +186,7 @@ export interface Config {
   logLevel: string;
 }
 
-/** The appid and secret the built-in fake WeChat accepts in dev mode. */
-export const DEV_WECHAT = { appid: "wxdev0000000000000", secret: "dev-secret-not-for-production" } as const;
+export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "./wechat/appConfig.js";
 
 /** Thrown by loadConfig; the message names each bad variable and why. */
 export class ConfigError extends Error {}
@@ -195,9 +208,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.WECHAT_APPID === undefined) !== (e.WECHAT_SECRET === undefined)) {
     problems.push("  WECHAT_APPID and WECHAT_SECRET: set both, or neither for dev mode");
   }
-  const devMode = e.WECHAT_APPID === undefined || e.WECHAT_SECRET === undefined;
+  if (e.WECHAT_APPS !== undefined && (e.WECHAT_APPID !== undefined || e.WECHAT_SECRET !== undefined)) {
+    problems.push(
+      "  WECHAT_APPS and WECHAT_APPID/WECHAT_SECRET: set one form, not both (WECHAT_APPID/WECHAT_SECRET is the one-app shorthand)",
+    );
+  }
+  let apps: WechatApp[] = [];
+  if (e.WECHAT_APPS !== undefined) {
+    const parsedApps = parseApps(e.WECHAT_APPS);
+    if (typeof parsedApps === "string") problems.push(parsedApps);
+    else apps = parsedApps;
+  } else if (e.WECHAT_APPID !== undefined && e.WECHAT_SECRET !== undefined) {
+    apps = [{ appid: e.WECHAT_APPID, secret: e.WECHAT_SECRET, name: e.WECHAT_APPID }];
+  }
+  const devMode = e.WECHAT_APPS === undefined && (e.WECHAT_APPID === undefined || e.WECHAT_SECRET === undefined);
+  if (devMode) apps = [{ ...DEV_WECHAT, name: "dev" }];
   if (e.NODE_ENV === "production") {
-    if (devMode) problems.push("  WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production");
+    if (devMode)
+      problems.push("  WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production (or WECHAT_APPS for several mini-programs)");
     if (!e.SESSION_KEY_ENCRYPTION_KEY) problems.push("  SESSION_KEY_ENCRYPTION_KEY: required when NODE_ENV=production");
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
@@ -210,8 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
     databaseUrl: e.DATABASE_URL,
     wechat: {
-      appid: e.WECHAT_APPID ?? DEV_WECHAT.appid,
-      secret: e.WECHAT_SECRET ?? DEV_WECHAT.secret,
+      apps,
       apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ""),
       timeoutMs: e.WECHAT_TIMEOUT,
       watermarkMaxAge: e.WECHAT_WATERMARK_MAX_AGE,
@@ -223,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPerUser: e.SESSIONS_PER_USER_MAX,
       sessionKeyEncryptionKey: e.SESSION_KEY_ENCRYPTION_KEY ? Buffer.from(e.SESSION_KEY_ENCRYPTION_KEY, "base64") : randomBytes(32),
       ephemeralKey: !e.SESSION_KEY_ENCRYPTION_KEY,
+      cache: e.SESSION_CACHE === "on" ? { ttlMs: e.SESSION_CACHE_TTL, maxSessions: e.SESSION_CACHE_MAX } : null,
     },
     tokenHeader: e.TOKEN_HEADER.toLowerCase(),
     adminToken: e.ADMIN_TOKEN,

@@ -5,8 +5,10 @@ import type { WechatClient } from "./clients/wechat.js";
 import type { LoginReplay } from "./commands/loginReplay.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
+import type { Overview } from "./overview.js";
 import type { Sessions } from "./sessions/sessions.js";
 import type { RedisClient } from "./sessions/store.js";
+import type { WechatApps } from "./wechat/apps.js";
 
 /** Everything the app needs from outside, created by main.ts (or a test) and passed in. */
 export interface AppDeps {
@@ -15,8 +17,12 @@ export interface AppDeps {
   redis: RedisClient;
   sessions: Sessions;
   wechat: WechatClient;
+  /** The configured mini-programs. */
+  apps: WechatApps;
   metrics: Metrics;
   audit: AuditLog;
+  /** The console's last-hour counts (overview.ts). */
+  overview: Overview;
   /** Per-code login idempotency (LOGIN_REPLAY_WINDOW). */
   loginReplay: LoginReplay;
   log: Logger;

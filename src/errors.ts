@@ -40,6 +40,8 @@ export const methodNotAllowed = () =>
   new AppError(405, "METHOD_NOT_ALLOWED", "That method is not allowed on this route; see the Allow header.");
 export const notFound = (message = "No such route.") => new AppError(404, "NOT_FOUND", message);
 export const internalError = () => new AppError(500, "INTERNAL_ERROR", "Something went wrong on our side.");
+/** The login names no configured mini-program (wechat/apps.ts says how the app is chosen). */
+export const appUnknown = (message: string) => new AppError(400, "APP_UNKNOWN", message);
 export const userBanned = () => new AppError(403, "USER_BANNED", "This account is banned.");
 export const userNotFound = () => new AppError(404, "USER_NOT_FOUND", "No user has that id.");
 export const sessionNotFound = () => new AppError(404, "SESSION_NOT_FOUND", "No live session has that id.");

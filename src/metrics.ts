@@ -47,18 +47,57 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly internalAccessToken = new Counter({
+    name: "tongxing_internal_access_token_requests_total",
+    help: "access_tokens served to (get) and handed back by (invalidate) the team's other backends, by appid and X-Tongxing-Caller",
+    labelNames: ["appid", "op", "caller"] as const,
+    registers: [this.registry],
+  });
+  readonly sessionCache = new Counter({
+    name: "tongxing_session_cache_total",
+    help: "Session checks by what the process-local cache did: hit, miss, or bypass (off until Redis can tell it of every write)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly unionidConflicts = new Counter({
+    name: "tongxing_unionid_conflicts_total",
+    help: "Logins whose identity brought a unionid another user already holds (not merged; see the audit trail's unionid_conflict)",
+    registers: [this.registry],
+  });
   readonly accessTokenRefreshes = new Counter({
     name: "tongxing_access_token_refreshes_total",
     help: "access_tokens fetched from WeChat's stable token API",
     registers: [this.registry],
   });
+  /**
+   * Also told of logins, WeChat errors and session checks: the console's overview (overview.ts),
+   * set once at start.
+   */
+  onEvent: ((series: "logins" | "wechat_errors" | "checks", outcome: string) => void) | undefined;
+
+  private resolutionOf(outcome: ResolutionOutcome): { inc(): void } {
+    const child = this.resolutions.labels(outcome);
+    return {
+      inc: () => {
+        child.inc();
+        this.onEvent?.("checks", outcome);
+      },
+    };
+  }
+
   /** Bound children: the auth middleware increments these on every request. */
   readonly resolution: Record<ResolutionOutcome, { inc(): void }> = {
-    valid: this.resolutions.labels("valid"),
-    missing: this.resolutions.labels("missing"),
-    invalid: this.resolutions.labels("invalid"),
-    unavailable: this.resolutions.labels("unavailable"),
+    valid: this.resolutionOf("valid"),
+    missing: this.resolutionOf("missing"),
+    invalid: this.resolutionOf("invalid"),
+    unavailable: this.resolutionOf("unavailable"),
   };
+
+  /** Counts a login by outcome: new_user, returning_user, replayed, or the error code. */
+  recordLogin(outcome: string): void {
+    this.logins.labels(outcome).inc();
+    this.onEvent?.("logins", outcome);
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -68,5 +107,6 @@ export class Metrics {
   readonly observeWechat = (api: string, errcode: string, durationMs: number): void => {
     this.wechatCalls.labels(api, errcode).inc();
     this.wechatDuration.labels(api).observe(durationMs / 1000);
+    if (errcode !== "0") this.onEvent?.("wechat_errors", errcode);
   };
 }

@@ -5,14 +5,14 @@
  */
 import type Router from "@koa/router";
 import { z } from "zod";
-import { banBody } from "./routes/admin/schema.js";
+import { OPERATOR_ROUTES } from "./openapiOperatorRoutes.js";
 import { loginBody } from "./routes/auth/schema.js";
 import { updateMeBody } from "./routes/me/schema.js";
 import * as r from "./routes/responses.js";
 import { createRouter } from "./routes/router.js";
 import { decryptBody, phoneBody, verifySignatureBody } from "./routes/wechat/schema.js";
 
-type Auth = "none" | "session" | "admin" | "metrics";
+export type Auth = "none" | "session" | "admin" | "metrics" | "service";
 
 /** One documented operation. `errors` lists error codes by status. */
 export interface RouteDoc {
@@ -28,12 +28,6 @@ export interface RouteDoc {
 }
 
 const SESSION_ERRORS = { 401: ["TOKEN_MISSING", "TOKEN_INVALID"], 503: ["SERVICE_UNAVAILABLE"] };
-const ADMIN_ERRORS = {
-  400: ["INVALID_REQUEST"],
-  401: ["ADMIN_UNAUTHORIZED"],
-  404: ["USER_NOT_FOUND", "NOT_FOUND"],
-  503: ["SERVICE_UNAVAILABLE"],
-};
 
 export const ROUTES: RouteDoc[] = [
   {
@@ -71,7 +65,7 @@ export const ROUTES: RouteDoc[] = [
     status: 200,
     response: r.loginResponse,
     errors: {
-      400: ["INVALID_REQUEST"],
+      400: ["INVALID_REQUEST", "APP_UNKNOWN"],
       401: ["WECHAT_CODE_INVALID"],
       403: ["WECHAT_USER_BLOCKED", "USER_BANNED"],
       413: ["PAYLOAD_TOO_LARGE"],
@@ -94,7 +88,7 @@ export const ROUTES: RouteDoc[] = [
     method: "get",
     path: "/auth/verify",
     summary:
-      "Forward auth for a gateway or backend (GET or HEAD): 200 with X-Tongxing-User-Id and X-Tongxing-Session-Id (and, with X-Tongxing-Service-Token, X-Tongxing-Openid and X-Tongxing-Unionid); refusals carry X-Tongxing-Error",
+      "Forward auth for a gateway or backend (GET or HEAD): 200 with X-Tongxing-User-Id, X-Tongxing-Session-Id and X-Tongxing-Appid (and, with X-Tongxing-Service-Token, X-Tongxing-Openid and X-Tongxing-Unionid); refusals carry X-Tongxing-Error",
     auth: "session",
     status: 200,
     response: r.verifyResponse,
@@ -147,6 +141,14 @@ export const ROUTES: RouteDoc[] = [
     errors: { ...SESSION_ERRORS, 400: ["INVALID_REQUEST"], 415: ["UNSUPPORTED_MEDIA_TYPE"] },
   },
   {
+    method: "delete",
+    path: "/me",
+    summary: "Delete the caller's account: every session revoked, identities and profile gone, the id never reused",
+    auth: "session",
+    status: 204,
+    errors: SESSION_ERRORS,
+  },
+  {
     method: "post",
     path: "/me/phone",
     summary: "Bind the phone number from a getPhoneNumber button code",
@@ -154,7 +156,12 @@ export const ROUTES: RouteDoc[] = [
     body: phoneBody,
     status: 200,
     response: r.userResponse,
-    errors: { ...SESSION_ERRORS, 400: ["INVALID_REQUEST", "PHONE_CODE_INVALID"], 429: ["RATE_LIMITED"], 502: ["WECHAT_UNAVAILABLE"] },
+    errors: {
+      ...SESSION_ERRORS,
+      400: ["INVALID_REQUEST", "PHONE_CODE_INVALID", "APP_UNKNOWN"],
+      429: ["RATE_LIMITED"],
+      502: ["WECHAT_UNAVAILABLE"],
+    },
   },
   {
     method: "post",
@@ -187,53 +194,9 @@ export const ROUTES: RouteDoc[] = [
     auth: "session",
     status: 200,
     response: r.validResponse,
-    errors: { ...SESSION_ERRORS, 429: ["RATE_LIMITED"], 502: ["WECHAT_UNAVAILABLE"] },
+    errors: { ...SESSION_ERRORS, 400: ["APP_UNKNOWN"], 429: ["RATE_LIMITED"], 502: ["WECHAT_UNAVAILABLE"] },
   },
-  {
-    method: "get",
-    path: "/admin/users/:userId/sessions",
-    summary: "A user's sessions, newest first",
-    auth: "admin",
-    status: 200,
-    response: r.adminSessionList,
-    errors: ADMIN_ERRORS,
-  },
-  {
-    method: "delete",
-    path: "/admin/sessions/:sessionId",
-    summary: "Revoke one session",
-    auth: "admin",
-    status: 204,
-    errors: { ...ADMIN_ERRORS, 404: ["SESSION_NOT_FOUND", "NOT_FOUND"] },
-  },
-  {
-    method: "delete",
-    path: "/admin/users/:userId/sessions",
-    summary: "Revoke every session of a user",
-    auth: "admin",
-    status: 200,
-    response: r.revokedCount,
-    errors: ADMIN_ERRORS,
-  },
-  {
-    method: "post",
-    path: "/admin/users/:userId/ban",
-    summary: "Ban a user: revoke every session, refuse logins",
-    auth: "admin",
-    body: banBody,
-    status: 200,
-    response: r.banResponse,
-    errors: ADMIN_ERRORS,
-  },
-  {
-    method: "delete",
-    path: "/admin/users/:userId/ban",
-    summary: "Lift a ban",
-    auth: "admin",
-    status: 200,
-    response: r.banResponse,
-    errors: ADMIN_ERRORS,
-  },
+  ...OPERATOR_ROUTES,
 ];
 
 const SECURITY: Record<Auth, Record<string, string[]>[] | undefined> = {
@@ -241,6 +204,7 @@ const SECURITY: Record<Auth, Record<string, string[]>[] | undefined> = {
   session: [{ wxToken: [] }, { bearerToken: [] }],
   admin: [{ adminToken: [] }],
   metrics: [{}, { metricsToken: [] }],
+  service: [{ serviceToken: [] }],
 };
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) } });
@@ -279,6 +243,7 @@ export function buildOpenApi(): Record<string, unknown> {
         bearerToken: { type: "http", scheme: "bearer", description: "The session token as Authorization: Bearer" },
         adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
         metricsToken: { type: "http", scheme: "bearer", description: "METRICS_TOKEN, when set" },
+        serviceToken: { type: "apiKey", in: "header", name: "X-Tongxing-Service-Token", description: "SERVICE_TOKEN" },
       },
     },
   };

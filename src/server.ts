@@ -6,6 +6,7 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { type AppOptions, createApp, createMetricsApp } from "./app.js";
 import { AuditLog } from "./audit.js";
@@ -13,15 +14,18 @@ import { createPrisma } from "./clients/prisma.js";
 import { connectRedis } from "./clients/redis.js";
 import { WechatClient } from "./clients/wechat.js";
 import { LoginReplay } from "./commands/loginReplay.js";
-import type { Config } from "./config.js";
+import { type Config, DEV_WECHAT } from "./config.js";
 import { ensureDatabase } from "./db/database.js";
 import { applyMigrations } from "./db/schemaEngine.js";
 import type { AppDeps } from "./deps.js";
 import { Metrics } from "./metrics.js";
+import { Overview } from "./overview.js";
 import { metricsOnMainPort } from "./routes/health/metrics.js";
+import { SessionCache } from "./sessions/sessionCache.js";
 import { SessionKeyVault } from "./sessions/sessionKeyVault.js";
 import { Sessions } from "./sessions/sessions.js";
 import { SessionStore } from "./sessions/store.js";
+import { adoptPrimaryApp, WechatApps } from "./wechat/apps.js";
 import { FakeWechat } from "./wechat/fakeServer.js";
 
 /** A running instance. */
@@ -93,7 +97,8 @@ export async function connectBackends(config: Config, log: Logger): Promise<AppD
   const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes);
   const prisma = createPrisma(config.databaseUrl, log);
   const clock = Date.now;
-  const store = new SessionStore(redis, config.redisKeyPrefix);
+  const apps = WechatApps.fromConfig(config.wechat);
+  const store = new SessionStore(redis, config.redisKeyPrefix, apps.primary.appid);
   const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKey), config.session, clock);
   const metrics = new Metrics();
   const wechat = new WechatClient(config.wechat, redis, config.redisKeyPrefix, {
@@ -103,7 +108,35 @@ export async function connectBackends(config: Config, log: Logger): Promise<AppD
   // A duplicate waits as long as the first attempt's WeChat exchange can take: three attempts
   // and their backoff, plus the database and Redis writes after it.
   const loginReplay = new LoginReplay(redis, config.redisKeyPrefix, config.loginReplayWindow, 3 * config.wechat.timeoutMs + 2000);
-  return { config, prisma, redis, sessions, wechat, metrics, audit: new AuditLog(prisma, log), log, clock, loginReplay };
+  const overview = new Overview(redis, config.redisKeyPrefix, log, clock);
+  metrics.onEvent = (series, outcome) => overview.count(series, outcome);
+  return { config, prisma, redis, sessions, wechat, apps, metrics, audit: new AuditLog(prisma, log), overview, log, clock, loginReplay };
+}
+
+/**
+ * Starts the process-local session cache (SESSION_CACHE) on the service's Redis connection and
+ * hands it to the session service. Off on Redis Cluster, with one log line.
+ */
+async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefined> {
+  const { config, log, metrics } = deps;
+  if (!config.session.cache) return undefined;
+  if (!(deps.redis instanceof Redis)) {
+    log.info("session cache off: on Redis Cluster every check reads Redis (tracking would be needed per node)");
+    return undefined;
+  }
+  const results = {
+    hit: metrics.sessionCache.labels("hit"),
+    miss: metrics.sessionCache.labels("miss"),
+    bypass: metrics.sessionCache.labels("bypass"),
+  };
+  const cache = new SessionCache({ ...config.session.cache, prefix: config.redisKeyPrefix }, log, {
+    hit: () => results.hit.inc(),
+    miss: () => results.miss.inc(),
+    bypass: () => results.bypass.inc(),
+  });
+  await cache.start(deps.redis);
+  deps.sessions.cache = cache;
+  return cache;
 }
 
 /**
@@ -113,7 +146,7 @@ export async function connectBackends(config: Config, log: Logger): Promise<AppD
 export async function startServer(config: Config, log: Logger, appOptions: Pick<AppOptions, "extraRouters"> = {}): Promise<Running> {
   let fake: FakeWechat | undefined;
   if (config.wechat.devMode) {
-    fake = await new FakeWechat({ appid: config.wechat.appid, secret: config.wechat.secret, reusableCodes: true }).start();
+    fake = await new FakeWechat({ ...DEV_WECHAT, anyAppid: true, reusableCodes: true }).start();
     config = { ...config, wechat: { ...config.wechat, apiBase: fake.baseUrl } };
     log.warn(
       "DEV MODE: no WECHAT_APPID/WECHAT_SECRET, logging in against the built-in fake WeChat: any code logs in, and the same code is always the same user. Never use this in production.",
@@ -128,6 +161,14 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
 
   const deps = await connectBackends(config, log);
   const { redis, prisma } = deps;
+  try {
+    const claimed = await adoptPrimaryApp(prisma, redis, config.redisKeyPrefix, deps.apps);
+    if (claimed) log.info({ identities: claimed, appid: deps.apps.primary.appid }, "gave the one-app identities to the primary app");
+  } catch (err) {
+    await Promise.allSettled([redis.quit(), prisma.$disconnect(), fake?.stop()]);
+    throw err;
+  }
+  const cache = await startSessionCache(deps);
 
   let shuttingDown = false;
   const app = createApp(deps, { ...appOptions, isShuttingDown: () => shuttingDown });
@@ -138,7 +179,7 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
       headersTimeout: Math.max(1000, requestTimeoutMs / 2),
       // Node checks those timeouts every connectionsCheckingInterval (30 s by default), which
       // would let a 1-second REQUEST_TIMEOUT hold a socket for 30.
-      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 4),
     },
     app.callback(),
   );
@@ -170,6 +211,8 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
     await closed;
     clearTimeout(timer);
     await deps.audit.flush();
+    await deps.overview.stop().catch(() => {});
+    cache?.stop();
     // quit() fails while Redis is unreachable and ioredis would go on reconnecting, keeping the
     // process alive: disconnect() then stops it for good.
     await Promise.allSettled([redis.quit().catch(() => redis.disconnect()), prisma.$disconnect(), fake?.stop()]);

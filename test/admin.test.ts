@@ -3,11 +3,10 @@
  * the audit trail.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
+import { runAdminCli } from "./process.js";
 import { type Stack, startStack } from "./support.js";
 
 let stack: Stack;
@@ -35,25 +34,8 @@ async function login(user: string, userAgent = "test-agent/1.0") {
 }
 
 /** Runs the CLI as an operator would, with the server's environment. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return cliWith({}, ...args);
-}
-
-async function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/admin.ts", ...args], {
-    env: { ...process.env, ...stack.env, ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const [code] = await once(child, "exit");
-  return { code: code as number, stdout, stderr };
-}
+const cli = (...args: string[]) => runAdminCli(stack.env, ...args);
+const cliWith = (env: Record<string, string>, ...args: string[]) => runAdminCli({ ...stack.env, ...env }, ...args);
 
 describe("admin API authentication", () => {
   for (const [name, headers] of [
@@ -87,6 +69,16 @@ describe("admin API authentication", () => {
   });
 });
 
+describe("admin console files", () => {
+  test("only the console's own files are served: names inherited by every JS object are 404, not 500", async () => {
+    for (const file of ["toString", "__proto__", "constructor", "hasOwnProperty", "valueOf", "..%2Fpackage.json"]) {
+      const res = await stack.request("GET", `/admin/console/${file}`);
+      assert.equal(res.status, 404, file);
+      assert.equal(res.body.error.code, "NOT_FOUND", file);
+    }
+  });
+});
+
 describe("admin sessions", () => {
   test("list newest first with IP and User-Agent; revoke one; revoke all", async () => {
     const first = await login("ada", "agent-one");
@@ -96,7 +88,7 @@ describe("admin sessions", () => {
     assert.equal(list.status, 200);
     const sessions = list.body.sessions;
     assert.equal(sessions.length, 2);
-    assert.deepEqual(Object.keys(sessions[0]).sort(), ["createdAt", "expiresAt", "ip", "lastSeenAt", "sessionId", "userAgent"]);
+    assert.deepEqual(Object.keys(sessions[0]).sort(), ["appid", "createdAt", "expiresAt", "ip", "lastSeenAt", "sessionId", "userAgent"]);
     assert.deepEqual(
       sessions.map((s: { userAgent: string }) => s.userAgent),
       ["agent-two", "agent-one"],

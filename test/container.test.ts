@@ -101,7 +101,7 @@ test("the image's start command runs from a production-only install of a build",
   const dir = await mkdtemp(path.join(tmpdir(), "tongxing-prod-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   // As the Dockerfile does: build with dev dependencies, then production dependencies only.
-  await exec(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--outDir", path.join(dir, "dist")]);
+  await exec(process.execPath, ["scripts/build.mjs", "--outDir", path.join(dir, "dist")]);
   for (const f of ["package.json", "package-lock.json", "prisma"]) await cp(f, path.join(dir, f), { recursive: true });
   await exec("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], {
     cwd: dir,

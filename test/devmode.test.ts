@@ -82,6 +82,22 @@ test("dev mode: start, demo, SIGTERM", async () => {
   assert.equal(second.status, 200);
   assert.notEqual(((await second.json()) as { token: string }).token, first.token, "a new session");
 
+  // Dev mode takes any appid against the built-in fake: one person, an openid per app, one user.
+  const fromApp = async (appid: string) => {
+    const res = await fetch(`${url}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: "carol", appid }),
+    });
+    const body = (await res.json()) as { token: string; user: { id: number } };
+    const session = (await (await fetch(`${url}/auth/session`, { headers: { "x-wx-token": body.token } })).json()) as { appid: string };
+    return { status: res.status, userId: body.user.id, appid: session.appid };
+  };
+  const shop = await fromApp("wxshop000000000001");
+  const lite = await fromApp("wxlite000000000002");
+  assert.deepEqual([shop.status, shop.appid, lite.status, lite.appid], [200, "wxshop000000000001", 200, "wxlite000000000002"]);
+  assert.equal(lite.userId, shop.userId, "linked by the fake's shared unionid");
+
   child.kill("SIGTERM");
   const [code] = await once(child, "exit");
   assert.equal(code, 0, out);

@@ -130,7 +130,7 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
     assert.equal(seen.url, "/orders?x=1");
     assert.equal(seen.method, "POST");
     assert.equal(seen.body, '{"sku":"tea"}', "the client's body reaches the business API");
-    const row = await stack.running.deps.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    const row = await stack.running.deps.prisma.identity.findFirstOrThrow({ where: { userId: user.id } });
     const session = await viaGateway("GET", "/auth/session", { "X-WX-Token": token });
     assert.equal(seen.headers["x-tongxing-user-id"], String(user.id));
     assert.equal(seen.headers["x-tongxing-session-id"], session.json.sessionId);

@@ -386,6 +386,21 @@ describe("text the user typed is kept as typed", () => {
 });
 
 describe("small things that cost a newcomer time", () => {
+  test("validation messages name the field and what was expected, in words, never echoing the value", async () => {
+    const cases: [unknown, string][] = [
+      [{ code: 5 }, "code: must be a string, not a number."],
+      [{}, "code: required, a string."],
+      [{ code: "x", profile: { nickname: 7 } }, "profile.nickname: must be a string, not a number."],
+      [{ code: "x", profile: "secret-looking-text" }, "profile: must be an object, not a string."],
+      [[1], "body: must be an object, not an array."],
+    ];
+    for (const [body, message] of cases) {
+      const res = await stack.request("POST", "/auth/login", { body });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.deepEqual(res.body.error, { code: "INVALID_REQUEST", message });
+    }
+  });
+
   test("405 answers carry an Allow header, for unknown methods too", async () => {
     const put = await stack.request("PUT", "/auth/login", { body: {} });
     assert.equal(put.status, 405);

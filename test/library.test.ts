@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import Koa from "koa";
 import { createSessionVerifier, requireSession, type SessionState, type SessionVerifier } from "../src/index.js";
 import { CuttableProxy } from "./proxy.js";
-import { REDIS_URL, type Stack, startStack } from "./support.js";
+import { APPID, REDIS_URL, type Stack, startStack } from "./support.js";
 
 const IDLE = 2;
 const MAX_AGE = 4;
@@ -94,10 +94,11 @@ describe("the library and the service agree", () => {
 
   test("openid and unionid are the user's, and junk tokens are null without an error", async () => {
     const a = await login("lib-ids");
-    const row = await stack.running.deps.prisma.user.findUniqueOrThrow({ where: { id: a.user.id } });
+    const row = await stack.running.deps.prisma.identity.findFirstOrThrow({ where: { userId: a.user.id } });
     const v = await verifier.verify(a.token);
     assert.equal(v?.openid, row.openid);
     assert.equal(v?.unionid, row.unionid);
+    assert.equal(v?.appid, APPID, "the primary app, as tongxing recorded it in Redis at start");
     for (const junk of ["", null, undefined, "x", `1.${"A".repeat(32)}`, "a".repeat(5000)]) assert.equal(await verifier.verify(junk), null);
   });
 

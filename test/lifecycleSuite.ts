@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { indexAndSessions, type Stack, startStack } from "./support.js";
+import { APPID, indexAndSessions, type Stack, startStack } from "./support.js";
 
 export const ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef";
 export const LIFECYCLE_ENV = { SESSION_IDLE_TTL: "2", SESSION_MAX_AGE: "4", SESSIONS_PER_USER_MAX: "3", ADMIN_TOKEN };
@@ -55,12 +55,13 @@ export function lifecycleSuite(name: string, extraEnv: () => Record<string, stri
     });
 
     test("a session dead of idleness is dropped by the user's next write; the hash expires with its last session", async () => {
-      const started = Date.now();
       const a = await login("dead");
       const userId = a.user.id;
-      await sleep(1200);
+      // Timed from the session's own createdAt: a slow first login must not eat into the wait.
+      const created = Date.parse((await stack.request("GET", "/auth/session", { token: a.token })).body.createdAt);
+      await sleep(Math.max(0, created + 1200 - Date.now()));
       await login("dead");
-      await sleep(Math.max(0, started + 2300 - Date.now()));
+      await sleep(Math.max(0, created + 2300 - Date.now()));
       assert.equal(await status(a.token), 401, "idle for longer than SESSION_IDLE_TTL");
       await login("dead");
       const { index, live } = await indexAndSessions(stack, userId);
@@ -112,7 +113,7 @@ export function lifecycleSuite(name: string, extraEnv: () => Record<string, stri
       await stack.redis.hset(userKey, "b", Date.now() + 60_000);
       assert.equal(await status(token), 401, "refused on the next request");
       await assert.rejects(
-        sessions.create({ userId: user.id, openid: "o", unionid: null, sessionKey: "k", ip: "", userAgent: "" }),
+        sessions.create({ userId: user.id, appid: APPID, openid: "o", unionid: null, sessionKey: "k", ip: "", userAgent: "" }),
         (err: { code?: string }) => err.code === "USER_BANNED",
       );
       await stack.redis.hset(userKey, "b", Date.now() - 1);

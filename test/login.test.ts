@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { codeFor, dumpRedis, type Stack, startStack } from "./support.js";
+import { APPID, codeFor, dumpRedis, SECRET, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
 let db: pg.Client;
@@ -19,7 +19,7 @@ after(async () => {
 });
 
 const countUsers = async (openid: string) =>
-  Number((await db.query("SELECT count(*) FROM users WHERE openid = $1", [openid])).rows[0].count);
+  Number((await db.query("SELECT count(DISTINCT user_id) FROM identities WHERE openid = $1", [openid])).rows[0].count);
 
 describe("POST /auth/login", () => {
   test("first login creates the user, a later login finds the same one", async () => {
@@ -51,12 +51,20 @@ describe("POST /auth/login", () => {
     const sessionKey = stack.fake.sessionKeys.get(openid);
     assert.ok(sessionKey);
     for (const secret of [openid, stack.fake.unionidFor(code), sessionKey]) assert.ok(!res.text.includes(secret));
-    const row = (await db.query("SELECT openid, unionid FROM users WHERE id = $1", [res.body.user.id])).rows[0];
-    assert.deepEqual(row, { openid, unionid: stack.fake.unionidFor(code) });
+    const row = (await db.query("SELECT appid, openid, unionid FROM identities WHERE user_id = $1", [res.body.user.id])).rows;
+    assert.deepEqual(row, [{ appid: APPID, openid, unionid: stack.fake.unionidFor(code) }]);
     const dump = await dumpRedis(stack);
     assert.ok(!dump.includes(sessionKey), "session_key is stored sealed");
     assert.ok(!dump.includes(res.body.token), "the token is stored only as a hash");
     assert.ok(!dump.includes(res.body.token.split(".")[1]), "nor its secret part");
+  });
+
+  test("the login's request log line names the user it logged in", async () => {
+    const res = await stack.login("logline");
+    assert.equal(res.status, 200);
+    const line = stack.logs.map((l) => JSON.parse(l)).find((l) => l.route === "/auth/login" && l.userId === res.body.user.id);
+    assert.ok(line, "a request line with the user's id");
+    assert.equal(line.status, 200);
   });
 
   test("concurrent first logins of one openid make one user row", async () => {
@@ -183,7 +191,7 @@ describe("WeChat errors", () => {
     await stack.request("POST", "/auth/login", { body: { code: "fake-errcode-40125" } });
     const logs = stack.logs.join("");
     assert.ok(logs.includes("WECHAT_SECRET"), "the misconfiguration is logged for the operator");
-    assert.ok(!logs.includes(stack.running.deps.config.wechat.secret));
+    assert.ok(!logs.includes(SECRET));
     assert.ok(!logs.includes(code));
   });
 });

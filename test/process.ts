@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { dropDatabase } from "../src/db/database.js";
 import { FakeWechat } from "../src/wechat/fakeServer.js";
 import { APPID, clearRedisPrefix, freshDatabaseUrl, SECRET } from "./support.js";
@@ -111,4 +112,25 @@ export async function checkProductionStart(
   assert.equal(login.status, 200);
   server.child.kill("SIGTERM");
   assert.equal(await server.exited, 0, server.output());
+}
+
+/**
+ * Runs the admin CLI (src/cli/admin.ts) as an operator would, with `env` over this process's
+ * environment (a stack's `env` gives it the server's configuration).
+ */
+export async function runAdminCli(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/admin.ts", ...args], { env: { ...process.env, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const [code] = await once(child, "exit");
+  return { code: code as number, stdout, stderr };
 }

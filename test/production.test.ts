@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { allRouters, createApp } from "../src/app.js";
+import { helmetHeaders } from "../src/middlewares/securityHeaders.js";
 import { ROUTES } from "../src/openapi.js";
 import * as schemas from "../src/routes/responses.js";
 import { wechatEncrypt } from "./fixtures/wechatData.js";
@@ -90,6 +91,14 @@ describe("hardening", () => {
     const res = await stack.request("GET", "/healthz", { headers: { origin: "https://evil.example" } });
     assert.equal(res.headers.get("x-content-type-options"), "nosniff");
     assert.ok(res.headers.get("content-security-policy"));
+    // Every header helmet sets, computed once at start, is on answers and errors alike.
+    const expected = helmetHeaders();
+    assert.ok(expected.length >= 10, `helmet's set: ${expected.map(([n]) => n)}`);
+    const notFound = await stack.request("GET", "/no-such-route");
+    for (const [name, value] of expected) {
+      assert.equal(res.headers.get(name), value, name);
+      assert.equal(notFound.headers.get(name), value, `${name} on a 404`);
+    }
     assert.equal(res.headers.get("x-powered-by"), null);
     assert.equal(res.headers.get("cache-control"), "no-store");
     assert.equal(res.headers.get("access-control-allow-origin"), null);
@@ -241,6 +250,10 @@ describe("OpenAPI", () => {
     schemas.ownSessionList.parse((await stack.request("GET", "/auth/sessions", { token })).body);
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
     schemas.adminSessionList.parse((await stack.request("GET", `/admin/users/${login.body.user.id}/sessions`, { headers: admin })).body);
+    schemas.auditPage.strict().parse((await stack.request("GET", "/admin/audit?limit=5", { headers: admin })).body);
+    schemas.adminUser.strict().parse((await stack.request("GET", `/admin/users/${login.body.user.id}`, { headers: admin })).body);
+    const phone = encodeURIComponent("+8600000000000");
+    schemas.adminUserList.strict().parse((await stack.request("GET", `/admin/users?phone=${phone}`, { headers: admin })).body);
     schemas.banResponse.strict().parse((await stack.request("POST", `/admin/users/${login.body.user.id}/ban`, { headers: admin })).body);
     schemas.readyResponse.strict().parse((await stack.request("GET", "/readyz")).body);
     schemas.errorResponse.strict().parse((await stack.request("GET", "/me")).body);

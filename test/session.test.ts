@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type Stack, startStack } from "./support.js";
+import { APPID, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
 before(async () => {
@@ -82,7 +82,8 @@ describe("GET /auth/session", () => {
     const login = await loggedIn("leo");
     const res = await stack.request("GET", "/auth/session", { token: login.token });
     assert.equal(res.status, 200);
-    assert.deepEqual(Object.keys(res.body).sort(), ["createdAt", "expiresAt", "lastSeenAt", "sessionId", "userId"]);
+    assert.deepEqual(Object.keys(res.body).sort(), ["appid", "createdAt", "expiresAt", "lastSeenAt", "sessionId", "userId"]);
+    assert.equal(res.body.appid, APPID, "the one configured app");
     assert.ok(!res.text.includes(login.token.slice(login.token.indexOf(".") + 1)));
     assert.equal(res.body.expiresAt, login.expiresAt);
     assert.ok(Date.parse(res.body.createdAt) <= Date.parse(res.body.lastSeenAt));
@@ -132,9 +133,16 @@ describe("storage", () => {
 });
 
 describe("storage: per-user fields", () => {
-  test("a unionid once known is kept when a later login brings none (as users.unionid is)", async () => {
+  test("a unionid once known is kept when a later login brings none (as the identity keeps it)", async () => {
     const { sessions } = stack.running.deps;
-    const base = { userId: 990_001, openid: "o-keep", sessionKey: "tiihtNczf5v6AKRyjwEUhQ==", ip: "203.0.113.9", userAgent: "ua" };
+    const base = {
+      userId: 990_001,
+      appid: APPID,
+      openid: "o-keep",
+      sessionKey: "tiihtNczf5v6AKRyjwEUhQ==",
+      ip: "203.0.113.9",
+      userAgent: "ua",
+    };
     const first = await sessions.create({ ...base, unionid: "u-keep" });
     const second = await sessions.create({ ...base, unionid: null });
     for (const token of [first.token, second.token]) {
@@ -158,6 +166,18 @@ describe("POST /auth/logout", () => {
     assert.equal((await stack.request("GET", "/me", { token: phone.token })).status, 401);
     assert.equal((await stack.request("GET", "/auth/session", { token: tablet.token })).status, 200);
     assert.equal((await stack.request("POST", "/auth/logout", { token: phone.token })).status, 401, "logging out twice is a 401");
+  });
+
+  test("a session in this instance's cache is refused on the very next request after its logout, every time", async () => {
+    // Redis's invalidation message may arrive after the logout's own reply: the instance drops
+    // its entry itself, so no request after a 204 can be answered from the cache.
+    for (let i = 0; i < 30; i++) {
+      const { token } = await loggedIn(`cached-${i}`);
+      await stack.request("GET", "/auth/session", { token });
+      assert.equal((await stack.request("GET", "/auth/session", { token })).status, 200);
+      assert.equal((await stack.request("POST", "/auth/logout", { token })).status, 204);
+      assert.equal((await stack.request("GET", "/auth/session", { token })).status, 401, `round ${i}`);
+    }
   });
 });
 

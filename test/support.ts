@@ -11,8 +11,8 @@ import { loadConfig } from "../src/config.js";
 import { dropDatabase } from "../src/db/database.js";
 import { createLogger } from "../src/log.js";
 import { type Running, startServer } from "../src/server.js";
-import { decodeRecord } from "../src/sessions/record.js";
-import { FakeWechat } from "../src/wechat/fakeServer.js";
+import { decodeRecord, slotOf } from "../src/sessions/record.js";
+import { FakeWechat, type FakeWechatOptions } from "../src/wechat/fakeServer.js";
 
 export const PG_BASE = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -81,12 +81,14 @@ export const codeFor = (user: string) => `${user}#${process.pid}-${++codeCounter
  */
 export async function startStack(
   env: Record<string, string> = {},
-  fakeOptions: { unionid?: boolean; tokenDelayMs?: number; apiDelayMs?: number; appid?: string } = {},
+  fakeOptions: Partial<Pick<FakeWechatOptions, "unionid" | "tokenDelayMs" | "apiDelayMs" | "appid" | "moreApps">> = {},
 ): Promise<Stack> {
   const appid = fakeOptions.appid ?? APPID;
   const fake = await new FakeWechat({ appid, secret: SECRET, ...fakeOptions }).start();
-  const prefix = `t${randomBytes(4).toString("hex")}:`;
-  const databaseUrl = freshDatabaseUrl();
+  // A test may bring its own database and prefix (an upgrade test fills them first); they are
+  // dropped and cleared on stop all the same.
+  const prefix = env.REDIS_KEY_PREFIX ?? `t${randomBytes(4).toString("hex")}:`;
+  const databaseUrl = env.DATABASE_URL ?? freshDatabaseUrl();
   const fullEnv: Record<string, string> = {
     NODE_ENV: "test",
     PORT: "0",
@@ -179,7 +181,11 @@ export function storedSessions(userId: number, fields: Record<string, string>): 
     .sort();
   const now = Date.now();
   const live = index.filter((sid) => {
-    const r = decodeRecord(userId, sid, fields[sid] as string, fields.o ?? null, fields.u ?? null);
+    const r = decodeRecord(userId, sid, fields[sid] as string, {
+      appid: "",
+      openid: fields[`o${slotOf(fields[sid] as string) ?? ""}`] ?? null,
+      unionid: null,
+    });
     return r !== null && r.expiresAt > now;
   });
   return { index, live };

@@ -70,3 +70,6 @@ function readText(file: string): string {
     return "";
   }
 }
+
+/** Debian's Chromium, which the console suite drives with playwright-core (no browser download). */
+export const chromiumTool = findTool("chromium", "apt-get install -y chromium", ["/usr/bin/chromium"]);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CuttableProxy } from "./proxy.js";
-import { type Stack, startStack } from "./support.js";
+import { APPID, type Stack, startStack } from "./support.js";
 
 const SERVICE_TOKEN = "service-token-0123456789abcdefghijklmnopqrstuv";
 let stack: Stack;
@@ -21,15 +21,16 @@ async function loggedIn(user: string) {
 }
 
 describe("a live session", () => {
-  test("→ 200 with X-Tongxing-User-Id, -Session-Id, no-store, and the same as JSON", async () => {
+  test("→ 200 with X-Tongxing-User-Id, -Session-Id, -Appid, no-store, and the same as JSON", async () => {
     const { token, user } = await loggedIn("vera");
     const session = await stack.request("GET", "/auth/session", { token });
     const res = await stack.request("GET", "/auth/verify", { token });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers.get("x-tongxing-user-id"), String(user.id));
     assert.equal(res.headers.get("x-tongxing-session-id"), session.body.sessionId);
+    assert.equal(res.headers.get("x-tongxing-appid"), APPID);
     assert.equal(res.headers.get("cache-control"), "no-store");
-    assert.deepEqual(res.body, { userId: user.id, sessionId: session.body.sessionId });
+    assert.deepEqual(res.body, { userId: user.id, sessionId: session.body.sessionId, appid: APPID });
     // openid stays off the client's path without the service token.
     assert.equal(res.headers.get("x-tongxing-openid"), null);
     assert.equal(res.headers.get("x-tongxing-unionid"), null);
@@ -62,8 +63,8 @@ describe("a live session", () => {
     const unionid = res.headers.get("x-tongxing-unionid");
     assert.ok(openid && openid.length > 0);
     assert.ok(unionid && unionid.length > 0);
-    assert.deepEqual(res.body, { userId: user.id, sessionId: res.headers.get("x-tongxing-session-id"), openid, unionid });
-    const row = await stack.running.deps.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    assert.deepEqual(res.body, { userId: user.id, sessionId: res.headers.get("x-tongxing-session-id"), appid: APPID, openid, unionid });
+    const row = await stack.running.deps.prisma.identity.findFirstOrThrow({ where: { userId: user.id } });
     assert.equal(openid, row.openid);
     assert.equal(unionid, row.unionid);
   });

@@ -34,6 +34,7 @@ async function fromGateway(ctx, next) {
   ctx.state.session = {
     userId,
     sessionId: ctx.get("x-tongxing-session-id"),
+    appid: ctx.get("x-tongxing-appid"),
     openid: ctx.get("x-tongxing-openid") || null,
     unionid: ctx.get("x-tongxing-unionid") || null,
   };

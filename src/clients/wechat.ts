@@ -3,7 +3,7 @@
  * checkSession, and the shared access_token behind the last two.
  */
 import type { Logger } from "pino";
-import type { Config } from "../config.js";
+import type { Config, WechatApp } from "../config.js";
 import { AppError, wechatUnavailable } from "../errors.js";
 import type { RedisClient } from "../sessions/store.js";
 import { AccessTokenManager } from "../wechat/accessToken.js";
@@ -20,21 +20,37 @@ export interface WechatObservers {
   tokenRefresh?: () => void;
 }
 
+/** WeChat's server API for each configured mini-program, with one shared access_token per appid. */
 export class WechatClient {
-  readonly tokens: AccessTokenManager;
+  private readonly managers = new Map<string, AccessTokenManager>();
 
   constructor(
     private readonly wechat: Config["wechat"],
-    redis: RedisClient,
-    prefix: string,
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
     private readonly observers: WechatObservers = {},
-  ) {
-    this.tokens = new AccessTokenManager(redis, { ...wechat, prefix, onRefresh: observers.tokenRefresh, observe: observers.call });
+  ) {}
+
+  /** The app's access_token manager (cached and locked per appid in Redis: accessToken.ts). */
+  tokens(app: WechatApp): AccessTokenManager {
+    let manager = this.managers.get(app.appid);
+    if (!manager) {
+      manager = new AccessTokenManager(this.redis, {
+        ...this.wechat,
+        appid: app.appid,
+        secret: app.secret,
+        prefix: this.prefix,
+        onRefresh: this.observers.tokenRefresh,
+        observe: this.observers.call,
+      });
+      this.managers.set(app.appid, manager);
+    }
+    return manager;
   }
 
   /** See code2Session.ts. */
-  code2Session(log: Logger, code: string): Promise<WechatSession> {
-    return code2Session(this.wechat, log, code, this.observers.call);
+  code2Session(log: Logger, app: WechatApp, code: string): Promise<WechatSession> {
+    return code2Session({ ...this.wechat, appid: app.appid, secret: app.secret }, log, code, this.observers.call);
   }
 
   /**
@@ -43,8 +59,8 @@ export class WechatClient {
    * @returns phone_info.phoneNumber (with the country code for numbers outside mainland China)
    * @throws AppError 400 PHONE_CODE_INVALID, 502 WECHAT_UNAVAILABLE
    */
-  async getPhoneNumber(log: Logger, code: string): Promise<string> {
-    const body = await this.tokens.withToken(log, (token) =>
+  async getPhoneNumber(log: Logger, app: WechatApp, code: string): Promise<string> {
+    const body = await this.tokens(app).withToken(log, (token) =>
       callWechat(
         // The button's code is single-use like a wx.login code: a timed-out call is not repeated.
         { ...this.wechat, idempotent: false },
@@ -68,8 +84,8 @@ export class WechatClient {
    * @returns true when valid, false on 87009 (invalid signature: the key was replaced or expired)
    * @throws AppError 502 WECHAT_UNAVAILABLE
    */
-  async checkSession(log: Logger, openid: string, sessionKey: string): Promise<boolean> {
-    const body = await this.tokens.withToken(log, (token) => {
+  async checkSession(log: Logger, app: WechatApp, openid: string, sessionKey: string): Promise<boolean> {
+    const body = await this.tokens(app).withToken(log, (token) => {
       const query = new URLSearchParams({
         access_token: token,
         signature: sessionKeySignature(sessionKey),

@@ -4,11 +4,11 @@
  * phone number.
  */
 import type { Logger } from "pino";
+import type { WechatApp } from "../config.js";
 import type { AppDeps } from "../deps.js";
-import { decryptFailed, sessionKeyStale, watermarkExpired, watermarkMismatch } from "../errors.js";
+import { appUnknown, decryptFailed, sessionKeyStale, watermarkExpired, watermarkMismatch } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
 import type { SessionRecord } from "../sessions/record.js";
-import { storage } from "../storage.js";
 import { DecryptError, decryptData, verifyRawDataSignature } from "../wechat/dataCrypto.js";
 
 /** Seconds a watermark.timestamp may be ahead of our clock (clock skew between WeChat and us). */
@@ -20,14 +20,14 @@ const WATERMARK_MAX_SKEW = 60;
  * @throws AppError 409 SESSION_KEY_STALE when none is stored (expired), 503
  */
 async function sessionKeyOf(deps: AppDeps, session: SessionRecord) {
-  const entry = await storage(() => deps.sessions.sessionKeyFor(session));
+  const entry = await deps.sessions.sessionKeyFor(session);
   if (!entry) throw sessionKeyStale();
   return entry;
 }
 
 /**
  * Decrypts encryptedData and checks its watermark.
- * Rules (开放数据校验与解密): watermark.appid must be ours; watermark.timestamp within
+ * Rules (开放数据校验与解密): watermark.appid must be the session's app; watermark.timestamp within
  * WECHAT_WATERMARK_MAX_AGE seconds in the past and at most 60 s in the future (0: not checked);
  * an openId in the data must be the session's.
  * @throws AppError 400 DECRYPT_FAILED, 409 SESSION_KEY_STALE (decryption failed and the user has
@@ -48,7 +48,8 @@ export async function decryptOpenData(
     throw decryptFailed();
   }
   const watermark = data.watermark as { appid?: unknown; timestamp?: unknown } | undefined;
-  if (!watermark || watermark.appid !== deps.config.wechat.appid) throw watermarkMismatch("watermark.appid");
+  // The session's own app: data from another of the team's mini-programs is not this session's.
+  if (!watermark || watermark.appid !== session.appid) throw watermarkMismatch("watermark.appid");
   const maxAge = deps.config.wechat.watermarkMaxAge;
   if (maxAge > 0) {
     const age = deps.clock() / 1000 - Number(watermark.timestamp);
@@ -72,16 +73,27 @@ export async function verifySignature(deps: AppDeps, session: SessionRecord, raw
  * @throws AppError 502 WECHAT_UNAVAILABLE, 503
  */
 export async function checkSessionKey(deps: AppDeps, log: Logger, session: SessionRecord): Promise<boolean> {
-  const entry = await storage(() => deps.sessions.sessionKeyFor(session));
+  const entry = await deps.sessions.sessionKeyFor(session);
   if (!entry?.current) return false;
-  return deps.wechat.checkSession(log, session.openid, entry.sessionKey);
+  return deps.wechat.checkSession(log, appOf(deps, session), session.openid, entry.sessionKey);
 }
 
 /**
- * Exchanges a getPhoneNumber button code for the phone number and stores it on the user.
- * @throws AppError 400 PHONE_CODE_INVALID, 502 WECHAT_UNAVAILABLE, 503
+ * The session's app, for a call under its access_token.
+ * @throws AppError 400 APP_UNKNOWN when the app has been removed from the configuration since
  */
-export async function bindPhone(deps: AppDeps, log: Logger, userId: number, code: string): Promise<User> {
-  const phone = await deps.wechat.getPhoneNumber(log, code);
-  return storage(() => deps.prisma.user.update({ where: { id: userId }, data: { phone } }));
+function appOf(deps: AppDeps, session: SessionRecord): WechatApp {
+  const app = deps.apps.find(session.appid);
+  if (!app) throw appUnknown(`This session's mini-program ${session.appid} is no longer configured; log in again.`);
+  return app;
+}
+
+/**
+ * Exchanges a getPhoneNumber button code (of the session's app) for the phone number and stores
+ * it on the user.
+ * @throws AppError 400 PHONE_CODE_INVALID, 400 APP_UNKNOWN, 502 WECHAT_UNAVAILABLE, 503
+ */
+export async function bindPhone(deps: AppDeps, log: Logger, session: SessionRecord, code: string): Promise<User> {
+  const phone = await deps.wechat.getPhoneNumber(log, appOf(deps, session), code);
+  return deps.prisma.user.update({ where: { id: session.userId }, data: { phone } });
 }

@@ -16,7 +16,6 @@ import type { User } from "../generated/prisma/client.js";
 import type { ListedSession, SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
 import { parsePublicSessionId, publicSessionId } from "../sessions/token.js";
-import { storage } from "../storage.js";
 
 export interface AdminDeps {
   prisma: PrismaClient;
@@ -33,7 +32,7 @@ export interface Actor {
 
 /** @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE */
 async function requireUser(deps: AdminDeps, userId: number): Promise<User> {
-  const user = await storage(() => deps.prisma.user.findUnique({ where: { id: userId } }));
+  const user = await deps.prisma.user.findUnique({ where: { id: userId } });
   if (!user) throw userNotFound();
   return user;
 }
@@ -44,7 +43,7 @@ async function requireUser(deps: AdminDeps, userId: number): Promise<User> {
  */
 export async function listUserSessions(deps: AdminDeps, userId: number): Promise<ListedSession[]> {
   await requireUser(deps, userId);
-  return storage(() => deps.sessions.list(userId));
+  return deps.sessions.list(userId);
 }
 
 /**
@@ -55,7 +54,7 @@ export async function listUserSessions(deps: AdminDeps, userId: number): Promise
 export async function revokeSession(deps: AdminDeps, sessionId: string, by: Actor, ownerId?: number): Promise<void> {
   const parsed = parsePublicSessionId(sessionId);
   if (!parsed || (ownerId !== undefined && parsed.userId !== ownerId)) throw sessionNotFound();
-  const revoked = await storage(() => deps.sessions.revoke(parsed.userId, parsed.sid));
+  const revoked = await deps.sessions.revoke(parsed.userId, parsed.sid);
   if (!revoked) throw sessionNotFound();
   deps.audit.record([{ action: "revoke", actor: by.actor, userId: parsed.userId, sessionId, ip: by.ip }]);
 }
@@ -73,7 +72,7 @@ export async function revokeAllSessions(
   checkUser = true,
 ): Promise<number> {
   if (checkUser) await requireUser(deps, userId);
-  const revoked = await storage(() => deps.sessions.revokeAll(userId, exceptSid));
+  const revoked = await deps.sessions.revokeAll(userId, exceptSid);
   deps.audit.record([{ action: "revoke_all", actor: by.actor, userId, ip: by.ip, detail: `revoked ${revoked.length}` }]);
   return revoked.length;
 }
@@ -97,13 +96,14 @@ export async function banUser(deps: AdminDeps, userId: number, reason: string | 
   // All or nothing as seen after an outage: Redis first (ban marker and every session revoked in
   // one script), so a Redis failure leaves nothing written; if the database then fails, the
   // marker is lifted again (the revoked sessions stay revoked: their owner logs in again).
-  const revoked = await storage(() => deps.sessions.ban(userId));
+  const revoked = await deps.sessions.ban(userId);
   let user: Awaited<ReturnType<typeof deps.prisma.user.update>>;
   try {
     // A ban without a reason (a re-ban, say) keeps the reason already stored.
-    user = await storage(() =>
-      deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: new Date(), ...(reason !== null && { banReason: reason }) } }),
-    );
+    user = await deps.prisma.user.update({
+      where: { id: userId },
+      data: { bannedAt: new Date(), ...(reason !== null && { banReason: reason }) },
+    });
   } catch (err) {
     await deps.sessions.unban(userId).catch(() => {});
     throw err;
@@ -120,8 +120,8 @@ export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Pro
   await requireUser(deps, userId);
   // Redis first: if it fails nothing changed; if the database then fails, its flag still refuses
   // logins (banned, as before), and a retry finishes the unban.
-  await storage(() => deps.sessions.unban(userId));
-  await storage(() => deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: null, banReason: null } }));
+  await deps.sessions.unban(userId);
+  await deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: null, banReason: null } });
   deps.audit.record([{ action: "unban", actor: by.actor, userId, ip: by.ip }]);
   return { userId, banned: false, bannedAt: null, reason: null, revoked: 0 };
 }
@@ -131,7 +131,7 @@ export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Pro
  * @throws AppError 503 SERVICE_UNAVAILABLE
  */
 export async function logout(deps: AdminDeps, session: SessionRecord, ip: string): Promise<void> {
-  await storage(() => deps.sessions.revoke(session.userId, session.sid));
+  await deps.sessions.revoke(session.userId, session.sid);
   deps.audit.record([
     { action: "logout", actor: "user", userId: session.userId, sessionId: publicSessionId(session.userId, session.sid), ip },
   ]);

@@ -1,5 +1,5 @@
 /**
- * Login: wx.login code → code2Session → user upsert → session.
+ * Login: wx.login code → code2Session (the app's appid and secret) → user by identity → session.
  * Order matters for "nothing half-written": WeChat is asked first, so a failed exchange leaves
  * no user row and no session; the session is created last, so a client never holds a token
  * for a user row that does not exist.
@@ -8,12 +8,13 @@ import type { Logger } from "pino";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import type { WechatClient } from "../clients/wechat.js";
-import { userBanned } from "../errors.js";
+import type { WechatApp } from "../config.js";
+import { AppError, userBanned } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
+import type { Metrics } from "../metrics.js";
 import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
 import { publicSessionId } from "../sessions/token.js";
-import { storage } from "../storage.js";
 import type { WechatSession } from "../wechat/code2Session.js";
 import type { LoginReplay } from "./loginReplay.js";
 
@@ -26,6 +27,8 @@ export interface LoginProfile {
 }
 
 export interface LoginInput {
+  /** The mini-program logged in from (wechat/apps.ts chooses it). */
+  app: WechatApp;
   code: string;
   profile?: LoginProfile | undefined;
   ip: string;
@@ -39,6 +42,8 @@ export interface LoginResult {
   isNewUser: boolean;
   /** True when this answers a retry of an earlier login with the same code (loginReplay.ts). */
   replayed: boolean;
+  /** Another user already held this identity's unionid (not merged; audited as unionid_conflict). */
+  unionidConflict: boolean;
 }
 
 export interface LoginDeps {
@@ -48,55 +53,116 @@ export interface LoginDeps {
   audit: AuditLog;
   log: Logger;
   loginReplay: LoginReplay;
+  metrics: Pick<Metrics, "recordLogin" | "unionidConflicts">;
 }
 
 // Prisma's error codes: https://www.prisma.io/docs/orm/reference/error-reference
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "P2002";
 const isNotFound = (err: unknown) => (err as { code?: string }).code === "P2025";
 
+/** Whose login this is: the user, whether they are new, and a unionid found on another user. */
+interface LoginUser {
+  user: User;
+  isNewUser: boolean;
+  /** The other user already holding this identity's unionid (never merged automatically), or null. */
+  unionidConflict: number | null;
+}
+
 /**
- * Creates the user on first login, else records the login. Concurrent first logins of one
- * openid race on the unique index: exactly one INSERT wins, the others update that row.
+ * The identity rules (one person, one user):
+ * - a known identity (appid, openid) → its user;
+ * - a new identity whose unionid is on an existing user's identity → linked to that user;
+ * - otherwise a new user.
+ * A unionid that appears later on a known identity is stored; if it is already another user's,
+ * the two users are not merged (business data hangs off user ids): the login goes on as the
+ * identity's user and the caller reports the conflict.
+ * A refused login (banned) writes nothing. Concurrent first logins of one person, from one app
+ * or several, are serialised by a transaction-scoped advisory lock on the unionid (or, without
+ * one, on the identity), so they give one user; a collision on the identity's unique index that
+ * slips past (a unionid WeChat gave one of two racing logins only) is retried once.
+ * @throws AppError 403 USER_BANNED
  */
-async function upsertUser(
-  prisma: PrismaClient,
-  wx: WechatSession,
-  profile: LoginProfile | undefined,
-): Promise<{ user: User; isNewUser: boolean }> {
-  const now = new Date();
-  const fields = {
+async function loginUser(prisma: PrismaClient, appid: string, wx: WechatSession, profile: LoginProfile | undefined): Promise<LoginUser> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await knownIdentity(prisma, appid, wx, profile)) ?? (await newIdentity(prisma, appid, wx, profile));
+    } catch (err) {
+      if (attempt > 0 || !isUniqueViolation(err)) throw err;
+    }
+  }
+}
+
+function loginFields(profile: LoginProfile | undefined) {
+  return {
+    lastLoginAt: new Date(),
     ...(profile?.nickname !== undefined && { nickname: profile.nickname }),
     ...(profile?.avatarUrl !== undefined && { avatarUrl: profile.avatarUrl }),
   };
-  // A returning user (the common case) costs one statement, UPDATE ... RETURNING; an update by
-  // the unique openid was the cheapest Prisma call for it (328 µs of CPU per call against 470 µs
-  // for updateManyAndReturn and 625 µs for findUnique + update, measured here).
-  // The update matches only a user who is not banned: a refused login writes nothing (no profile,
-  // no lastLoginAt), whatever it carried.
-  const update = () =>
-    prisma.user.update({
-      where: { openid: wx.openid, bannedAt: null },
-      data: { lastLoginAt: now, ...(wx.unionid && { unionid: wx.unionid }), ...fields },
-    });
+}
+
+/**
+ * Records a login on the user row (lastLoginAt, the profile sent), only for a user who is neither
+ * banned nor deleted: a refused login writes nothing.
+ * @throws AppError 403 USER_BANNED
+ */
+async function recordLogin(db: Pick<PrismaClient, "user">, userId: number, profile: LoginProfile | undefined): Promise<User> {
   try {
-    return { user: await update(), isNewUser: false };
+    return await db.user.update({ where: { id: userId, bannedAt: null, deletedAt: null }, data: loginFields(profile) });
   } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  // No such row: a new user, a banned one, or a first login racing another.
-  try {
-    const user = await prisma.user.create({ data: { openid: wx.openid, unionid: wx.unionid, lastLoginAt: now, ...fields } });
-    return { user, isNewUser: true };
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-  }
-  try {
-    return { user: await update(), isNewUser: false };
-  } catch (err) {
-    // The row exists (the insert collided with it) and the update refused it: banned.
     if (isNotFound(err)) throw userBanned();
     throw err;
   }
+}
+
+/**
+ * The common case, a returning user: two statements (the identity by its unique index, then
+ * UPDATE ... RETURNING of the user), plus one more the first time WeChat gives a unionid.
+ * @returns null for an identity not seen before
+ */
+async function knownIdentity(
+  prisma: PrismaClient,
+  appid: string,
+  wx: WechatSession,
+  profile: LoginProfile | undefined,
+): Promise<LoginUser | null> {
+  const identity = await prisma.identity.findUnique({ where: { appid_openid: { appid, openid: wx.openid } } });
+  if (!identity) return null;
+  const user = await recordLogin(prisma, identity.userId, profile);
+  let unionidConflict: number | null = null;
+  if (wx.unionid && identity.unionid !== wx.unionid) {
+    const holder = await prisma.identity.findFirst({
+      where: { unionid: wx.unionid, userId: { not: user.id } },
+      orderBy: { id: "asc" },
+      select: { userId: true },
+    });
+    unionidConflict = holder?.userId ?? null;
+    await prisma.identity.update({ where: { id: identity.id }, data: { unionid: wx.unionid } });
+  }
+  return { user, isNewUser: false, unionidConflict };
+}
+
+/** A first login from this app: link by unionid, or a new user; one transaction. */
+function newIdentity(prisma: PrismaClient, appid: string, wx: WechatSession, profile: LoginProfile | undefined): Promise<LoginUser> {
+  return prisma.$transaction(async (tx) => {
+    const lockName = wx.unionid ? `unionid:${wx.unionid}` : `identity:${appid}:${wx.openid}`;
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockName}, 0))::text`;
+    // The identity may have been created by a login that held the lock before us.
+    const again = await tx.identity.findUnique({ where: { appid_openid: { appid, openid: wx.openid } }, select: { userId: true } });
+    const linked =
+      again ??
+      (wx.unionid
+        ? await tx.identity.findFirst({ where: { unionid: wx.unionid }, orderBy: { id: "asc" }, select: { userId: true } })
+        : null);
+    if (!linked) {
+      const user = await tx.user.create({
+        data: { ...loginFields(profile), identities: { create: { appid, openid: wx.openid, unionid: wx.unionid } } },
+      });
+      return { user, isNewUser: true, unionidConflict: null };
+    }
+    const user = await recordLogin(tx, linked.userId, profile);
+    if (!again) await tx.identity.create({ data: { appid, openid: wx.openid, unionid: wx.unionid, userId: user.id } });
+    return { user, isNewUser: false, unionidConflict: null };
+  });
 }
 
 /**
@@ -105,7 +171,21 @@ async function upsertUser(
  *   429 RATE_LIMITED, 502 WECHAT_UNAVAILABLE), 403 USER_BANNED, 503 SERVICE_UNAVAILABLE
  */
 export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
-  const attempt = await deps.loginReplay.begin(input.code);
+  let result: LoginResult;
+  try {
+    result = await loginOnce(deps, input);
+  } catch (err) {
+    deps.metrics.recordLogin(err instanceof AppError ? err.code : "INTERNAL_ERROR");
+    throw err;
+  }
+  deps.metrics.recordLogin(result.replayed ? "replayed" : result.isNewUser ? "new_user" : "returning_user");
+  if (result.unionidConflict) deps.metrics.unionidConflicts.inc();
+  return result;
+}
+
+/** A login, replayed or exchanged (wechatLogin counts its outcome). */
+async function loginOnce(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
+  const attempt = await deps.loginReplay.begin(`${input.app.appid}:${input.code}`);
   if (attempt.replayed) {
     const replayed = await replayedLogin(deps, attempt.token, attempt.isNewUser);
     // That session has ended: the code is WeChat's to judge again. A real code is spent (40163,
@@ -127,26 +207,24 @@ export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<L
  * @returns null once the session has ended (logout, revoke, ban, expiry)
  */
 async function replayedLogin(deps: LoginDeps, token: string, isNewUser: boolean): Promise<LoginResult | null> {
-  const session = await storage(() => deps.sessions.resolve(token));
-  const user = session && (await storage(() => deps.prisma.user.findUnique({ where: { id: session.userId } })));
-  return session && user ? { token, session, user, isNewUser, replayed: true } : null;
+  const session = await deps.sessions.resolve(token);
+  const user = session && (await deps.prisma.user.findUnique({ where: { id: session.userId } }));
+  return session && user ? { token, session, user, isNewUser, replayed: true, unionidConflict: false } : null;
 }
 
 /** code → code2Session → user → session. */
 async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
-  const wx = await deps.wechat.code2Session(deps.log, input.code);
-  const { user, isNewUser } = await storage(() => upsertUser(deps.prisma, wx, input.profile));
-  if (user.bannedAt) throw userBanned();
-  const created = await storage(() =>
-    deps.sessions.create({
-      userId: user.id,
-      openid: wx.openid,
-      unionid: wx.unionid,
-      sessionKey: wx.sessionKey,
-      ip: input.ip,
-      userAgent: input.userAgent,
-    }),
-  );
+  const wx = await deps.wechat.code2Session(deps.log, input.app, input.code);
+  const { user, isNewUser, unionidConflict } = await loginUser(deps.prisma, input.app.appid, wx, input.profile);
+  const created = await deps.sessions.create({
+    userId: user.id,
+    appid: input.app.appid,
+    openid: wx.openid,
+    unionid: wx.unionid,
+    sessionKey: wx.sessionKey,
+    ip: input.ip,
+    userAgent: input.userAgent,
+  });
   deps.audit.record([
     { action: "login", actor: "user", userId: user.id, sessionId: publicSessionId(user.id, created.record.sid), ip: input.ip },
     ...created.evicted.map((sid) => ({
@@ -156,6 +234,17 @@ async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginRe
       sessionId: publicSessionId(user.id, sid),
       detail: "over SESSIONS_PER_USER_MAX",
     })),
+    ...(unionidConflict === null
+      ? []
+      : [
+          {
+            action: "unionid_conflict" as const,
+            actor: "system" as const,
+            userId: user.id,
+            ip: input.ip,
+            detail: `this identity's unionid is also user ${unionidConflict}'s; not merged (appid ${input.app.appid})`,
+          },
+        ]),
   ]);
-  return { token: created.token, session: created.record, user, isNewUser, replayed: false };
+  return { token: created.token, session: created.record, user, isNewUser, replayed: false, unionidConflict: unionidConflict !== null };
 }

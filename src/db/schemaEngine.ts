@@ -108,11 +108,16 @@ async function readMigrations() {
  * `_prisma_migrations` exactly as `prisma migrate deploy` does. Safe for several instances
  * starting at once: they take turns under a PostgreSQL advisory lock.
  * @param lockTimeoutSeconds - how long to wait for another instance's migrations (MIGRATION_LOCK_TIMEOUT)
+ * @param through - apply only up to this migration (its directory name): upgrade tests build
+ *   yesterday's database with it
  * @returns the names of the migrations applied by this call (empty when up to date)
  * @throws when a migration fails, the lock is not had in time, or the database cannot be reached
  */
-export async function applyMigrations(databaseUrl: string, lockTimeoutSeconds = 120): Promise<string[]> {
+export async function applyMigrations(databaseUrl: string, lockTimeoutSeconds = 120, through?: string): Promise<string[]> {
   const migrationsList = await readMigrations();
+  if (through !== undefined) {
+    migrationsList.migrationDirectories = migrationsList.migrationDirectories.filter((d) => d.path <= through);
+  }
   const lock = new pg.Client({ connectionString: databaseUrl });
   await lock.connect();
   try {

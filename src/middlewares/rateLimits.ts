@@ -9,11 +9,11 @@
  *   minute per user, since each one spends the app's shared WeChat quota.
  */
 import { createHash } from "node:crypto";
-import type { Context, Next } from "koa";
+import type { Context, Next, ParameterizedContext } from "koa";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { rateLimited, serviceUnavailable } from "../errors.js";
 import type { RedisClient } from "../sessions/store.js";
-import type { AuthState } from "./auth.js";
+import type { AppState } from "../state.js";
 import { ipBucket } from "./clientIp.js";
 
 export const ATTEMPTS_PER_CODE = 5;
@@ -61,8 +61,8 @@ export function loginRateLimits(redis: RedisClient, prefix: string, perMinute: n
  */
 export function wechatCallRateLimit(redis: RedisClient, prefix: string, perMinute: number) {
   const limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}rl:wechat:user`, points: perMinute, duration: 60 });
-  return async function wechatCallRateLimit(ctx: Context, next: Next): Promise<void> {
-    await consume(limiter, (ctx.state.auth as AuthState).userId, "Too many WeChat requests for this user; try again later.");
+  return async function wechatCallRateLimit(ctx: ParameterizedContext<AppState>, next: Next): Promise<void> {
+    await consume(limiter, ctx.state.auth.userId, "Too many WeChat requests for this user; try again later.");
     await next();
   };
 }

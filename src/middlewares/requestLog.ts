@@ -23,31 +23,55 @@ function routeTemplate(ctx: Context): string {
   return matched?.find((layer) => layer.methods.includes(ctx.method))?.path ?? "unmatched";
 }
 
-/** Sets ctx.state.log (a child logger with the request id) and logs the outcome. */
+/**
+ * Sets ctx.state.log (a child logger with the request id, made on first use: most requests log
+ * nothing but their line) and logs the outcome, with the request's metrics.
+ */
 export function requestLog(log: Logger, metrics: Metrics) {
+  // The labelled children of the two HTTP metrics, resolved once per method, route and status
+  // (a bounded set: route templates, not paths) instead of on every request.
+  const children = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  const metricsOf = (method: string, route: string, status: string) => {
+    const key = `${method} ${route} ${status}`;
+    let child = children.get(key);
+    if (!child) {
+      child = { count: metrics.httpRequests.labels(method, route, status), duration: metrics.httpDuration.labels(method, route, status) };
+      children.set(key, child);
+    }
+    return child;
+  };
   return async function requestLog(ctx: Context, next: Next): Promise<void> {
     const started = performance.now();
     const given = ctx.get("x-request-id");
     const requestId = REQUEST_ID_RE.test(given) ? given : randomUUID();
     ctx.set("X-Request-Id", requestId);
-    ctx.state.log = log.child({ requestId });
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, "log", {
+      get: () => {
+        child ??= log.child({ requestId });
+        return child;
+      },
+      enumerable: true,
+    });
     try {
       await next();
     } finally {
       const durationMs = performance.now() - started;
       const route = routeTemplate(ctx);
-      const status = String(ctx.status);
-      metrics.httpRequests.labels(ctx.method, route, status).inc();
-      metrics.httpDuration.labels(ctx.method, route, status).observe(durationMs / 1000);
+      const m = metricsOf(ctx.method, route, String(ctx.status));
+      m.count.inc();
+      m.duration.observe(durationMs / 1000);
       const line = {
         method: ctx.method,
         route,
         status: ctx.status,
         durationMs: Math.round(durationMs * 100) / 100,
-        userId: ctx.state.auth?.userId,
+        userId: ctx.state.auth?.userId ?? ctx.state.userId,
       };
-      if (ctx.status >= 500) ctx.state.log.error(line, "request");
-      else ctx.state.log.info(line, "request");
+      // Without a child logger the request id goes in the line itself, where the child would put it.
+      const [target, fields] = child ? [child, line] : [log, { requestId, ...line }];
+      if (ctx.status >= 500) target.error(fields, "request");
+      else target.info(fields, "request");
     }
   };
 }

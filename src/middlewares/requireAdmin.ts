@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, Next } from "koa";
-import { adminUnauthorized, notFound } from "../errors.js";
+import { adminUnauthorized, notFound, serviceUnauthorized } from "../errors.js";
 import { readBearer } from "./auth.js";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -35,15 +35,38 @@ export function requireAdmin(adminToken: string | undefined) {
 }
 
 /**
- * Guards every path under /admin before CORS, body parsing and routing, so that no method shows
- * the admin API: switched off, `OPTIONS` or a wrong method is 404 like any other; switched on,
- * they are 401 without the token (ASVS V4.1.3: the check runs on every path to the function;
- * router-level guards run only once a route matched path and method).
+ * Middleware for /internal routes: `X-Tongxing-Service-Token` equal to SERVICE_TOKEN, compared in
+ * constant time. @throws AppError 404 NOT_FOUND (SERVICE_TOKEN unset), 401 SERVICE_UNAUTHORIZED
  */
-export function adminGate(adminToken: string | undefined) {
-  const guard = requireAdmin(adminToken);
+export function requireService(serviceToken: string | undefined) {
+  const expected = serviceToken === undefined ? undefined : digest(serviceToken);
+  return async function requireService(ctx: Context, next: Next): Promise<void> {
+    if (!expected) throw notFound();
+    if (!secretMatches(ctx.get("x-tongxing-service-token") || undefined, expected)) throw serviceUnauthorized();
+    await next();
+  };
+}
+
+/**
+ * Guards every path under /admin (the admin token) and /internal (the service token) before
+ * CORS, body parsing and routing, so that no method shows those APIs: switched off, `OPTIONS` or
+ * a wrong method is 404 like any other; switched on, they are 401 without the token (ASVS
+ * V4.1.3: the check runs on every path to the function; router-level guards run only once a
+ * route matched path and method).
+ */
+export function adminGate(adminToken: string | undefined, serviceToken?: string) {
+  const admin = requireAdmin(adminToken);
+  const service = requireService(serviceToken);
+  const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
   return async function adminGate(ctx: Context, next: Next): Promise<void> {
-    if (ctx.path === "/admin" || ctx.path.startsWith("/admin/")) return guard(ctx, next);
+    // The console's static page loads without the token (it asks for it); like the API, it
+    // exists only while ADMIN_TOKEN is set.
+    if (under(ctx.path, "/admin/console")) {
+      if (adminToken === undefined) throw notFound();
+      return next();
+    }
+    if (under(ctx.path, "/admin")) return admin(ctx, next);
+    if (under(ctx.path, "/internal")) return service(ctx, next);
     return next();
   };
 }

@@ -5,6 +5,8 @@ import { publicSessionId } from "../sessions/token.js";
 export interface PublicSession {
   sessionId: string;
   userId: number;
+  /** The mini-program the session was logged in from. */
+  appid: string;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
@@ -19,7 +21,9 @@ export interface VerifiedSession {
   userId: number;
   /** The public session id (`<userId>.<sid>`): names the session, cannot act as its token. */
   sessionId: string;
-  /** WeChat's openid for this user; server-side only, never send it to the mini-program. */
+  /** The mini-program the session was logged in from ("" if the library could not learn the primary app's appid). */
+  appid: string;
+  /** WeChat's openid for this user in that app; server-side only, never send it to the mini-program. */
   openid: string;
   /** WeChat's unionid, or null when WeChat gave none (the appid is bound to no Open Platform account). */
   unionid: string | null;
@@ -32,6 +36,7 @@ export function presentVerifiedSession(r: SessionRecord): VerifiedSession {
   return {
     userId: r.userId,
     sessionId: publicSessionId(r.userId, r.sid),
+    appid: r.appid,
     openid: r.openid,
     unionid: r.unionid,
     expiresAt: new Date(r.expiresAt),
@@ -45,6 +50,7 @@ export function presentSession(r: SessionRecord): PublicSession {
   return {
     sessionId: publicSessionId(r.userId, r.sid),
     userId: r.userId,
+    appid: r.appid,
     createdAt: iso(r.createdAt),
     lastSeenAt: iso(r.lastSeenAt),
     expiresAt: iso(r.expiresAt),
@@ -55,6 +61,7 @@ export function presentSession(r: SessionRecord): PublicSession {
 export function presentSessionListItem(r: ListedSession) {
   return {
     sessionId: publicSessionId(r.userId, r.sid),
+    appid: r.appid,
     createdAt: iso(r.createdAt),
     lastSeenAt: iso(r.lastSeenAt),
     expiresAt: iso(r.expiresAt),

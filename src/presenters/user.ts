@@ -1,4 +1,4 @@
-import type { User } from "../generated/prisma/client.js";
+import type { Identity, User } from "../generated/prisma/client.js";
 
 /** The user as clients see it. openid, unionid and ban details stay server-side. */
 export interface PublicUser {
@@ -13,4 +13,29 @@ export interface PublicUser {
 /** Lists the fields allowed out of the server for a user. */
 export function presentUser(u: User): PublicUser {
   return { id: u.id, nickname: u.nickname, avatarUrl: u.avatarUrl, phone: u.phone, createdAt: u.createdAt.toISOString() };
+}
+
+/** An identity as an admin sees it (nobody else sees openids). */
+export interface AdminIdentity {
+  appid: string;
+  openid: string;
+  unionid: string | null;
+  createdAt: string;
+}
+
+/** A user as an admin sees it: GET /admin/users/:userId and the searches. */
+export interface AdminUser extends PublicUser {
+  bannedAt: string | null;
+  /** Set when the account was deleted (profile and identities are gone by then). */
+  deletedAt: string | null;
+  identities: AdminIdentity[];
+}
+
+export function presentAdminUser(u: User & { identities: Identity[] }): AdminUser {
+  return {
+    ...presentUser(u),
+    bannedAt: u.bannedAt?.toISOString() ?? null,
+    deletedAt: u.deletedAt?.toISOString() ?? null,
+    identities: u.identities.map((i) => ({ appid: i.appid, openid: i.openid, unionid: i.unionid, createdAt: i.createdAt.toISOString() })),
+  };
 }

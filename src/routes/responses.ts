@@ -14,10 +14,18 @@ export const userResponse = z.object({
   phone: z.string().nullable(),
   createdAt: isoTime,
 });
+export const adminUser = userResponse.extend({
+  bannedAt: isoTime.nullable(),
+  deletedAt: isoTime.nullable(),
+  identities: z.array(z.object({ appid: z.string(), openid: z.string(), unionid: z.string().nullable(), createdAt: isoTime })),
+});
+export const adminUserList = z.object({ users: z.array(adminUser) });
 export const loginResponse = z.object({ token: z.string(), expiresAt: isoTime, isNewUser: z.boolean(), user: userResponse });
+const appid = z.string().describe("The mini-program the session was logged in from");
 export const sessionResponse = z.object({
   sessionId: z.string(),
   userId: z.number().int(),
+  appid,
   createdAt: isoTime,
   lastSeenAt: isoTime,
   expiresAt: isoTime,
@@ -25,11 +33,13 @@ export const sessionResponse = z.object({
 export const verifyResponse = z.object({
   userId: z.number().int(),
   sessionId: z.string(),
+  appid,
   openid: z.string().optional().describe("Only with X-Tongxing-Service-Token"),
   unionid: z.string().nullable().optional().describe("Only with X-Tongxing-Service-Token; null when WeChat gave none"),
 });
 export const sessionListItem = z.object({
   sessionId: z.string(),
+  appid,
   createdAt: isoTime,
   lastSeenAt: isoTime,
   expiresAt: isoTime,
@@ -45,6 +55,30 @@ export const banResponse = z.object({
   bannedAt: isoTime.nullable(),
   reason: z.string().nullable(),
   revoked: z.number().int(),
+});
+export const accessTokenResponse = z.object({
+  accessToken: z.string(),
+  expiresAt: isoTime.describe("When tongxing's cache lets go of it, before WeChat's own expiry"),
+});
+export const auditPage = z.object({
+  events: z.array(
+    z.object({
+      id: z.number().int(),
+      at: isoTime,
+      action: z.string(),
+      actor: z.string(),
+      userId: z.number().int(),
+      sessionId: z.string().nullable(),
+      ip: z.string().nullable(),
+      detail: z.string().nullable(),
+    }),
+  ),
+  next: z.number().int().nullable().describe("Pass as ?before= for the next (older) page; null on the last"),
+});
+const perMinute = z.record(z.string(), z.array(z.number().int())).describe("Per outcome, one count per minute");
+export const overviewResponse = z.object({
+  minutes: z.array(isoTime).describe("The start of each of the last 60 minutes, oldest first"),
+  series: z.object({ logins: perMinute, wechat_errors: perMinute, checks: perMinute }),
 });
 export const validResponse = z.object({ valid: z.boolean() });
 export const decryptResponse = z.object({ data: z.record(z.string(), z.unknown()) });

@@ -3,6 +3,7 @@
  * always agree on which paths they match.
  */
 import Router from "@koa/router";
+import type { AppState } from "../state.js";
 
 /**
  * A router whose routes match paths case-sensitively, as its router-level middleware does.
@@ -12,6 +13,6 @@ import Router from "@koa/router";
  * (OWASP ASVS V4.1.3 — access control enforced on every path to the function).
  * @param prefix - the path every route of this router starts with, e.g. "/admin"
  */
-export function createRouter(prefix?: string): Router {
-  return new Router({ sensitive: true, ...(prefix && { prefix }) });
+export function createRouter(prefix?: string): Router<AppState> {
+  return new Router<AppState>({ sensitive: true, ...(prefix && { prefix }) });
 }

@@ -8,10 +8,16 @@
  * | field                 | holds                                                             |
  * |-----------------------|-------------------------------------------------------------------|
  * | `<sid>` (22 chars)    | one session (record.ts); the hash's session fields are the index  |
- * | `o`, `u`              | the user's openid and unionid (unionid absent when WeChat gave none) |
- * | `k`, `ks`             | the newest session_key, sealed (sessionKeyVault.ts), and the sid of the login that delivered it |
+ * | `o`, `u`              | the user's openid and unionid in the primary app (unionid absent when WeChat gave none) |
+ * | `k`, `ks`             | the newest session_key in the primary app, sealed (sessionKeyVault.ts), and the sid of the login that delivered it |
+ * | `p<n>`                | the appid of another app the user logged in from: app slot `n` (one of 0-9a-z) |
+ * | `o<n>`, `u<n>`, `k<n>`, `ks<n>` | the same as `o`, `u`, `k`, `ks`, for the app in slot `n` |
  * | `b`                   | ban marker: epoch ms until which it holds (mirrors users.banned_at) |
  * | `a<ref><n>`           | piece n of a stored User-Agent (userAgent.ts)                      |
+ *
+ * A session's record names its app's slot (record.ts); a record without one is of the primary
+ * app (WECHAT_APPID, or the first of WECHAT_APPS), so sessions written before tongxing knew
+ * several apps keep working and the primary app's hot path stays one HMGET.
  *
  * The key's TTL is the latest expiresAt of its sessions (or the ban's, if later). A session
  * past its expiresAt is dead at once (the hot path checks the time) and its field is removed
@@ -32,5 +38,12 @@ export class SessionKeys {
   }
 }
 
-/** Field names of the user hash (see the table above). */
-export const FIELD = { openid: "o", unionid: "u", sessionKey: "k", sessionKeySid: "ks", ban: "b" } as const;
+/** Field names of the user hash (see the table above); `slot` is "" for the primary app. */
+export const FIELD = {
+  ban: "b",
+  appid: (slot: string) => `p${slot}`,
+  openid: (slot: string) => `o${slot}`,
+  unionid: (slot: string) => `u${slot}`,
+  sessionKey: (slot: string) => `k${slot}`,
+  sessionKeySid: (slot: string) => `ks${slot}`,
+} as const;

@@ -5,9 +5,11 @@
  * the User-Agent is stored once per user and distinct User-Agent (userAgent.ts) and named here
  * by a 6-character reference.
  *
- * Value: `<createdAt>,<lastSeenAt − createdAt>,<expiresAt − lastSeenAt>,<absoluteExpiresAt − createdAt>,<userAgentRef>,<ip>`
+ * Value: `<createdAt>,<lastSeenAt − createdAt>,<expiresAt − lastSeenAt>,<absoluteExpiresAt − createdAt>,<userAgentRef>,<ip>[,<slot>]`
  * with the four numbers in base 36 (epoch milliseconds and millisecond differences). The Lua
- * scripts in store.ts read the first three numbers to find createdAt and expiresAt.
+ * scripts in store.ts read the first three numbers to find createdAt and expiresAt. `slot`
+ * (one character) names the app the session belongs to (keys.ts); none: the primary app. An IP
+ * never holds a comma, so the two forms cannot be confused.
  */
 
 /** One live session. Times are epoch milliseconds. */
@@ -22,6 +24,11 @@ export interface SessionRecord {
   expiresAt: number;
   /** createdAt + absolute timeout; no renewal goes past it. */
   absoluteExpiresAt: number;
+  /** The mini-program the session was logged in from. */
+  appid: string;
+  /** The app's slot in the user's hash ("" for the primary app); keys.ts. */
+  slot: string;
+  /** The user's openid in that app. */
   openid: string;
   unionid: string | null;
   /** Client IP at login. */
@@ -35,27 +42,42 @@ export interface ListedSession extends SessionRecord {
   userAgent: string;
 }
 
-const RECORD_RE = /^([0-9a-z]{1,11}),([0-9a-z]{1,11}),([0-9a-z]{1,11}),([0-9a-z]{1,11}),([A-Za-z0-9_-]{6}),(.*)$/;
+const RECORD_RE = /^([0-9a-z]{1,11}),([0-9a-z]{1,11}),([0-9a-z]{1,11}),([0-9a-z]{1,11}),([A-Za-z0-9_-]{6}),([^,]*)(?:,([0-9a-z]))?$/;
 
-/** Serialises a record for its hash field (userId, sid, openid and unionid are stored elsewhere). */
-export function encodeRecord(r: SessionRecord): string {
+/**
+ * Serialises a record for its hash field (userId, sid, appid, openid and unionid are stored
+ * elsewhere). The slot is not written here: the create script appends the one it chose, and a
+ * renewal passes `withSlot`.
+ */
+export function encodeRecord(r: SessionRecord, withSlot = false): string {
   const b36 = (n: number) => Math.max(0, Math.round(n)).toString(36);
-  return `${b36(r.createdAt)},${b36(r.lastSeenAt - r.createdAt)},${b36(r.expiresAt - r.lastSeenAt)},${b36(r.absoluteExpiresAt - r.createdAt)},${r.userAgentRef},${r.ip}`;
+  const value = `${b36(r.createdAt)},${b36(r.lastSeenAt - r.createdAt)},${b36(r.expiresAt - r.lastSeenAt)},${b36(r.absoluteExpiresAt - r.createdAt)},${r.userAgentRef},${r.ip}`;
+  return withSlot && r.slot ? `${value},${r.slot}` : value;
+}
+
+/** The app slot a stored record names ("" for the primary app), or null when it is no record. */
+export function slotOf(raw: string): string | null {
+  const m = RECORD_RE.exec(raw);
+  return m ? (m[7] ?? "") : null;
+}
+
+/** Who the session's user is in the session's app: the fields of its slot (keys.ts). */
+export interface AppIdentity {
+  /** "" when unknown (the library before tongxing recorded its primary app). */
+  appid: string;
+  /** null: no openid stored, so the record is not a session. */
+  openid: string | null;
+  unionid: string | null;
 }
 
 /**
  * Parses a stored record.
- * @param openid - the user's openid field; a record without one is not a session
+ * @param ids - the fields of the record's app slot; a record without an openid is not a session
  * @returns null for anything that is not a record this version wrote (treated as no session)
  */
-export function decodeRecord(
-  userId: number,
-  sid: string,
-  raw: string,
-  openid: string | null,
-  unionid: string | null,
-): SessionRecord | null {
+export function decodeRecord(userId: number, sid: string, raw: string, ids: AppIdentity): SessionRecord | null {
   const m = RECORD_RE.exec(raw);
+  const { appid, openid, unionid } = ids;
   if (!m || !openid) return null;
   const createdAt = Number.parseInt(m[1] as string, 36);
   const lastSeenAt = createdAt + Number.parseInt(m[2] as string, 36);
@@ -66,6 +88,8 @@ export function decodeRecord(
     lastSeenAt,
     expiresAt: lastSeenAt + Number.parseInt(m[3] as string, 36),
     absoluteExpiresAt: createdAt + Number.parseInt(m[4] as string, 36),
+    appid,
+    slot: m[7] ?? "",
     openid,
     unionid: unionid || null,
     userAgentRef: m[5] as string,

@@ -17,12 +17,15 @@
  * The cost: lastSeenAt lags by up to idleTtl/2.
  *
  * Threats: a leaked Redis dump holds no token (only hashes); the token's 192-bit secret can't
- * be guessed; revocation deletes the key, so it takes effect on the next request on every
- * instance (nothing is cached in process); a ban marker read in the same round trip refuses
+ * be guessed; revocation deletes the field, so it takes effect on the next request on every
+ * instance (the process-local cache, sessionCache.ts, is told of every write to a user's hash
+ * and is not used while it could miss one); a ban marker read in the same round trip refuses
  * sessions created in a race with the ban.
  */
+import { setImmediate as yieldToIo } from "node:timers/promises";
 import { userBanned } from "../errors.js";
 import type { ListedSession, SessionRecord } from "./record.js";
+import type { SessionCache } from "./sessionCache.js";
 import type { SessionKeyVault } from "./sessionKeyVault.js";
 import type { SessionStore } from "./store.js";
 import { newToken, parseToken, sidOf } from "./token.js";
@@ -38,6 +41,9 @@ export interface SessionPolicy {
 /** What a login knows about the user and the client. */
 export interface NewSession {
   userId: number;
+  /** The mini-program logged in from. */
+  appid: string;
+  /** The user's openid in that app. */
   openid: string;
   unionid: string | null;
   /** WeChat's session_key, base64 text; sealed before it is stored. */
@@ -66,30 +72,57 @@ export function renewalDue(record: SessionRecord, idleTtl: number, now: number):
 
 /**
  * The session check, the one implementation behind every authenticated route, /auth/verify and
- * the library's verifier: one Redis read, plus one write when renewal is due.
+ * the library's verifier: one Redis read, plus one write when renewal is due; none when the
+ * process-local cache holds the session (the service only; sessionCache.ts).
  * @param idleTtl - seconds (SESSION_IDLE_TTL)
  * @param now - epoch ms
  * @returns null for a malformed, unknown, expired or revoked token, or a banned user
  * @throws whatever ioredis throws when Redis cannot be asked (callers answer 503)
  */
-export async function resolveSession(store: SessionStore, idleTtl: number, now: number, token: string): Promise<SessionRecord | null> {
+export async function resolveSession(
+  store: SessionStore,
+  idleTtl: number,
+  now: number,
+  token: string,
+  cache?: SessionCache,
+): Promise<SessionRecord | null> {
   const parsed = parseToken(token);
   if (!parsed) return null;
+  // The cache (sessionCache.ts) answers only while Redis can tell it of every write; a renewal
+  // that is due goes to Redis like a miss.
+  const cached = cache?.get(parsed.userId, parsed.sid, now);
+  if (cached && cached.expiresAt > now && !renewalDue(cached, idleTtl, now)) {
+    // One turn of the event loop first: I/O that has already arrived is handled before we answer
+    // from memory, so a Redis connection that closed, or an invalidation that came in the same
+    // batch as this request, is seen (a SIGKILLed Redis is 503 on the next request, not 200).
+    await yieldToIo();
+    if (cache?.holds(parsed.userId, parsed.sid, cached)) return cached;
+  }
+  const ticket = cache?.ticket(now);
   const record = await store.get(parsed.userId, parsed.sid, now);
   // A session past expiresAt stays in the hash until a script touches the user: dead here.
   if (!record || record.expiresAt <= now) return null;
-  if (!renewalDue(record, idleTtl, now)) return record;
+  if (!renewalDue(record, idleTtl, now)) {
+    if (ticket) cache?.set(record, ticket, now);
+    return record;
+  }
   const renewed = { ...record, lastSeenAt: now, expiresAt: Math.min(now + idleTtl * 1000, record.absoluteExpiresAt) };
   return (await store.renew(renewed)) ? renewed : null;
 }
 
-/** Creates, resolves, renews and revokes sessions. `clock` returns epoch milliseconds. */
+/**
+ * Creates, resolves, renews and revokes sessions. `clock` returns epoch milliseconds.
+ * A user's newest session_key is kept per app: WeChat honours the newest login's key per user
+ * and appid (code2Session), so a login from another app leaves this app's key valid.
+ */
 export class Sessions {
   constructor(
     readonly store: SessionStore,
     private readonly vault: SessionKeyVault,
     readonly policy: SessionPolicy,
     private readonly clock: () => number = Date.now,
+    /** The process-local cache (SESSION_CACHE), set by the server once it is started. */
+    public cache?: SessionCache,
   ) {}
 
   /**
@@ -109,15 +142,18 @@ export class Sessions {
       lastSeenAt: now,
       expiresAt: Math.min(now + this.policy.idleTtl * 1000, absoluteExpiresAt),
       absoluteExpiresAt,
+      appid: s.appid,
+      slot: "",
       openid: s.openid,
       unionid: s.unionid,
       ip: s.ip,
       userAgentRef: userAgent.ref,
     };
     const sealed = this.vault.seal(s.userId, sid, s.sessionKey);
-    const result = await this.store.create(record, userAgent, now, this.policy.maxPerUser, sealed);
+    // A login may evict the user's oldest sessions: a write like any other to the cache.
+    const result = await this.write(s.userId, () => this.store.create(record, userAgent, now, this.policy.maxPerUser, sealed));
     if (result.banned) throw userBanned();
-    return { token, record, evicted: result.evicted };
+    return { token, record: { ...record, slot: result.slot }, evicted: result.evicted };
   }
 
   /**
@@ -125,17 +161,17 @@ export class Sessions {
    * @returns null for a malformed, unknown, expired or revoked token, or a banned user
    */
   resolve(token: string): Promise<SessionRecord | null> {
-    return resolveSession(this.store, this.policy.idleTtl, this.clock(), token);
+    return resolveSession(this.store, this.policy.idleTtl, this.clock(), token, this.cache);
   }
 
   /** Revokes one session. @returns true when it was live */
   revoke(userId: number, sid: string): Promise<boolean> {
-    return this.store.revoke(userId, sid, this.clock());
+    return this.write(userId, () => this.store.revoke(userId, sid, this.clock()));
   }
 
   /** Revokes all of a user's sessions, or all but `exceptSid`. @returns the sids revoked */
   revokeAll(userId: number, exceptSid: string | null = null): Promise<string[]> {
-    return this.store.revokeAll(userId, this.clock(), exceptSid);
+    return this.write(userId, () => this.store.revokeAll(userId, this.clock(), exceptSid));
   }
 
   /**
@@ -146,11 +182,32 @@ export class Sessions {
    */
   ban(userId: number): Promise<string[]> {
     const now = this.clock();
-    return this.store.revokeAll(userId, now, null, now + this.policy.maxAge * 1000);
+    return this.write(userId, () => this.store.revokeAll(userId, now, null, now + this.policy.maxAge * 1000));
+  }
+
+  /**
+   * Account deletion's part in Redis: revokes every session and deletes the user's openids,
+   * unionids and session_keys, in one script that also sets the ban marker, so a login that
+   * resolved this user just before cannot leave a session behind.
+   * @returns the sids revoked
+   */
+  erase(userId: number): Promise<string[]> {
+    const now = this.clock();
+    return this.write(userId, () => this.store.revokeAll(userId, now, null, now + this.policy.maxAge * 1000, true));
   }
 
   unban(userId: number): Promise<void> {
-    return this.store.unban(userId, this.clock());
+    return this.write(userId, () => this.store.unban(userId, this.clock()));
+  }
+
+  /** Runs a write to a user's hash with this instance's cache entries dropped before and after. */
+  private async write<T>(userId: number, op: () => Promise<T>): Promise<T> {
+    this.cache?.invalidateUser(userId);
+    try {
+      return await op();
+    } finally {
+      this.cache?.invalidateUser(userId);
+    }
   }
 
   /** The user's live sessions, newest first. */
@@ -160,11 +217,12 @@ export class Sessions {
   }
 
   /**
-   * The user's newest session_key, and whether it came from `sid`'s own login.
+   * The user's newest session_key in the session's app (WeChat keeps one per user and app), and
+   * whether it came from this session's own login.
    * @returns null when none is stored (expired, or sealed under another key)
    */
   async sessionKeyFor(record: SessionRecord): Promise<{ sessionKey: string; current: boolean } | null> {
-    const stored = await this.store.getSessionKey(record.userId);
+    const stored = await this.store.getSessionKey(record.userId, record.slot);
     const sessionKey = stored ? this.vault.open(record.userId, stored.sid, stored.sealed) : null;
     return stored && sessionKey !== null ? { sessionKey, current: stored.sid === record.sid } : null;
   }

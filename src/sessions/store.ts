@@ -6,156 +6,29 @@
  * names) and sets the key's TTL to the latest expiry left; no keyspace notifications. One key
  * per script, so the scripts run unchanged on Redis Cluster.
  */
+import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import { FIELD, SessionKeys } from "./keys.js";
-import { decodeRecord, encodeRecord, type ListedSession, type SessionRecord } from "./record.js";
+import { decodeRecord, encodeRecord, type ListedSession, type SessionRecord, slotOf } from "./record.js";
 import { decodeUserAgent, type EncodedUserAgent } from "./userAgent.js";
 
 /** A single Redis or a Redis Cluster; both are driven the same way. */
 export type RedisClient = Redis | Cluster;
 
-// load(key, now): reads the hash, deletes sessions past expiresAt and a lapsed ban, and
-// returns the live sessions as {sid, createdAt, expiresAt, userAgentRef, value}, the
-// User-Agent pieces as {field = value} and the ban's expiry (0 for none). A session field is
-// named by a 22-character sid; a User-Agent piece is 'a' .. 6-character ref .. 1 index char.
-// finish(key, live, pieces, ban): deletes the pieces no live session names and sets the TTL to
-// the latest expiry, or deletes the key when nothing is left. record.ts describes the values.
-const LIB = `
-local function load(key, now)
-  local flat = redis.call('HGETALL', key)
-  local live, pieces, dead, ban = {}, {}, {}, 0
-  for i = 1, #flat, 2 do
-    local f, v = flat[i], flat[i + 1]
-    if #f == 22 then
-      local c, dl, de, ref = string.match(v, '^(%w+),(%w+),(%w+),%w+,([%w_-]+),')
-      local created = c and tonumber(c, 36)
-      local expires = created and created + tonumber(dl, 36) + tonumber(de, 36)
-      if expires and expires > now then
-        table.insert(live, {f, created, expires, ref, v})
-      else
-        table.insert(dead, f)
-      end
-    elseif f == 'b' then
-      if (tonumber(v) or 0) > now then ban = tonumber(v) else table.insert(dead, f) end
-    elseif #f == 8 and string.sub(f, 1, 1) == 'a' then
-      pieces[f] = v
-    end
-  end
-  if #dead > 0 then redis.call('HDEL', key, unpack(dead)) end
-  return live, pieces, ban
-end
-
-local function finish(key, live, pieces, ban)
-  local refs, top, drop = {}, ban, {}
-  for _, s in ipairs(live) do
-    refs[s[4]] = true
-    if s[3] > top then top = s[3] end
-  end
-  for f in pairs(pieces) do
-    if not refs[string.sub(f, 2, 7)] then table.insert(drop, f) end
-  end
-  if #drop > 0 then redis.call('HDEL', key, unpack(drop)) end
-  if top == 0 then redis.call('DEL', key) else redis.call('PEXPIREAT', key, string.format('%d', top)) end
-end`;
-
-const PIECE_INDEX = "0123456789abcdefghijklmnopqrstuvwxyz";
-
 /**
- * KEYS: user. ARGV: sid, record, expiresAt, now, max, sealedSessionKey, openid, unionid ('' when
- * this login brought none: a unionid once known is kept, as in users.unionid), userAgentRef,
- * userAgent pieces... Returns {'banned'} or {'ok', evicted sids...}.
+ * The scripts, in ./lua (each opens with what it reads, writes and returns), read once when
+ * this module loads; lib.lua's helpers are prepended to all but renew.lua.
  */
-const CREATE = `${LIB}
-local key, now = KEYS[1], tonumber(ARGV[4])
-local live, pieces, ban = load(key, now)
-if ban > 0 then return {'banned'} end
-local result, kept = {'ok'}, {}
-local excess = #live - tonumber(ARGV[5]) + 1
-table.sort(live, function(a, b) return a[2] < b[2] end)
-for i, s in ipairs(live) do
-  if i <= excess then
-    redis.call('HDEL', key, s[1])
-    table.insert(result, s[1])
-  else
-    table.insert(kept, s)
-  end
-end
-local ref, stale = ARGV[9], {}
-for f in pairs(pieces) do
-  if string.sub(f, 2, 7) == ref then table.insert(stale, f) end
-end
-if #stale > 0 then redis.call('HDEL', key, unpack(stale)) end
-redis.call('HSET', key, ARGV[1], ARGV[2], 'o', ARGV[7], 'k', ARGV[6], 'ks', ARGV[1])
-if ARGV[8] ~= '' then redis.call('HSET', key, 'u', ARGV[8]) end
-for i = 10, #ARGV do redis.call('HSET', key, 'a' .. ref .. string.sub('${PIECE_INDEX}', i - 9, i - 9), ARGV[i]) end
-table.insert(kept, {ARGV[1], now, tonumber(ARGV[3]), ref})
-finish(key, kept, pieces, 0)
-return result`;
-
-/** KEYS: user. ARGV: sid, record, expiresAt. Never resurrects a revoked session. */
-const RENEW = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIREAT', KEYS[1], ARGV[3], 'GT')
-return 1`;
-
-/** KEYS: user. ARGV: sid, now. Returns 1 when the session was live. */
-const REVOKE = `${LIB}
-local key = KEYS[1]
-local live, pieces, ban = load(key, tonumber(ARGV[2]))
-local kept, n = {}, 0
-for _, s in ipairs(live) do
-  if s[1] == ARGV[1] then n = redis.call('HDEL', key, s[1]) else table.insert(kept, s) end
-end
-finish(key, kept, pieces, ban)
-return n`;
-
-/** KEYS: user. ARGV: exceptSid ('' for none), now, banExpiresAt ('' for no ban). Returns the sids revoked. */
-const REVOKE_ALL = `${LIB}
-local key = KEYS[1]
-local live, pieces, ban = load(key, tonumber(ARGV[2]))
-if ARGV[3] ~= '' then
-  redis.call('HSET', key, 'b', ARGV[3])
-  ban = math.max(ban, tonumber(ARGV[3]))
-end
-local kept, revoked = {}, {}
-for _, s in ipairs(live) do
-  if s[1] == ARGV[1] then
-    table.insert(kept, s)
-  else
-    redis.call('HDEL', key, s[1])
-    table.insert(revoked, s[1])
-  end
-end
-finish(key, kept, pieces, ban)
-return revoked`;
-
-/** KEYS: user. ARGV: now. */
-const UNBAN = `${LIB}
-redis.call('HDEL', KEYS[1], 'b')
-local live, pieces = load(KEYS[1], tonumber(ARGV[1]))
-finish(KEYS[1], live, pieces, 0)
-return 1`;
-
-/** KEYS: user. ARGV: now. Returns {openid, unionid, sid, record, userAgent pieces joined, ...}. */
-const LIST = `${LIB}
-local key = KEYS[1]
-local live, pieces, ban = load(key, tonumber(ARGV[1]))
-finish(key, live, pieces, ban)
-local ids = redis.call('HMGET', key, 'o', 'u')
-local out = {ids[1] or '', ids[2] or ''}
-for _, s in ipairs(live) do
-  local ua = {}
-  for i = 1, #'${PIECE_INDEX}' do
-    local p = pieces['a' .. s[4] .. string.sub('${PIECE_INDEX}', i, i)]
-    if not p then break end
-    table.insert(ua, p)
-  end
-  table.insert(out, s[1])
-  table.insert(out, s[5])
-  table.insert(out, table.concat(ua))
-end
-return out`;
+const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), "utf8");
+const LIB = lua("lib");
+const SCRIPTS = {
+  txCreate: LIB + lua("create"),
+  txRenew: lua("renew"),
+  txRevoke: LIB + lua("revoke"),
+  txRevokeAll: LIB + lua("revokeAll"),
+  txUnban: LIB + lua("unban"),
+  txList: LIB + lua("list"),
+} as const;
 
 type Scripted = RedisClient & {
   txCreate(...args: (string | number)[]): Promise<string[]>;
@@ -166,25 +39,28 @@ type Scripted = RedisClient & {
   txList(...args: (string | number)[]): Promise<string[]>;
 };
 
-/** What a create did: "banned" refuses it; otherwise the sids evicted to stay under the cap. */
-export type CreateResult = { banned: true } | { banned: false; evicted: string[] };
+/**
+ * What a create did: "banned" refuses it; otherwise the app slot the session got and the sids
+ * evicted to stay under the cap.
+ */
+export type CreateResult = { banned: true } | { banned: false; slot: string; evicted: string[] };
 
 /** Session persistence in Redis. Methods throw whatever ioredis throws when Redis is down. */
 export class SessionStore {
   readonly keys: SessionKeys;
   private readonly redis: Scripted;
 
-  constructor(redis: RedisClient, prefix: string) {
+  /**
+   * @param primaryAppid - the appid of slot "" (keys.ts): WECHAT_APPID or the first of
+   *   WECHAT_APPS; "" until known (the library reads it from Redis: primaryAppidKey)
+   */
+  constructor(
+    redis: RedisClient,
+    prefix: string,
+    public primaryAppid: string,
+  ) {
     this.keys = new SessionKeys(prefix);
-    const defs = {
-      txCreate: CREATE,
-      txRenew: RENEW,
-      txRevoke: REVOKE,
-      txRevokeAll: REVOKE_ALL,
-      txUnban: UNBAN,
-      txList: LIST,
-    } as const;
-    for (const [name, lua] of Object.entries(defs)) {
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
       // defineCommand is idempotent per name; EVALSHA with an EVAL fallback after a Redis restart.
       if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys: 1 });
     }
@@ -215,27 +91,35 @@ export class SessionStore {
       sealedSessionKey,
       r.openid,
       r.unionid ?? "",
+      r.appid === this.primaryAppid ? "" : r.appid,
       userAgent.ref,
       ...userAgent.pieces,
     );
-    return out[0] === "banned" ? { banned: true } : { banned: false, evicted: out.slice(1) };
+    if (out[0] === "full") throw new Error("a user's hash holds at most 36 apps besides the primary one");
+    return out[0] === "banned" ? { banned: true } : { banned: false, slot: out[1] as string, evicted: out.slice(2) };
   }
 
   /**
-   * The hot path: one command (HMGET of the session, the ban marker, openid and unionid).
+   * The hot path: one command (HMGET of the session, the ban marker, openid and unionid) for a
+   * session of the primary app; a second HMGET (its app slot's appid, openid, unionid) for
+   * another app's.
    * The caller checks expiresAt: a session past it may still be in the hash.
    * @param now - epoch ms, to tell a live ban marker from a lapsed one
    * @returns the record, or null when there is none or the user is banned
    */
   async get(userId: number, sid: string, now: number): Promise<SessionRecord | null> {
-    const [raw, ban, openid, unionid] = await this.redis.hmget(this.keys.user(userId), sid, FIELD.ban, FIELD.openid, FIELD.unionid);
+    const key = this.keys.user(userId);
+    const [raw, ban, openid, unionid] = await this.redis.hmget(key, sid, FIELD.ban, FIELD.openid(""), FIELD.unionid(""));
     if (!raw || (ban && Number(ban) > now)) return null;
-    return decodeRecord(userId, sid, raw, openid ?? null, unionid ?? null);
+    const slot = slotOf(raw);
+    if (!slot) return decodeRecord(userId, sid, raw, { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null });
+    const [appid, slotOpenid, slotUnionid] = await this.redis.hmget(key, FIELD.appid(slot), FIELD.openid(slot), FIELD.unionid(slot));
+    return decodeRecord(userId, sid, raw, { appid: appid ?? "", openid: slotOpenid ?? null, unionid: slotUnionid ?? null });
   }
 
   /** Writes a renewed record. @returns false when the session was revoked meanwhile */
   async renew(r: SessionRecord): Promise<boolean> {
-    return (await this.redis.txRenew(this.keys.user(r.userId), r.sid, encodeRecord(r), r.expiresAt)) === 1;
+    return (await this.redis.txRenew(this.keys.user(r.userId), r.sid, encodeRecord(r, true), r.expiresAt)) === 1;
   }
 
   /** Deletes one session. @returns true when it was live */
@@ -249,8 +133,14 @@ export class SessionStore {
    * @param banExpiresAt - epoch ms until which the ban marker holds, or null to leave bans alone
    * @returns the sids revoked
    */
-  async revokeAll(userId: number, now: number, exceptSid: string | null = null, banExpiresAt: number | null = null): Promise<string[]> {
-    return this.redis.txRevokeAll(this.keys.user(userId), exceptSid ?? "", now, banExpiresAt ?? "");
+  async revokeAll(
+    userId: number,
+    now: number,
+    exceptSid: string | null = null,
+    banExpiresAt: number | null = null,
+    erase = false,
+  ): Promise<string[]> {
+    return this.redis.txRevokeAll(this.keys.user(userId), exceptSid ?? "", now, banExpiresAt ?? "", erase ? "1" : "");
   }
 
   /** Lifts the ban marker. */
@@ -261,18 +151,30 @@ export class SessionStore {
   /** The user's live sessions with their User-Agents (expired ones are dropped on the way). */
   async list(userId: number, now: number): Promise<ListedSession[]> {
     const flat = await this.redis.txList(this.keys.user(userId), now);
-    const [openid, unionid] = flat as [string, string];
+    const fields = new Map<string, string>();
+    const count = Number(flat[0]);
+    for (let i = 1; i < 1 + 2 * count; i += 2) fields.set(flat[i] as string, flat[i + 1] as string);
     const out: ListedSession[] = [];
-    for (let i = 2; i < flat.length; i += 3) {
-      const r = decodeRecord(userId, flat[i] as string, flat[i + 1] as string, openid, unionid);
+    for (let i = 1 + 2 * count; i < flat.length; i += 3) {
+      const raw = flat[i + 1] as string;
+      const slot = slotOf(raw) ?? "";
+      const r = decodeRecord(userId, flat[i] as string, raw, {
+        appid: slot ? (fields.get(FIELD.appid(slot)) ?? "") : this.primaryAppid,
+        openid: fields.get(FIELD.openid(slot)) ?? null,
+        unionid: fields.get(FIELD.unionid(slot)) ?? null,
+      });
       if (r) out.push({ ...r, userAgent: decodeUserAgent(flat[i + 2] as string) });
     }
     return out;
   }
 
-  /** The user's stored (sealed) session_key and the sid of the login that delivered it, or null. */
-  async getSessionKey(userId: number): Promise<{ sealed: string; sid: string } | null> {
-    const [sealed, sid] = await this.redis.hmget(this.keys.user(userId), FIELD.sessionKey, FIELD.sessionKeySid);
+  /**
+   * The user's stored (sealed) session_key in an app and the sid of the login that delivered it.
+   * @param slot - the app's slot (SessionRecord.slot)
+   * @returns null when none is stored
+   */
+  async getSessionKey(userId: number, slot: string): Promise<{ sealed: string; sid: string } | null> {
+    const [sealed, sid] = await this.redis.hmget(this.keys.user(userId), FIELD.sessionKey(slot), FIELD.sessionKeySid(slot));
     return sealed && sid ? { sealed, sid } : null;
   }
 }

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { presentVerifiedSession, type VerifiedSession } from "../presenters/session.js";
 import { resolveSession } from "../sessions/sessions.js";
 import { type RedisClient, SessionStore } from "../sessions/store.js";
+import { primaryAppidKey } from "../wechat/apps.js";
 
 export type { VerifiedSession };
 
@@ -71,10 +72,14 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
       : options.redis;
   // Without a listener ioredis prints every reconnect failure; the failed verify() reports it.
   if (owned) redis.on("error", () => {});
-  const store = new SessionStore(redis, options.keyPrefix ?? SESSION_DEFAULTS.keyPrefix);
+  const prefix = options.keyPrefix ?? SESSION_DEFAULTS.keyPrefix;
+  const store = new SessionStore(redis, prefix, "");
   return {
     async verify(token) {
       if (!token) return null;
+      // Which appid the primary app's sessions belong to, as tongxing recorded it at start; read
+      // once (until found), so a session's appid is known without extra reads per check.
+      if (!store.primaryAppid) store.primaryAppid = (await redis.get(primaryAppidKey(prefix))) ?? "";
       const record = await resolveSession(store, idleTtl, Date.now(), token);
       return record && presentVerifiedSession(record);
     },

@@ -66,6 +66,20 @@ export class AccessTokenManager {
     return this.inflight;
   }
 
+  /**
+   * The cached token and when the cache lets go of it (epoch ms; safely before WeChat's own
+   * expiry), fetching one when none is cached: what the team's other backends are served.
+   * @throws AppError 502 WECHAT_UNAVAILABLE
+   */
+  async current(log: Logger): Promise<{ accessToken: string; expiresAt: number }> {
+    for (let attempt = 0; ; attempt++) {
+      const accessToken = await this.get(log);
+      const ttl = await this.redis.pttl(this.cacheKey);
+      // The key lapsed or was invalidated between the two reads: fetch again (once).
+      if (ttl > 0 || attempt > 0) return { accessToken, expiresAt: Date.now() + Math.max(ttl, 0) };
+    }
+  }
+
   /** Drops the cached token if it is still `failed`. */
   async invalidate(failed: string): Promise<void> {
     await this.redis.txCompareAndDelete(this.cacheKey, failed);

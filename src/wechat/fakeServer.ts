@@ -28,7 +28,7 @@ import type { AddressInfo } from "node:net";
 export type FakeAnswer =
   | { errcode: number }
   | { status: number }
-  | { openid: string; session_key: string }
+  | { openid: string; session_key: string; unionid?: string }
   | "timeout"
   | "html"
   | "badjson";
@@ -36,6 +36,10 @@ export type FakeAnswer =
 export interface FakeWechatOptions {
   appid: string;
   secret: string;
+  /** More mini-programs this WeChat knows, as for a team with several (one person: an openid per app, one unionid). */
+  moreApps?: { appid: string; secret: string }[];
+  /** Dev mode: any appid is an app, with `secret`. Default false. */
+  anyAppid?: boolean;
   /** Dev mode: a code may be used any number of times. Default false (WeChat's behaviour). */
   reusableCodes?: boolean;
   /** Give a unionid with each login, as for an appid bound to an Open Platform account. Default true. */
@@ -72,15 +76,15 @@ export class FakeWechat {
   /** Every call received, by path (e.g. `/sns/jscode2session`). */
   readonly calls = new Map<string, number>();
   baseUrl = "";
-  /** The access_token WeChat currently honours. */
-  private accessToken = "";
+  /** The access_token WeChat currently honours, per appid. */
+  private readonly accessTokens = new Map<string, string>();
   private readonly usedPhoneCodes = new Set<string>();
 
   constructor(private readonly opts: FakeWechatOptions) {}
 
-  /** The openid this fake gives for a code (or for a bare user name). */
-  openidFor(code: string): string {
-    return `o${digest(`${this.opts.appid}:${userOf(code)}`).slice(0, 27)}`;
+  /** The openid this fake gives for a code (or for a bare user name) in an app (default: the first). */
+  openidFor(code: string, appid = this.opts.appid): string {
+    return `o${digest(`${appid}:${userOf(code)}`).slice(0, 27)}`;
   }
 
   unionidFor(code: string): string {
@@ -100,9 +104,22 @@ export class FakeWechat {
     this.gate = { waiting: [], count };
   }
 
-  /** Makes the current access_token invalid (as another party's force_refresh would). */
-  invalidateAccessToken(): void {
-    this.accessToken = "";
+  /** Makes an app's current access_token invalid (as another party's force_refresh would). */
+  invalidateAccessToken(appid = this.opts.appid): void {
+    this.accessTokens.delete(appid);
+  }
+
+  /** The access_token WeChat honours now for an app ("" for none). */
+  currentAccessToken(appid = this.opts.appid): string {
+    return this.accessTokens.get(appid) ?? "";
+  }
+
+  /** The secret of a known app, or undefined for an appid this WeChat does not know (40013). */
+  private secretOf(appid: string): string | undefined {
+    if (appid === this.opts.appid) return this.opts.secret;
+    const more = this.opts.moreApps?.find((a) => a.appid === appid);
+    if (more) return more.secret;
+    return this.opts.anyAppid && /^wx[0-9A-Za-z]{16}$/.test(appid) ? this.opts.secret : undefined;
   }
 
   callCount(path: string): number {
@@ -146,20 +163,29 @@ export class FakeWechat {
   /** getStableAccessToken: the same token while it is valid (normal mode), a new one after. */
   private async stableToken(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
     if (this.opts.tokenDelayMs) await new Promise((r) => setTimeout(r, this.opts.tokenDelayMs));
-    if (body.appid !== this.opts.appid) return replyErr(res, 40013);
-    if (body.secret !== this.opts.secret) return replyErr(res, 40125);
+    const appid = typeof body.appid === "string" ? body.appid : "";
+    const secret = this.secretOf(appid);
+    if (secret === undefined) return replyErr(res, 40013);
+    if (body.secret !== secret) return replyErr(res, 40125);
     if (body.grant_type !== "client_credential") return replyErr(res, 40002);
-    if (!this.accessToken || body.force_refresh === true) this.accessToken = `AT_${randomBytes(24).toString("base64url")}`;
-    reply(res, 200, JSON.stringify({ access_token: this.accessToken, expires_in: 7200 }));
+    let token = this.accessTokens.get(appid);
+    if (!token || body.force_refresh === true) {
+      token = `AT_${randomBytes(24).toString("base64url")}`;
+      this.accessTokens.set(appid, token);
+    }
+    reply(res, 200, JSON.stringify({ access_token: token, expires_in: 7200 }));
   }
 
-  private tokenValid(url: URL): boolean {
-    return Boolean(this.accessToken) && url.searchParams.get("access_token") === this.accessToken;
+  /** The app whose current access_token the request carries, or undefined (40001). */
+  private tokenApp(url: URL): string | undefined {
+    const given = url.searchParams.get("access_token");
+    for (const [appid, token] of this.accessTokens) if (given === token) return appid;
+    return undefined;
   }
 
   /** checkSessionKey: signature = hex(hmac_sha256(key = session_key text, message = "")). */
   private checkSession(url: URL, res: ServerResponse): void {
-    if (!this.tokenValid(url)) return replyErr(res, 40001);
+    if (this.tokenApp(url) === undefined) return replyErr(res, 40001);
     const sessionKey = this.sessionKeys.get(url.searchParams.get("openid") ?? "");
     const expected = sessionKey && createHmac("sha256", Buffer.from(sessionKey, "utf8")).update("").digest("hex");
     if (url.searchParams.get("sig_method") !== "hmac_sha256" || !expected || url.searchParams.get("signature") !== expected) {
@@ -170,7 +196,8 @@ export class FakeWechat {
 
   /** getuserphonenumber: a code `phone-<digits>` is valid once and gives +86<digits>. */
   private phoneNumber(url: URL, body: Record<string, unknown>, res: ServerResponse): void {
-    if (!this.tokenValid(url)) return replyErr(res, 40001);
+    const appid = this.tokenApp(url);
+    if (appid === undefined) return replyErr(res, 40001);
     const code = typeof body.code === "string" ? body.code : "";
     if (code === "phone-down") return reply(res, 503, "<html>503 Service Unavailable</html>", "text/html");
     const m = /^phone-(\d{5,15})(?:#.*)?$/.exec(code);
@@ -181,7 +208,7 @@ export class FakeWechat {
       phoneNumber: `+86${pure}`,
       purePhoneNumber: pure,
       countryCode: "86",
-      watermark: { timestamp: Math.floor(Date.now() / 1000), appid: this.opts.appid },
+      watermark: { timestamp: Math.floor(Date.now() / 1000), appid },
     };
     reply(res, 200, JSON.stringify({ errcode: 0, errmsg: "ok", phone_info }));
   }
@@ -200,8 +227,10 @@ export class FakeWechat {
 
   private code2Session(url: URL, res: ServerResponse): void {
     const q = url.searchParams;
-    if (q.get("appid") !== this.opts.appid) return replyErr(res, 40013);
-    if (q.get("secret") !== this.opts.secret) return replyErr(res, 40125);
+    const appid = q.get("appid") ?? "";
+    const secret = this.secretOf(appid);
+    if (secret === undefined) return replyErr(res, 40013);
+    if (q.get("secret") !== secret) return replyErr(res, 40125);
     const code = q.get("js_code") ?? "";
     if (!code) return replyErr(res, 41008);
     const scripted = this.scripts.get(code)?.shift();
@@ -212,7 +241,7 @@ export class FakeWechat {
       if (this.used.has(code)) return replyErr(res, 40163);
       this.used.add(code);
     }
-    const openid = this.openidFor(code);
+    const openid = this.openidFor(code, appid);
     const sessionKey = randomBytes(16).toString("base64");
     this.sessionKeys.set(openid, sessionKey);
     const body: Record<string, string> = { openid, session_key: sessionKey };

@@ -118,7 +118,11 @@ export function load(url: string, path: string, tokens: string[], workers = 4, m
 export async function assertConsistent(t: Tongxing, expectedOpenids: string[] | null): Promise<void> {
   const db = new pg.Client({ connectionString: t.databaseUrl });
   await db.connect();
-  const rows = (await db.query("SELECT id, openid FROM users ORDER BY id")).rows as { id: number; openid: string }[];
+  // One identity per user here (one app): a user without one, or with two, shows as a mismatch.
+  const rows = (await db.query("SELECT u.id, i.openid FROM users u LEFT JOIN identities i ON i.user_id = u.id ORDER BY u.id")).rows as {
+    id: number;
+    openid: string;
+  }[];
   await db.end();
   const openids = rows.map((r) => r.openid).sort();
   if (expectedOpenids && JSON.stringify(openids) !== JSON.stringify([...expectedOpenids].sort())) {

@@ -1,20 +1,65 @@
 /**
- * The admin API: list and revoke sessions, ban and unban users. On only when ADMIN_TOKEN is set.
+ * The admin API: find users, list and revoke sessions, ban and unban users, delete accounts, read
+ * the audit trail. On
+ * only when ADMIN_TOKEN is set.
  */
 import type Router from "@koa/router";
+import { listAuditEvents } from "../../commands/auditTrail.js";
 import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../../commands/sessionAdmin.js";
+import { deleteAccount, findUsers, showUser } from "../../commands/userAdmin.js";
 import type { AppDeps } from "../../deps.js";
+import { invalidRequest } from "../../errors.js";
 import { requireAdmin } from "../../middlewares/requireAdmin.js";
-import { validateBody } from "../../middlewares/validate.js";
+import { describeIssue, validateBody } from "../../middlewares/validate.js";
+import { presentAuditEvent } from "../../presenters/audit.js";
 import { presentSessionListItem } from "../../presenters/session.js";
+import { presentAdminUser } from "../../presenters/user.js";
 import { userIdParam } from "../params.js";
 import { createRouter } from "../router.js";
-import { type BanBody, banBody } from "./schema.js";
+import { auditQuery, type BanBody, banBody } from "./schema.js";
 
 export function adminRoutes(deps: AppDeps): Router {
   const router = createRouter("/admin");
-  router.use(requireAdmin(deps.config.adminToken));
+  // A second guard behind adminGate (app.ts), for every admin route; the console's static files
+  // (console.ts) are the one thing under /admin that loads without the token.
+  const guard = requireAdmin(deps.config.adminToken);
+  router.use(function adminRouteGuard(ctx, next) {
+    return ctx.path.startsWith("/admin/console/") || ctx.path === "/admin/console" ? next() : guard(ctx, next);
+  });
   const by = (ip: string) => ({ actor: "admin_api" as const, ip });
+
+  router.get("/overview", async function adminOverview(ctx) {
+    // This instance's last few seconds first; the other instances' arrive within FLUSH_MS.
+    await deps.overview.flush();
+    const data = await deps.overview.lastHour();
+    ctx.body = { minutes: data.minutes.map((m) => new Date(m).toISOString()), series: data.series };
+  });
+
+  router.get("/audit", async function adminAudit(ctx) {
+    const parsed = auditQuery.safeParse(ctx.query, { reportInput: true });
+    if (!parsed.success) throw invalidRequest(describeIssue(parsed.error));
+    const page = await listAuditEvents(deps, parsed.data);
+    ctx.body = { events: page.events.map(presentAuditEvent), next: page.next };
+  });
+
+  router.get("/users", async function adminFindUsers(ctx) {
+    const text = (name: string) => {
+      const v = ctx.query[name];
+      if (Array.isArray(v)) throw invalidRequest(`${name} must be given once.`);
+      return v;
+    };
+    const users = await findUsers(deps, { openid: text("openid"), unionid: text("unionid"), phone: text("phone") });
+    ctx.body = { users: users.map(presentAdminUser) };
+  });
+
+  router.get("/users/:userId", async function adminShowUser(ctx) {
+    ctx.body = presentAdminUser(await showUser(deps, userIdParam(ctx.params.userId)));
+  });
+
+  router.delete("/users/:userId", async function adminDeleteUser(ctx) {
+    await deleteAccount(deps, userIdParam(ctx.params.userId), by(ctx.ip));
+    ctx.status = 204;
+  });
 
   router.get("/users/:userId/sessions", async function adminListSessions(ctx) {
     const sessions = await listUserSessions(deps, userIdParam(ctx.params.userId));

@@ -1,5 +1,27 @@
 import { z } from "zod";
+import { AUDIT_ACTIONS } from "../../audit.js";
 
 /** POST /admin/users/:userId/ban: an optional reason, kept in the audit trail and on the user. */
 export const banBody = z.object({ reason: z.string().max(500, "must be at most 500 characters").optional() });
 export type BanBody = z.infer<typeof banBody>;
+
+const positiveId = (name: string) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, `must be a positive integer`)
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n), `${name} is too large`);
+
+/** GET /admin/audit: filters, the cursor (`before`: events older than that id) and the page size. */
+export const auditQuery = z.strictObject({
+  userId: positiveId("userId").optional(),
+  action: z.enum(AUDIT_ACTIONS, { error: `must be one of ${AUDIT_ACTIONS.join(", ")}` }).optional(),
+  before: positiveId("before").optional(),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, "must be 1 to 200")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 200, "must be 1 to 200")
+    .optional(),
+});
+export type AuditQuery = z.infer<typeof auditQuery>;

@@ -16,7 +16,6 @@ import type Router from "@koa/router";
 import type { Context, Middleware, Next } from "koa";
 import type { AppDeps } from "../../deps.js";
 import { AppError, serviceUnauthorized, withHeaders } from "../../errors.js";
-import type { AuthState } from "../../middlewares/auth.js";
 import { secretDigest, secretMatches } from "../../middlewares/requireAdmin.js";
 import { presentVerifiedSession } from "../../presenters/session.js";
 import { createRouter } from "../router.js";
@@ -25,6 +24,7 @@ import { createRouter } from "../router.js";
 export const FORWARD_AUTH_HEADER = {
   userId: "X-Tongxing-User-Id",
   sessionId: "X-Tongxing-Session-Id",
+  appid: "X-Tongxing-Appid",
   openid: "X-Tongxing-Openid",
   unionid: "X-Tongxing-Unionid",
   error: "X-Tongxing-Error",
@@ -62,16 +62,23 @@ export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
 
   // router.get serves HEAD too (@koa/router); Koa sends HEAD answers without their body.
   router.get("/verify", forwardAuthErrors, serviceCaller, auth, function verify(ctx) {
-    const session = presentVerifiedSession((ctx.state.auth as AuthState).session);
+    const session = presentVerifiedSession(ctx.state.auth.session);
     ctx.set(FORWARD_AUTH_HEADER.userId, String(session.userId));
     ctx.set(FORWARD_AUTH_HEADER.sessionId, session.sessionId);
+    ctx.set(FORWARD_AUTH_HEADER.appid, session.appid);
     if (ctx.state.serviceCaller !== true) {
-      ctx.body = { userId: session.userId, sessionId: session.sessionId };
+      ctx.body = { userId: session.userId, sessionId: session.sessionId, appid: session.appid };
       return;
     }
     ctx.set(FORWARD_AUTH_HEADER.openid, session.openid);
     if (session.unionid) ctx.set(FORWARD_AUTH_HEADER.unionid, session.unionid);
-    ctx.body = { userId: session.userId, sessionId: session.sessionId, openid: session.openid, unionid: session.unionid };
+    ctx.body = {
+      userId: session.userId,
+      sessionId: session.sessionId,
+      appid: session.appid,
+      openid: session.openid,
+      unionid: session.unionid,
+    };
   });
 
   return router;

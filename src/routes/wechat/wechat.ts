@@ -3,7 +3,6 @@ import type Router from "@koa/router";
 import type { Middleware } from "koa";
 import { checkSessionKey, decryptOpenData, verifySignature } from "../../commands/openData.js";
 import type { AppDeps } from "../../deps.js";
-import type { AuthState } from "../../middlewares/auth.js";
 import { wechatCallRateLimit } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { createRouter } from "../router.js";
@@ -15,19 +14,19 @@ export function wechatRoutes(deps: AppDeps, auth: Middleware): Router {
 
   router.post("/decrypt", validateBody(decryptBody), async function decrypt(ctx) {
     const { encryptedData, iv } = ctx.state.body as DecryptBody;
-    ctx.body = { data: await decryptOpenData(deps, (ctx.state.auth as AuthState).session, encryptedData, iv) };
+    ctx.body = { data: await decryptOpenData(deps, ctx.state.auth.session, encryptedData, iv) };
   });
 
   router.post("/verify-signature", validateBody(verifySignatureBody), async function verifyRawData(ctx) {
     const { rawData, signature } = ctx.state.body as VerifySignatureBody;
-    ctx.body = { valid: await verifySignature(deps, (ctx.state.auth as AuthState).session, rawData, signature) };
+    ctx.body = { valid: await verifySignature(deps, ctx.state.auth.session, rawData, signature) };
   });
 
   router.get(
     "/session",
     wechatCallRateLimit(deps.redis, deps.config.redisKeyPrefix, deps.config.wechatCallRateLimit),
     async function checkSession(ctx) {
-      ctx.body = { valid: await checkSessionKey(deps, ctx.state.log, (ctx.state.auth as AuthState).session) };
+      ctx.body = { valid: await checkSessionKey(deps, ctx.state.log, ctx.state.auth.session) };
     },
   );
 

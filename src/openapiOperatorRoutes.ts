@@ -1,0 +1,142 @@
+/**
+ * The OpenAPI entries of the operators' routes: the admin API and the internal access_token API.
+ * openapi.ts builds the document from these and the public routes.
+ */
+import type { RouteDoc } from "./openapi.js";
+import { banBody } from "./routes/admin/schema.js";
+import { invalidateBody } from "./routes/internal/schema.js";
+import * as r from "./routes/responses.js";
+
+const ADMIN_ERRORS = {
+  400: ["INVALID_REQUEST"],
+  401: ["ADMIN_UNAUTHORIZED"],
+  404: ["USER_NOT_FOUND", "NOT_FOUND"],
+  503: ["SERVICE_UNAVAILABLE"],
+};
+
+export const OPERATOR_ROUTES: RouteDoc[] = [
+  {
+    method: "get",
+    path: "/admin/console",
+    summary: "The admin console's page (HTML; it asks for the admin token and calls the admin API); 404 without ADMIN_TOKEN",
+    auth: "none",
+    status: 200,
+    errors: { 404: ["NOT_FOUND"] },
+  },
+  {
+    method: "get",
+    path: "/admin/console/:file",
+    summary: "The admin console's script and style (console.js, console.css)",
+    auth: "none",
+    status: 200,
+    errors: { 404: ["NOT_FOUND"] },
+  },
+  {
+    method: "get",
+    path: "/admin/overview",
+    summary: "The last hour per minute, all instances: logins by outcome, WeChat errors by errcode, session checks by outcome",
+    auth: "admin",
+    status: 200,
+    response: r.overviewResponse,
+    errors: { 401: ["ADMIN_UNAUTHORIZED"], 503: ["SERVICE_UNAVAILABLE"] },
+  },
+  {
+    method: "get",
+    path: "/admin/audit",
+    summary: "The audit trail, newest first: ?userId=, ?action=, ?before= (cursor: the previous page's next), ?limit= (1-200, default 50)",
+    auth: "admin",
+    status: 200,
+    response: r.auditPage,
+    errors: { 400: ["INVALID_REQUEST"], 401: ["ADMIN_UNAUTHORIZED"], 503: ["SERVICE_UNAVAILABLE"] },
+  },
+  {
+    method: "get",
+    path: "/admin/users",
+    summary: "Find users by exactly one of ?openid=, ?unionid= or ?phone= (exact match, at most 50)",
+    auth: "admin",
+    status: 200,
+    response: r.adminUserList,
+    errors: ADMIN_ERRORS,
+  },
+  {
+    method: "get",
+    path: "/admin/users/:userId",
+    summary: "A user with their identities (appid, openid, unionid)",
+    auth: "admin",
+    status: 200,
+    response: r.adminUser,
+    errors: ADMIN_ERRORS,
+  },
+  {
+    method: "delete",
+    path: "/admin/users/:userId",
+    summary: "Delete a user's account, as DELETE /me does",
+    auth: "admin",
+    status: 204,
+    errors: ADMIN_ERRORS,
+  },
+  {
+    method: "get",
+    path: "/admin/users/:userId/sessions",
+    summary: "A user's sessions, newest first",
+    auth: "admin",
+    status: 200,
+    response: r.adminSessionList,
+    errors: ADMIN_ERRORS,
+  },
+  {
+    method: "delete",
+    path: "/admin/sessions/:sessionId",
+    summary: "Revoke one session",
+    auth: "admin",
+    status: 204,
+    errors: { ...ADMIN_ERRORS, 404: ["SESSION_NOT_FOUND", "NOT_FOUND"] },
+  },
+  {
+    method: "delete",
+    path: "/admin/users/:userId/sessions",
+    summary: "Revoke every session of a user",
+    auth: "admin",
+    status: 200,
+    response: r.revokedCount,
+    errors: ADMIN_ERRORS,
+  },
+  {
+    method: "post",
+    path: "/admin/users/:userId/ban",
+    summary: "Ban a user: revoke every session, refuse logins",
+    auth: "admin",
+    body: banBody,
+    status: 200,
+    response: r.banResponse,
+    errors: ADMIN_ERRORS,
+  },
+  {
+    method: "delete",
+    path: "/admin/users/:userId/ban",
+    summary: "Lift a ban",
+    auth: "admin",
+    status: 200,
+    response: r.banResponse,
+    errors: ADMIN_ERRORS,
+  },
+  {
+    method: "get",
+    path: "/internal/wechat/access-token",
+    summary:
+      "The mini-program's shared access_token for the team's other backends (?appid=, optional with one app); 404 without SERVICE_TOKEN",
+    auth: "service",
+    status: 200,
+    response: r.accessTokenResponse,
+    errors: { 400: ["APP_UNKNOWN"], 401: ["SERVICE_UNAUTHORIZED"], 502: ["WECHAT_UNAVAILABLE"], 503: ["SERVICE_UNAVAILABLE"] },
+  },
+  {
+    method: "post",
+    path: "/internal/wechat/access-token/invalidate",
+    summary: "Hand back an access_token WeChat rejected (40001/42001); dropped only if it is still the cached one",
+    auth: "service",
+    body: invalidateBody,
+    status: 204,
+    errors: { 400: ["INVALID_REQUEST", "APP_UNKNOWN"], 401: ["SERVICE_UNAUTHORIZED"], 503: ["SERVICE_UNAVAILABLE"] },
+  },
+];

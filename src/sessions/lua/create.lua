@@ -1,0 +1,56 @@
+-- A login's new session. Reads and writes KEYS[1], the user's hash.
+-- ARGV: sid, record (without its app slot), expiresAt, now, max sessions, sealed session_key,
+--   openid, unionid ('' when this login brought none: a unionid once known is kept), appid
+--   ('' for the primary app), userAgentRef, User-Agent pieces...
+-- Refuses a user with a live ban marker. Finds the app's slot (p<n> = appid) or takes the first
+-- free one, evicts the oldest sessions past max, stores the session (its value ending in
+-- ',<slot>' for an app other than the primary one), the app's openid, unionid and newest
+-- session_key with the sid that delivered it, and the User-Agent (replacing a stale copy).
+-- Returns {'banned'}, {'full'} (36 apps besides the primary one already) or
+--   {'ok', slot, evicted sids...}.
+local key, now = KEYS[1], tonumber(ARGV[4])
+local live, pieces, ban, meta = load(key, now)
+if ban > 0 then return {'banned'} end
+local slot = ''
+if ARGV[9] ~= '' then
+  slot = nil
+  local taken = {}
+  for f, v in pairs(meta) do
+    if #f == 2 and string.sub(f, 1, 1) == 'p' then
+      taken[string.sub(f, 2)] = true
+      if v == ARGV[9] then slot = string.sub(f, 2) end
+    end
+  end
+  if not slot then
+    for i = 1, #INDEX do
+      local c = string.sub(INDEX, i, i)
+      if not taken[c] then slot = c break end
+    end
+    if not slot then return {'full'} end
+    redis.call('HSET', key, 'p' .. slot, ARGV[9])
+  end
+end
+local result, kept = {'ok', slot}, {}
+local excess = #live - tonumber(ARGV[5]) + 1
+table.sort(live, function(a, b) return a[2] < b[2] end)
+for i, s in ipairs(live) do
+  if i <= excess then
+    redis.call('HDEL', key, s[1])
+    table.insert(result, s[1])
+  else
+    table.insert(kept, s)
+  end
+end
+local ref, stale = ARGV[10], {}
+for f in pairs(pieces) do
+  if string.sub(f, 2, 7) == ref then table.insert(stale, f) end
+end
+if #stale > 0 then redis.call('HDEL', key, unpack(stale)) end
+local value = ARGV[2]
+if slot ~= '' then value = value .. ',' .. slot end
+redis.call('HSET', key, ARGV[1], value, 'o' .. slot, ARGV[7], 'k' .. slot, ARGV[6], 'ks' .. slot, ARGV[1])
+if ARGV[8] ~= '' then redis.call('HSET', key, 'u' .. slot, ARGV[8]) end
+for i = 11, #ARGV do redis.call('HSET', key, 'a' .. ref .. string.sub(INDEX, i - 10, i - 10), ARGV[i]) end
+table.insert(kept, {ARGV[1], now, tonumber(ARGV[3]), ref})
+finish(key, kept, pieces, 0)
+return result

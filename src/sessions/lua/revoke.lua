@@ -1,0 +1,10 @@
+-- Logout or revoking one session. KEYS[1]: the user's hash. ARGV: sid, now.
+-- Deletes the session and tidies the hash (lib.lua's finish). Returns 1 when the session was live.
+local key = KEYS[1]
+local live, pieces, ban = load(key, tonumber(ARGV[2]))
+local kept, n = {}, 0
+for _, s in ipairs(live) do
+  if s[1] == ARGV[1] then n = redis.call('HDEL', key, s[1]) else table.insert(kept, s) end
+end
+finish(key, kept, pieces, ban)
+return n

@@ -1,0 +1,25 @@
+-- Revoke-all, logout-others, ban and account deletion. KEYS[1]: the user's hash.
+-- ARGV: exceptSid ('' for none), now, banExpiresAt ('' for no ban), erase ('1': also delete the
+--   per-app fields: openids, unionids, session_keys, app slots).
+-- Sets the ban marker first when asked, so no session can be created between the two.
+-- Returns the sids revoked.
+local key = KEYS[1]
+local live, pieces, ban, meta = load(key, tonumber(ARGV[2]))
+if ARGV[4] == '1' then
+  for f in pairs(meta) do redis.call('HDEL', key, f) end
+end
+if ARGV[3] ~= '' then
+  redis.call('HSET', key, 'b', ARGV[3])
+  ban = math.max(ban, tonumber(ARGV[3]))
+end
+local kept, revoked = {}, {}
+for _, s in ipairs(live) do
+  if s[1] == ARGV[1] then
+    table.insert(kept, s)
+  else
+    redis.call('HDEL', key, s[1])
+    table.insert(revoked, s[1])
+  end
+end
+finish(key, kept, pieces, ban)
+return revoked

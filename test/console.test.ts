@@ -1,0 +1,184 @@
+/**
+ * The admin console (issue #17) in a real Chromium (Debian's, driven by playwright-core) against
+ * a real server, Redis and PostgreSQL: sign in, find a user by unionid, see their two sessions,
+ * revoke one (its token is 401 on the next request), ban with a reason and find it in the audit
+ * page, a wrong token refused with nothing stored; strict CSP, both languages. Screenshots of
+ * each page go to test/output/ (gitignored).
+ */
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { after, before, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { CONSOLE_CSP } from "../src/routes/admin/console.js";
+import { ADMIN_TOKEN } from "./lifecycleSuite.js";
+import { codeFor, type Stack, startStack } from "./support.js";
+import { chromiumTool } from "./tools.js";
+
+const tool = chromiumTool;
+const OUTPUT = "test/output";
+const IPHONE =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI Language/zh_CN";
+
+let stack: Stack;
+let browser: Browser | undefined;
+before(async () => {
+  if (tool.skip) return;
+  stack = await startStack({ ADMIN_TOKEN });
+  await mkdir(OUTPUT, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function open(locale: string): Promise<{ page: Page; problems: string[] }> {
+  assert.ok(tool.path, tool.missing);
+  browser ??= await chromium.launch({
+    executablePath: tool.path,
+    headless: true,
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-default-apps", "--no-first-run"],
+  });
+  const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  // A CSP violation, a failed script or any console error is a failure of the page.
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    // The wrong token's 401 is the test's own doing; anything else (a CSP violation, a 404) is not.
+    if (m.type() === "error" && !/status of 401/.test(m.text())) problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(e.message));
+  return { page, problems };
+}
+
+test("an operator signs in, finds a user, revokes a session, bans them and reads it in the audit trail", {
+  timeout: 120_000,
+  skip: tool.skip,
+}, async () => {
+  // One person, two sessions from an iPhone.
+  const user = "console-user";
+  const code = codeFor(user);
+  const first = await stack.request("POST", "/auth/login", { body: { code }, headers: { "user-agent": IPHONE } });
+  const second = await stack.request("POST", "/auth/login", { body: { code: codeFor(user) }, headers: { "user-agent": IPHONE } });
+  assert.equal(first.status, 200, first.text);
+  const userId = first.body.user.id as number;
+
+  const { page, problems } = await open("en-US");
+  const res = await page.goto(`${stack.url}/admin/console/`);
+  assert.equal(res?.status(), 200);
+  assert.equal(res?.headers()["content-security-policy"], CONSOLE_CSP);
+  assert.match(CONSOLE_CSP, /frame-ancestors 'none'/);
+
+  // A wrong token is refused, and nothing is stored.
+  await page.fill("#admin-token", "not-the-admin-token-0123456789abcdef");
+  await page.click("#signin");
+  await page.waitForSelector("#signin-error");
+  assert.equal(await page.evaluate("sessionStorage.length + localStorage.length + document.cookie.length"), 0);
+  await page.screenshot({ path: `${OUTPUT}/console-signin.png` });
+
+  await page.fill("#admin-token", ADMIN_TOKEN);
+  await page.click("#signin");
+  await page.waitForSelector("#search-value");
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("tongxing.adminToken")), ADMIN_TOKEN);
+  assert.ok(!page.url().includes(ADMIN_TOKEN), "never in the URL");
+  assert.equal(await page.evaluate("localStorage.length + document.cookie.length"), 0, "nor in localStorage or a cookie");
+
+  // Find by unionid → the user's page with both sessions, the User-Agent as a person reads it.
+  await page.selectOption("#search-by", "unionid");
+  await page.fill("#search-value", stack.fake.unionidFor(code));
+  await page.click("#search");
+  await page.waitForSelector("#sessions tbody tr");
+  assert.equal(await page.locator("#sessions tbody tr").count(), 2);
+  assert.equal(await page.locator("#sessions tbody tr").first().locator("td").nth(5).innerText(), "WeChat 8.0.49 on iPhone, iOS 17.5");
+  assert.ok((await page.locator("#identities").innerText()).includes(stack.fake.openidFor(code)), "the admin sees the openid");
+  await page.screenshot({ path: `${OUTPUT}/console-user.png`, fullPage: true });
+
+  // Revoke one: that token is refused on the next request, the other lives on.
+  const revokedId = await page.locator("#sessions tbody tr").first().getAttribute("data-session");
+  await page.locator("#sessions tbody tr").first().locator("button.revoke").click();
+  // (No waitForFunction: the console's CSP forbids the eval it uses, as it should.)
+  await page.locator("#sessions tbody tr").nth(1).waitFor({ state: "detached" });
+  const tokens = [first.body.token as string, second.body.token as string];
+  const statuses = await Promise.all(tokens.map(async (token) => (await stack.request("GET", "/auth/session", { token })).status));
+  assert.deepEqual(statuses.sort(), [200, 401]);
+  assert.ok(revokedId?.startsWith(`${userId}.`));
+
+  // Ban with a reason; it shows in the audit page, as the admin API's action.
+  await page.fill("#ban-reason", "chargeback fraud");
+  await page.click("#ban");
+  await page.waitForSelector("#unban");
+  await stack.running.deps.audit.flush();
+  await page.click('header a[href="#/audit"]');
+  await page.fill("#audit-user", String(userId));
+  await page.selectOption("#audit-action", "ban");
+  await page.click("#audit-filter");
+  await page.waitForSelector('#audit tr[data-action="ban"]');
+  const row = await page.locator('#audit tr[data-action="ban"]').first().innerText();
+  assert.match(row, /admin_api/);
+  assert.match(row, /chargeback fraud/);
+  await page.screenshot({ path: `${OUTPUT}/console-audit.png`, fullPage: true });
+
+  // The overview: the last hour as three charts, these logins among them.
+  await page.click('header a[href="#/overview"]');
+  await page.waitForSelector("#chart-checks");
+  assert.equal((await page.locator("#chart-logins polyline").count()) >= 1, true);
+  assert.ok((await page.locator("#chart-logins").innerHTML()).includes("new_user"));
+  assert.ok((await page.locator("#chart-checks").innerHTML()).includes("valid"));
+  await page.screenshot({ path: `${OUTPUT}/console-overview.png`, fullPage: true });
+
+  // Chinese, switchable; sign-out forgets the token.
+  await page.click("#lang");
+  assert.equal(await page.locator("header h1").innerText(), "通行 管理台");
+  await page.screenshot({ path: `${OUTPUT}/console-audit-zh.png`, fullPage: true });
+  await page.click("#signout");
+  await page.waitForSelector("#admin-token");
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.deepEqual(problems, [], "no CSP violation or script error on any page");
+});
+
+test("a browser in Chinese gets the Chinese console; a token revoked meanwhile signs the console out", {
+  timeout: 60_000,
+  skip: tool.skip,
+}, async () => {
+  const { page } = await open("zh-CN");
+  await page.goto(`${stack.url}/admin/console/`);
+  await page.waitForSelector("#admin-token");
+  assert.equal(await page.locator("header h1").innerText(), "通行 管理台");
+  await page.evaluate((t) => sessionStorage.setItem("tongxing.adminToken", t), `${ADMIN_TOKEN}-stale`);
+  await page.goto(`${stack.url}/admin/console/#/audit`);
+  await page.reload();
+  await page.waitForSelector("#admin-token");
+  await page.waitForSelector(".notice.error");
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0, "a 401 clears the token");
+});
+
+test("deleting an account takes the typed confirmation, then the user shows as deleted and their token is refused", {
+  timeout: 60_000,
+  skip: tool.skip,
+}, async () => {
+  const login = await stack.request("POST", "/auth/login", { body: { code: codeFor("console-delete") } });
+  const userId = login.body.user.id as number;
+  const { page, problems } = await open("en-US");
+  await page.goto(`${stack.url}/admin/console/`);
+  await page.fill("#admin-token", ADMIN_TOKEN);
+  await page.click("#signin");
+  await page.waitForSelector("#search-value");
+  await page.fill("#search-value", String(userId));
+  await page.click("#search");
+  await page.waitForSelector("#delete-confirm");
+  await page.fill("#delete-confirm", "DELETE");
+  assert.equal(await page.isDisabled("#delete"), true, "not without the exact confirmation");
+  await page.fill("#delete-confirm", `DELETE ${userId}`);
+  await page.click("#delete");
+  await page.waitForSelector(".badge.deleted");
+  assert.equal((await stack.request("GET", "/auth/session", { token: login.body.token })).status, 401);
+  assert.deepEqual(problems, []);
+});
+
+test("without ADMIN_TOKEN the console does not exist", { skip: tool.skip }, async () => {
+  const plain = await startStack();
+  try {
+    for (const path of ["/admin/console/", "/admin/console/console.js"]) assert.equal((await plain.request("GET", path)).status, 404, path);
+  } finally {
+    await plain.stop();
+  }
+});
