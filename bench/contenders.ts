@@ -1,0 +1,213 @@
+/**
+ * Bench scenario 10: tongxing against the session libraries teams would otherwise use, each
+ * measured the same way (issue #16, part 3). A contender is two instances of one server sharing
+ * a private Redis; each has an unauthenticated route (`health`), a checked route (`checked`), a
+ * way to log a user in (giving the headers that carry the credential) and to log them out.
+ *
+ * Per contender, in this order: Redis bytes per session (MEMORY USAGE of its session keys, before
+ * and after logging in `runs` users once each, one session per user), Redis commands per
+ * check (INFO's total_commands_processed over 1,000 checks, less the same over 1,000 requests to
+ * the health route, so background traffic cancels out), revocation seen by the second instance
+ * (log in on A, check on B until it answers 200 twice, log out on A, poll B until 401; "never"
+ * once three logouts are not seen within a second), and throughput in ABBA rounds against the
+ * contender's own health route and a bare Koa app started once for all.
+ */
+import { Redis } from "ioredis";
+import { alternate, freePort, type Measure, measureGet, median, pairedRatio, run, startRedis, waitHttp } from "./lib.js";
+
+/** Request headers that carry a credential: a cookie, a bearer token or tongxing's X-WX-Token. */
+export type Credential = Record<string, string>;
+
+export interface Contender {
+  name: string;
+  /** Starts two instances on the given Redis; returns their base URLs. */
+  start(redisUrl: string): Promise<[string, string]>;
+  health: string;
+  checked: string;
+  login(url: string, user: number): Promise<Credential>;
+  logout(url: string, credential: Credential): Promise<void>;
+  /**
+   * The keys that hold its sessions (a SCAN MATCH pattern), when it writes others per login that
+   * are not sessions (tongxing's login replay records and rate-limit counters); all keys if unset.
+   */
+  sessionKeys?: string;
+}
+
+export interface ContenderResult {
+  name: string;
+  checked: Measure & { rounds: number[] };
+  health: Measure & { rounds: number[] };
+  bare: Measure & { rounds: number[] };
+  vsHealth: number;
+  vsBare: number;
+  bytesPerSession: number;
+  commandsPerCheck: number;
+  revocationMs: { p50: number; p99: number; max: number } | "never";
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Starts one bench server (a file under bench/peers/) on a free port and waits for its /healthz. */
+async function startPeerServer(file: string, env: Record<string, string>): Promise<string> {
+  const port = await freePort();
+  run(process.execPath, ["--import", "tsx", file], { PORT: String(port), ...env });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/healthz`);
+  return url;
+}
+
+/**
+ * A peer from bench/peers/: POST /login?user=N answers a token in JSON (sent back as a bearer
+ * token) or sets cookies (sent back as a Cookie header); POST /logout ends the session.
+ */
+function peer(name: string, file: string, env: Record<string, string> = {}): Contender {
+  return {
+    name,
+    start: async (redisUrl) => {
+      const servers = [0, 1].map(() => startPeerServer(file, { REDIS_URL: redisUrl, ...env }));
+      return [await servers[0], await servers[1]] as [string, string];
+    },
+    health: "/healthz",
+    checked: "/session",
+    async login(url, user): Promise<Credential> {
+      const res = await fetch(`${url}/login?user=${user}`, { method: "POST" });
+      if (res.status !== 200) throw new Error(`${name}: login ${res.status}`);
+      const body = (await res.json()) as { token?: string };
+      if (body.token) return { authorization: `Bearer ${body.token}` };
+      const cookies = res.headers.getSetCookie().map((c) => c.split(";")[0]);
+      if (!cookies.length) throw new Error(`${name}: login set no cookie`);
+      return { cookie: cookies.join("; ") };
+    },
+    async logout(url, credential) {
+      const res = await fetch(`${url}/logout`, { method: "POST", headers: credential });
+      if (res.status !== 200) throw new Error(`${name}: logout ${res.status}`);
+    },
+  };
+}
+
+/** The peers of issue #16, as bench/peers/ runs them. */
+export const PEERS: Contender[] = [
+  peer("koa-session + koa-redis", "bench/peers/koaSession.ts"),
+  peer("express-session + connect-redis", "bench/peers/expressSession.ts"),
+  peer("better-auth getSession, Redis secondary storage", "bench/peers/betterAuth.ts"),
+  peer("Koa + jose HS256 JWT", "bench/peers/jose.ts"),
+];
+
+/** The bytes of every key in a Redis that matches `match` (MEMORY USAGE, all samples). */
+async function keyBytes(redis: Redis, match = "*"): Promise<number> {
+  let total = 0;
+  for await (const keys of redis.scanStream({ match, count: 1000 })) {
+    for (const key of keys as string[]) total += Number(await redis.memory("USAGE", key, "SAMPLES", 0));
+  }
+  return total;
+}
+
+/** Commands Redis processed while `action` ran. */
+async function commandsDuring(redis: Redis, action: () => Promise<void>): Promise<number> {
+  await redis.config("RESETSTAT");
+  await action();
+  const info = await redis.info("stats");
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1]);
+}
+
+async function statusOf(url: string, credential: Credential): Promise<number> {
+  const res = await fetch(url, { headers: credential });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/**
+ * Milliseconds from the logout's answer on A to B's first 401, `runs` times; "never" once three
+ * logouts are still accepted by B a second later.
+ */
+async function revocationVisibility(contender: Contender, a: string, b: string, runs: number, firstUser: number) {
+  const seen: number[] = [];
+  let missed = 0;
+  for (let i = 0; i < runs && missed < 3; i++) {
+    const credential = await contender.login(a, firstUser + i);
+    for (let k = 0; k < 2; k++) {
+      const status = await statusOf(b + contender.checked, credential);
+      if (status !== 200) throw new Error(`${contender.name}: B answered ${status} to a live session`);
+    }
+    await contender.logout(a, credential);
+    const t0 = performance.now();
+    let refused = false;
+    while (!refused && performance.now() - t0 < 1000) refused = (await statusOf(b + contender.checked, credential)) === 401;
+    if (refused) seen.push(performance.now() - t0);
+    else missed++;
+  }
+  if (missed >= 3) return "never" as const;
+  seen.sort((x, y) => x - y);
+  const pct = (q: number) => round2(seen[Math.min(seen.length - 1, Math.floor(q * seen.length))] ?? 0);
+  return { p50: pct(0.5), p99: pct(0.99), max: round2(seen.at(-1) ?? 0) };
+}
+
+/**
+ * Measures one contender as the module comment says. `bare` is the floor's URL; `rounds` and
+ * `duration` (seconds) as for the other GET scenarios; `runs` logins for bytes and revocation.
+ */
+export async function measureContender(
+  contender: Contender,
+  opts: { bare: string; rounds: number; duration: number; runs: number },
+): Promise<ContenderResult> {
+  const { url: redisUrl } = await startRedis();
+  const redis = new Redis(redisUrl);
+  try {
+    const [a, b] = await contender.start(redisUrl);
+    const before = await keyBytes(redis, contender.sessionKeys);
+    // Users 1..runs log in for bytes; revocation logs in runs more (and logs them out).
+    for (let i = 1; i <= opts.runs; i += 10) {
+      await Promise.all(Array.from({ length: Math.min(10, opts.runs - i + 1) }, (_, k) => contender.login(a, i + k)));
+    }
+    const bytesPerSession = Math.round(((await keyBytes(redis, contender.sessionKeys)) - before) / opts.runs);
+
+    const credential = await contender.login(a, 1_000_000);
+    const times = (path: string, headers: Credential) => async () => {
+      for (let i = 0; i < 1000; i++) await statusOf(a + path, headers);
+    };
+    await times(contender.checked, credential)();
+    const checks = await commandsDuring(redis, times(contender.checked, credential));
+    const healths = await commandsDuring(redis, times(contender.health, {}));
+    const commandsPerCheck = Math.max(0, round2((checks - healths) / 1000));
+
+    const revocationMs = await revocationVisibility(contender, a, b, opts.runs, 2_000_000);
+
+    const get = (url: string, headers: Credential) => () => measureGet(url, headers, opts.duration);
+    const m = await alternate(opts.rounds, {
+      bare: get(`${opts.bare}/`, {}),
+      health: get(a + contender.health, {}),
+      checked: get(a + contender.checked, credential),
+    });
+    const ratio = (x?: { rounds: number[] }, y?: { rounds: number[] }) => round2(pairedRatio(x?.rounds ?? [], y?.rounds ?? []));
+    return {
+      name: contender.name,
+      checked: m.checked!,
+      health: m.health!,
+      bare: m.bare!,
+      vsHealth: ratio(m.checked, m.health),
+      vsBare: ratio(m.checked, m.bare),
+      bytesPerSession,
+      commandsPerCheck,
+      revocationMs,
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The contenders' table, in Markdown, as docs/performance.md shows it. */
+export function contenderTable(results: ContenderResult[]): string {
+  const revocation = (r: ContenderResult) =>
+    r.revocationMs === "never"
+      ? "never (until the token expires)"
+      : `${r.revocationMs.p50} / ${r.revocationMs.p99} / ${r.revocationMs.max} ms`;
+  return [
+    "| contender | checked req/s | ÷ own health route | ÷ bare Koa | Redis B/session | Redis cmds/check | revocation on another instance p50 / p99 / max |",
+    "|---|---|---|---|---|---|---|",
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${Math.round(r.checked.rps)} | ${r.vsHealth} | ${r.vsBare} | ${r.bytesPerSession} | ${r.commandsPerCheck} | ${revocation(r)} |`,
+    ),
+    `| (bare Koa, the floor) | ${Math.round(median(results.map((r) => r.bare.rps)))} | | 1.00 | | | |`,
+  ].join("\n");
+}
