@@ -31,8 +31,6 @@ import { wechatRoutes } from "./routes/wechat/wechat.js";
 export interface AppOptions {
   /** True once shutdown has begun: /readyz answers 503 and connections are not kept alive. */
   isShuttingDown?: () => boolean;
-  /** More routers behind the same middleware (the benchmark's JWT comparison route). */
-  extraRouters?: (deps: AppDeps) => Router[];
 }
 
 /** Every router of the app, in the order they are mounted (the OpenAPI test walks these). */
@@ -86,7 +84,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   // side by side, each router a request passed cost it a Host parse, a scan of that router's
   // routes, an event and a promise: /auth/session paid for four routers ahead of it.
   const root = createRouter();
-  for (const router of [...allRouters(deps, opts), ...(opts.extraRouters?.(deps) ?? [])]) root.use(router.routes());
+  for (const router of allRouters(deps, opts)) root.use(router.routes());
   app.use(root.routes());
   // Not thrown: the router then sets the Allow header (RFC 9110 §15.5.6) and a bare 405 or 501,
   // which the error handler renders as 405 METHOD_NOT_ALLOWED with the header kept.

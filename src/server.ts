@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { type AppOptions, createApp, createMetricsApp } from "./app.js";
+import { createApp, createMetricsApp } from "./app.js";
 import { AuditLog } from "./audit.js";
 import { createPrisma } from "./clients/prisma.js";
 import { connectRedis } from "./clients/redis.js";
@@ -143,7 +143,7 @@ async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefine
  * Starts tongxing with `config`.
  * @throws when the database cannot be created or migrated, or Redis cannot be reached
  */
-export async function startServer(config: Config, log: Logger, appOptions: Pick<AppOptions, "extraRouters"> = {}): Promise<Running> {
+export async function startServer(config: Config, log: Logger): Promise<Running> {
   let fake: FakeWechat | undefined;
   if (config.wechat.devMode) {
     fake = await new FakeWechat({ ...DEV_WECHAT, anyAppid: true, reusableCodes: true }).start();
@@ -171,7 +171,7 @@ export async function startServer(config: Config, log: Logger, appOptions: Pick<
   const cache = await startSessionCache(deps);
 
   let shuttingDown = false;
-  const app = createApp(deps, { ...appOptions, isShuttingDown: () => shuttingDown });
+  const app = createApp(deps, { isShuttingDown: () => shuttingDown });
   const requestTimeoutMs = config.requestTimeout * 1000;
   const server = createServer(
     {
