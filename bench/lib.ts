@@ -5,9 +5,13 @@ import { createServer } from "node:net";
 import { promisify } from "node:util";
 import autocannon from "autocannon";
 
-const children: ChildProcess[] = [];
+const started: ChildProcess[] = [];
+/** The processes started by run(), oldest first. */
+export function children(): readonly ChildProcess[] {
+  return started;
+}
 export function killAll(): void {
-  for (const c of children) c.kill("SIGKILL");
+  for (const c of started) c.kill("SIGKILL");
 }
 process.on("exit", killAll);
 
@@ -38,7 +42,7 @@ export function run(cmd: string, args: string[], env: Record<string, string> = {
     env: { ...process.env, ...env },
     stdio: ["ignore", keepOutput ? "pipe" : "ignore", "ignore"],
   });
-  children.push(child);
+  started.push(child);
   let out = "";
   child.stdout?.on("data", (d) => {
     out += d;

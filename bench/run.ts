@@ -1,17 +1,3 @@
-/**
- * npm run bench: tongxing's benchmarks, as ratios measured side by side in one run
- * (see README "Performance"). Starts everything it needs on loopback: private redis-servers,
- * fresh PostgreSQL databases, the fake WeChat in its own process, tongxing in production mode
- * (node dist/main.js), a bare Koa app (the floor) and the peers of bench/peers/. Prints two tables
- * and writes bench/results.json.
- *
- * BENCH_ROUNDS (15) and BENCH_DURATION (2 s) for the GET scenarios, BENCH_PEER_ROUNDS (7) for each
- * contender of scenario 10, BENCH_PEER_RUNS (200) logins per contender for its Redis bytes and
- * revocation visibility, BENCH_LOGIN_ROUNDS (5) and
- * BENCH_LOGIN_DURATION (5 s) for logins, BENCH_SCALE_SESSIONS (1,000,000) tune it;
- * BENCH_PROFILE=1 writes a CPU profile of the main server to bench/profiles/.
- */
-import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { Redis } from "ioredis";
@@ -20,20 +6,8 @@ import { SessionKeyVault } from "../src/sessions/sessionKeyVault.js";
 import { Sessions } from "../src/sessions/sessions.js";
 import { SessionStore } from "../src/sessions/store.js";
 import { type Contender, type Credential, contenderTable, measureContender, PEERS } from "./contenders.js";
-import {
-  alternate,
-  freePort,
-  killAll,
-  LOADGEN,
-  type Measure,
-  measure,
-  measureGet,
-  median,
-  pairedRatio,
-  run,
-  startRedis,
-  waitHttp,
-} from "./lib.js";
+import { alternate, killAll, LOADGEN, type Measure, measure, measureGet, median, pairedRatio, startRedis } from "./lib.js";
+import { APPID, KEY, login, PREFIX, startFake, startTongxing } from "./tongxing.js";
 
 // GET scenarios: many short paired rounds. This machine's speed drifts by up to 2.5x over tens
 // of seconds (user CPU per /healthz request measured at 91-244 µs in consecutive 5 s runs), so a
@@ -45,10 +19,6 @@ const PEER_RUNS = Number(process.env.BENCH_PEER_RUNS ?? 200);
 const LOGIN_ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 5);
 const LOGIN_DURATION = Number(process.env.BENCH_LOGIN_DURATION ?? 5);
 const SCALE = Number(process.env.BENCH_SCALE_SESSIONS ?? 1_000_000);
-const APPID = "wxbench00000000000";
-const SECRET = "bench-app-secret";
-const PREFIX = "tx:";
-const KEY = randomBytes(32).toString("base64");
 const UA =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI Language/zh_CN";
 // A real Android WeChat User-Agent: twice as long, and less of it is in userAgent.ts's dictionary.
@@ -97,32 +67,6 @@ function tongxingContender(name: string, wechat: string, env: Record<string, str
   };
 }
 
-async function startFake(): Promise<string> {
-  const fake = run(process.execPath, ["--import", "tsx", "bench/fakeWechat.ts"], { WECHAT_APPID: APPID, WECHAT_SECRET: SECRET }, true);
-  for (let i = 0; i < 200 && !fake.output().includes("url"); i++) await new Promise((r) => setTimeout(r, 50));
-  return (JSON.parse(fake.output().split("\n")[0] as string) as { url: string }).url;
-}
-
-async function startTongxing(entry: string[], env: Record<string, string>): Promise<string> {
-  const port = await freePort();
-  run(process.execPath, entry, {
-    NODE_ENV: "production",
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    WECHAT_APPID: APPID,
-    WECHAT_SECRET: SECRET,
-    SESSION_KEY_ENCRYPTION_KEY: KEY,
-    LOGIN_RATE_LIMIT: "100000000",
-    WECHAT_CALL_RATE_LIMIT: "100000000",
-    REDIS_KEY_PREFIX: PREFIX,
-    LOG_LEVEL: "info",
-    ...env,
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/healthz`);
-  return url;
-}
-
 /** Creates sessions through the session store, pipelined: `perUser` sessions for each user. */
 async function loadSessions(redisUrl: string, users: number, perUser: number, firstUserId: number, userAgent = UA): Promise<void> {
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
@@ -159,16 +103,6 @@ async function usedMemory(redisUrl: string): Promise<number> {
   const info = await redis.info("memory");
   redis.disconnect();
   return Number(/used_memory:(\d+)/.exec(info)?.[1]);
-}
-
-async function login(url: string, code: string): Promise<string> {
-  const res = await fetch(`${url}/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code }),
-  });
-  if (res.status !== 200) throw new Error(`login ${res.status}`);
-  return ((await res.json()) as { token: string }).token;
 }
 
 async function scenarios(dbA: string, dbB: string, started: number) {

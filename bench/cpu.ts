@@ -1,0 +1,79 @@
+/**
+ * Server CPU per request of two (or more) builds of tongxing, side by side: what a change to the
+ * per-request stack costs or saves, measured where throughput on this shared 2-core VM is too
+ * noisy to show it (the load generator competes with the server for the cores).
+ *
+ *   npm run build -- --outDir ../ab/before   (then change the code)
+ *   npm run build -- --outDir ../ab/after
+ *   node --import tsx bench/cpu.ts ../ab/before ../ab/after
+ *
+ * A build outside the repository needs the repository's `node_modules` and `prisma` beside it
+ * (symlinks will do). Each build runs in production mode on a private Redis
+ * and a fresh database; each round loads `/healthz` and `/auth/session` (cache on) on every
+ * build in turn, ABBA, with wrk (or autocannon), and divides the server process's user+system
+ * CPU time (from /proc/<pid>/stat) by the requests answered. BENCH_CPU_ROUNDS (4) and
+ * BENCH_DURATION (3 s) tune it. Prints medians and the per-round figures, in microseconds.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { dropDatabase } from "../src/db/database.js";
+import { children, killAll, measureGet, median, startRedis } from "./lib.js";
+import { login, startFake, startTongxing } from "./tongxing.js";
+
+const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 4);
+const DURATION = Number(process.env.BENCH_DURATION ?? 3);
+const builds = process.argv.slice(2);
+if (builds.length < 2) {
+  console.error("usage: node --import tsx bench/cpu.ts <build dir> <build dir> [...]");
+  process.exit(2);
+}
+
+/** User + system CPU of a process so far, in microseconds (clock ticks of 10 ms, Linux). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+const databases: string[] = [];
+try {
+  const wechat = await startFake();
+  const servers: { build: string; url: string; pid: number; token: string }[] = [];
+  for (const build of builds) {
+    const redis = await startRedis();
+    const db = `postgresql://postgres@127.0.0.1:5432/tongxing_cpu_${process.pid}_${databases.length}`;
+    databases.push(db);
+    const url = await startTongxing([path.join(build, "main.js")], { REDIS_URL: redis.url, DATABASE_URL: db, WECHAT_API_BASE: wechat });
+    // startTongxing spawns node itself, no wrapper: its newest child is the server.
+    const pid = children().at(-1)?.pid ?? 0;
+    servers.push({ build, url, pid, token: await login(url, `cpu-${servers.length}#${process.pid}`) });
+  }
+  const routes: [string, (s: (typeof servers)[number]) => Record<string, string>][] = [
+    ["/healthz", () => ({})],
+    ["/auth/session", (s) => ({ "x-wx-token": s.token })],
+  ];
+  const perRequest: Record<string, number[]> = {};
+  for (let round = -1; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? servers : [...servers].reverse();
+    for (const [route, headers] of routes) {
+      for (const s of order) {
+        const before = cpuMicros(s.pid);
+        const m = await measureGet(s.url + route, headers(s), DURATION);
+        if (m.non2xx || m.errors) throw new Error(`${s.build} ${route}: ${m.non2xx} non-2xx, ${m.errors} errors`);
+        const micros = (cpuMicros(s.pid) - before) / (m.rps * DURATION);
+        // Round -1 warms the JIT up and is not recorded.
+        if (round >= 0) {
+          const key = `${route} ${s.build}`;
+          perRequest[key] = [...(perRequest[key] ?? []), Math.round(micros)];
+        }
+      }
+    }
+  }
+  console.log("| route | build | CPU µs per request, median | rounds |\n|---|---|---|---|");
+  for (const [key, values] of Object.entries(perRequest)) {
+    const [route, build] = key.split(" ");
+    console.log(`| ${route} | ${build} | ${median(values)} | ${values.join(", ")} |`);
+  }
+} finally {
+  killAll();
+  for (const db of databases) await dropDatabase(db).catch(() => {});
+}
