@@ -78,25 +78,33 @@ async function withEngine<T>(databaseUrl: string, fn: (engine: SchemaEngine) => 
   }
 }
 
-async function readMigrations() {
-  const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true }).catch(() => []);
+/**
+ * The migrations of `dir` (default prisma/migrations beside src/ or dist/), in name order.
+ * @throws when `dir` is missing or holds no migration: a build copied without its prisma/ folder
+ * must not start on an empty schema (it did: every query then failed with "table does not exist")
+ */
+export async function readMigrations(dir = MIGRATIONS_DIR) {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`no migrations at ${dir} (${err.code}): tongxing needs the prisma/ folder beside its dist/ or src/`);
+  });
   const dirs = entries
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
+  if (!dirs.length) throw new Error(`no migrations at ${dir}: tongxing needs the prisma/ folder beside its dist/ or src/`);
   const migrationDirectories: MigrationDirectory[] = await Promise.all(
-    dirs.map(async (dir) => ({
-      path: dir,
+    dirs.map(async (name) => ({
+      path: name,
       migrationFile: {
         path: "migration.sql",
-        content: { tag: "ok" as const, value: await readFile(path.join(MIGRATIONS_DIR, dir, "migration.sql"), "utf8") },
+        content: { tag: "ok" as const, value: await readFile(path.join(dir, name, "migration.sql"), "utf8") },
       },
     })),
   );
-  const lockPath = path.join(MIGRATIONS_DIR, "migration_lock.toml");
+  const lockPath = path.join(dir, "migration_lock.toml");
   const lockContent = await readFile(lockPath, "utf8").catch(() => null);
   return {
-    baseDir: MIGRATIONS_DIR,
+    baseDir: dir,
     lockfile: { path: "migration_lock.toml", content: lockContent },
     shadowDbInitScript: "",
     migrationDirectories,
