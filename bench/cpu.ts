@@ -6,6 +6,7 @@
  *   npm run build -- --outDir ../ab/before   (then change the code)
  *   npm run build -- --outDir ../ab/after
  *   node --import tsx bench/cpu.ts ../ab/before ../ab/after
+ *   node --import tsx bench/cpu.ts dist dist:SESSION_CACHE=off   (one build, two settings)
  *
  * A build outside the repository needs the repository's `node_modules` and `prisma` beside it
  * (symlinks will do). Each build runs in production mode on a private Redis
@@ -39,10 +40,23 @@ try {
   const wechat = await startFake();
   const servers: { build: string; url: string; pid: number; token: string }[] = [];
   for (const build of builds) {
+    // <dir>[:NAME=value,NAME=value]: a build and the settings it runs with.
+    const [dir = "", settings = ""] = build.split(":");
+    const env = Object.fromEntries(
+      settings
+        .split(",")
+        .filter(Boolean)
+        .map((pair) => pair.split("=") as [string, string]),
+    );
     const redis = await startRedis();
     const db = `postgresql://postgres@127.0.0.1:5432/tongxing_cpu_${process.pid}_${databases.length}`;
     databases.push(db);
-    const url = await startTongxing([path.join(build, "main.js")], { REDIS_URL: redis.url, DATABASE_URL: db, WECHAT_API_BASE: wechat });
+    const url = await startTongxing([path.join(dir, "main.js")], {
+      REDIS_URL: redis.url,
+      DATABASE_URL: db,
+      WECHAT_API_BASE: wechat,
+      ...env,
+    });
     // startTongxing spawns node itself, no wrapper: its newest child is the server.
     const pid = children().at(-1)?.pid ?? 0;
     servers.push({ build, url, pid, token: await login(url, `cpu-${servers.length}#${process.pid}`) });
@@ -50,6 +64,8 @@ try {
   const routes: [string, (s: (typeof servers)[number]) => Record<string, string>][] = [
     ["/healthz", () => ({})],
     ["/auth/session", (s) => ({ "x-wx-token": s.token })],
+    // A refused token: the answer every expired session gets.
+    ["/auth/session", () => ({ "x-wx-token": "1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })],
   ];
   const perRequest: Record<string, number[]> = {};
   for (let round = -1; round < ROUNDS; round++) {
@@ -57,12 +73,16 @@ try {
     for (const [route, headers] of routes) {
       for (const s of order) {
         const before = cpuMicros(s.pid);
-        const m = await measureGet(s.url + route, headers(s), DURATION);
-        if (m.non2xx || m.errors) throw new Error(`${s.build} ${route}: ${m.non2xx} non-2xx, ${m.errors} errors`);
+        const sent = headers(s);
+        const refused = sent["x-wx-token"] !== undefined && sent["x-wx-token"] !== s.token;
+        const m = await measureGet(s.url + route, sent, DURATION);
+        // wrk counts a 401 as a non-2xx answer; the refused-token route expects nothing else.
+        if (m.errors || (refused ? m.non2xx === 0 : m.non2xx))
+          throw new Error(`${s.build} ${route}: ${m.non2xx} non-2xx, ${m.errors} errors`);
         const micros = (cpuMicros(s.pid) - before) / (m.rps * DURATION);
         // Round -1 warms the JIT up and is not recorded.
         if (round >= 0) {
-          const key = `${route} ${s.build}`;
+          const key = `${route}${refused ? "(401)" : ""} ${s.build}`;
           perRequest[key] = [...(perRequest[key] ?? []), Math.round(micros)];
         }
       }
