@@ -43,6 +43,25 @@ describe("POST /auth/login", () => {
     assert.ok(afterLogin > before, "lastLoginAt moves forward");
   });
 
+  test("a returning user's login with a profile changes only the fields it sends, exactly as sent", async () => {
+    const first = await stack.login("carol", { profile: { nickname: "Carol", avatarUrl: "https://example.com/c.png" } });
+    const family = "👨‍👩‍👧‍👦 卡罗尔";
+    const renamed = await stack.login("carol", { profile: { nickname: family } });
+    assert.equal(renamed.status, 200, renamed.text);
+    assert.equal(renamed.body.isNewUser, false);
+    assert.deepEqual(
+      { id: renamed.body.user.id, nickname: renamed.body.user.nickname, avatarUrl: renamed.body.user.avatarUrl },
+      { id: first.body.user.id, nickname: family, avatarUrl: "https://example.com/c.png" },
+    );
+    assert.equal(renamed.body.user.createdAt, first.body.user.createdAt);
+    const stored = (await db.query("SELECT nickname, avatar_url, updated_at FROM users WHERE id = $1", [first.body.user.id])).rows[0];
+    assert.deepEqual([stored.nickname, stored.avatar_url], [family, "https://example.com/c.png"]);
+    const moved = await stack.login("carol", { profile: { avatarUrl: "https://example.com/c2.png" } });
+    assert.deepEqual([moved.body.user.nickname, moved.body.user.avatarUrl], [family, "https://example.com/c2.png"]);
+    const after = (await db.query("SELECT updated_at FROM users WHERE id = $1", [first.body.user.id])).rows[0];
+    assert.ok(after.updated_at > stored.updated_at, "updatedAt moves forward");
+  });
+
   test("openid, unionid and session_key never reach the client; session_key and token never reach Redis in the clear", async () => {
     const code = codeFor("bob");
     const res = await stack.request("POST", "/auth/login", { body: { code } });
