@@ -51,6 +51,8 @@ test("PostgreSQL unreachable: the error Prisma throws through the pg adapter is 
   const prisma = createPrisma(`postgresql://postgres@127.0.0.1:${port}/nowhere`, pino({ level: "silent" }), 500);
   try {
     assert.ok(isBackendUnavailable(await failure(() => prisma.user.findFirst())));
+    // A raw query reports it differently (P2010, the adapter's error kind in meta).
+    assert.ok(isBackendUnavailable(await failure(() => prisma.$queryRaw`SELECT 1`)), "a raw query");
   } finally {
     await prisma.$disconnect();
   }

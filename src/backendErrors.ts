@@ -28,6 +28,13 @@ const POSTGRES_UNAVAILABLE = [
  */
 const PRISMA_UNAVAILABLE = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
 
+/**
+ * The driver adapter's error kinds (@prisma/driver-adapter-utils) for the same failures. Prisma
+ * maps them to the P1xxx codes above for model queries, but a raw query ($queryRaw) fails with
+ * P2010 "Raw query failed" and only this kind in `meta.driverAdapterError.cause` says why.
+ */
+const ADAPTER_UNAVAILABLE = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+
 /** Socket-level codes (node-postgres and any raw connection). */
 const SOCKET_UNAVAILABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 
@@ -39,5 +46,10 @@ export function isBackendUnavailable(err: unknown): boolean {
   if (typeof code === "string" && (PRISMA_UNAVAILABLE.has(code) || SOCKET_UNAVAILABLE.has(code))) return true;
   // PostgreSQL's class 08 (connection exception) and 57P0x (the server is shutting down).
   if (typeof code === "string" && /^(08...|57P0[1-3])$/.test(code)) return true;
+  const adapterCause = (err as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } } }).meta?.driverAdapterError
+    ?.cause;
+  if (typeof adapterCause?.kind === "string" && ADAPTER_UNAVAILABLE.has(adapterCause.kind)) return true;
+  if (adapterCause?.kind === "postgres" && typeof adapterCause.code === "string" && /^(08...|57P0[1-3])$/.test(adapterCause.code))
+    return true;
   return [...REDIS_UNAVAILABLE, ...POSTGRES_UNAVAILABLE].some((text) => err.message.startsWith(text));
 }

@@ -44,9 +44,9 @@ describe("POST /auth/login", () => {
   });
 
   test("a returning user's login with a profile changes only the fields it sends, exactly as sent", async () => {
-    const first = await stack.login("carol", { profile: { nickname: "Carol", avatarUrl: "https://example.com/c.png" } });
-    const family = "👨‍👩‍👧‍👦 卡罗尔";
-    const renamed = await stack.login("carol", { profile: { nickname: family } });
+    const first = await stack.login("carla", { profile: { nickname: "Carla", avatarUrl: "https://example.com/c.png" } });
+    const family = "👨‍👩‍👧‍👦 卡拉";
+    const renamed = await stack.login("carla", { profile: { nickname: family } });
     assert.equal(renamed.status, 200, renamed.text);
     assert.equal(renamed.body.isNewUser, false);
     assert.deepEqual(
@@ -56,7 +56,7 @@ describe("POST /auth/login", () => {
     assert.equal(renamed.body.user.createdAt, first.body.user.createdAt);
     const stored = (await db.query("SELECT nickname, avatar_url, updated_at FROM users WHERE id = $1", [first.body.user.id])).rows[0];
     assert.deepEqual([stored.nickname, stored.avatar_url], [family, "https://example.com/c.png"]);
-    const moved = await stack.login("carol", { profile: { avatarUrl: "https://example.com/c2.png" } });
+    const moved = await stack.login("carla", { profile: { avatarUrl: "https://example.com/c2.png" } });
     assert.deepEqual([moved.body.user.nickname, moved.body.user.avatarUrl], [family, "https://example.com/c2.png"]);
     const after = (await db.query("SELECT updated_at FROM users WHERE id = $1", [first.body.user.id])).rows[0];
     assert.ok(after.updated_at > stored.updated_at, "updatedAt moves forward");
