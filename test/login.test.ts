@@ -98,6 +98,23 @@ describe("POST /auth/login", () => {
     assert.equal(await countUsers(stack.fake.openidFor("carol")), 1);
   });
 
+  test("concurrent first logins never see a half-made user: 3 rounds of 30, each one user, none refused", async () => {
+    // A returning-user check that looked for the identity and its user in two statements could
+    // land between another login's insert and its commit, and call the new user banned (403).
+    for (let round = 0; round < 3; round++) {
+      const user = `crowd${round}`;
+      stack.fake.holdTogether(30);
+      const results = await Promise.all(Array.from({ length: 30 }, () => stack.login(user)));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array(30).fill(200),
+        `round ${round}: ${results.find((r) => r.status !== 200)?.text}`,
+      );
+      assert.equal(new Set(results.map((r) => r.body.user.id)).size, 1);
+      assert.equal(await countUsers(stack.fake.openidFor(user)), 1);
+    }
+  });
+
   test("emoji sequences with zero-width joiners and variation selectors round-trip exactly", async () => {
     const nickname = "👨‍👩‍👧‍👦 ❤️ 🏳️‍🌈 👍🏽";
     const res = await stack.login("zwj", { profile: { nickname } });

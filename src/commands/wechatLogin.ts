@@ -120,8 +120,7 @@ async function recordLogin(db: Pick<PrismaClient, "user">, userId: number, profi
  * the first time WeChat gives a unionid. Raw SQL because Prisma's API needs two statements here
  * (the identity, then the user): 660 µs of client CPU per login against 250 µs for this one,
  * measured side by side, and logins are CPU-bound in the server (docs/performance.md).
- * @returns null for an identity not seen before
- * @throws AppError 403 USER_BANNED for a banned (or deleted) user's identity
+ * @returns null when no user was updated: a new identity, or a banned or deleted user's
  */
 async function knownIdentity(
   prisma: PrismaClient,
@@ -144,12 +143,11 @@ async function knownIdentity(
       u.updated_at AS "updatedAt", u.last_login_at AS "lastLoginAt", u.banned_at AS "bannedAt",
       u.ban_reason AS "banReason", u.deleted_at AS "deletedAt",
       i.id AS "identityId", i.unionid AS "identityUnionid"`;
-  if (!row) {
-    // No row: a new identity, or a refused user's (nothing was written either way).
-    const known = await prisma.identity.findUnique({ where: { appid_openid: { appid, openid: wx.openid } }, select: { id: true } });
-    if (known) throw userBanned();
-    return null;
-  }
+  // No row, nothing written: an identity not seen before, one whose first login has not
+  // committed yet, or a refused user's. newIdentity tells them apart under its lock (it refuses
+  // a banned user there); a second look here, outside that lock, once called a user created by a
+  // concurrent first login banned.
+  if (!row) return null;
   const { identityId, identityUnionid, ...user } = row;
   let unionidConflict: number | null = null;
   if (wx.unionid && identityUnionid !== wx.unionid) {
@@ -164,7 +162,13 @@ async function knownIdentity(
   return { user, isNewUser: false, unionidConflict };
 }
 
-/** A first login from this app: link by unionid, or a new user; one transaction. */
+/**
+ * A login knownIdentity could not finish, in one transaction under an advisory lock: a first login
+ * from this app (link by unionid, or a new user), one that raced another first login of the same
+ * identity (found here once that one committed), or a banned or deleted user's (refused here,
+ * nothing written).
+ * @throws AppError 403 USER_BANNED
+ */
 function newIdentity(prisma: PrismaClient, appid: string, wx: WechatSession, profile: LoginProfile | undefined): Promise<LoginUser> {
   return prisma.$transaction(async (tx) => {
     const lockName = wx.unionid ? `unionid:${wx.unionid}` : `identity:${appid}:${wx.openid}`;
