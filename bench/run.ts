@@ -169,7 +169,9 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     s10.push(await measureContender(contender, { bare, rounds: PEER_ROUNDS, duration: DURATION, runs: PEER_RUNS }));
   }
   const [cacheOn, cacheOff] = s10;
-  const s8 = cacheOn?.revocationMs === "never" || !cacheOn ? { p50: Number.NaN, p99: Number.NaN, max: Number.NaN } : cacheOn.revocationMs;
+  const unmeasured = { p50: Number.NaN, p99: Number.NaN, max: Number.NaN, runs: 0 };
+  const s8 = !cacheOn || cacheOn.revocationMs === "never" ? unmeasured : cacheOn.revocationMs;
+  const s8loaded = !cacheOn || cacheOn.revocationUnderLoadMs === "never" ? unmeasured : cacheOn.revocationUnderLoadMs;
 
   // 6. Revoke-all of a 10-session user: with 10 thousand vs 1 million sessions in Redis.
   log("scenario 6: revoke-all");
@@ -269,6 +271,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     floor: { sessionVsBare: cacheOn?.vsBare, target: 0.7 },
     revocationSeenOnAnotherInstanceMs: {
       ...s8,
+      underLoad: s8loaded,
       note: "from the logout's answer on one instance to the first 401 on another, each poll an HTTP round trip",
     },
     totalSeconds: Math.round((Date.now() - started) / 1000),
@@ -307,10 +310,10 @@ async function scenarios(dbA: string, dbB: string, started: number) {
         results.sessionCache.onVsHealthz >= 0.95,
       ),
       row(
-        `8. revocation seen on another instance (${PEER_RUNS} logouts)`,
-        `p50 ${s8.p50} ms, p99 ${s8.p99} ms, max ${s8.max} ms`,
+        "8. revocation seen on another instance, that instance under load",
+        `p50 ${s8loaded.p50} ms, p99 ${s8loaded.p99} ms, max ${s8loaded.max} ms (${s8loaded.runs} logouts; idle: p50 ${s8.p50}, p99 ${s8.p99}, max ${s8.max} ms)`,
         "p99 ≤ 10 ms, max ≤ 50 ms",
-        s8.p99 <= 10 && s8.max <= 50,
+        s8loaded.p99 <= 10 && s8loaded.max <= 50,
       ),
       row(
         "10. /auth/session (cache on) vs a bare Koa app",
