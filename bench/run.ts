@@ -169,7 +169,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     s10.push(await measureContender(contender, { bare, rounds: PEER_ROUNDS, duration: DURATION, runs: PEER_RUNS }));
   }
   const [cacheOn, cacheOff] = s10;
-  const unmeasured = { p50: Number.NaN, p99: Number.NaN, max: Number.NaN, runs: 0 };
+  const unmeasured = { p50: Number.NaN, p99: Number.NaN, max: Number.NaN, runs: 0, stale: 0 };
   const s8 = !cacheOn || cacheOn.revocationMs === "never" ? unmeasured : cacheOn.revocationMs;
   const s8loaded = !cacheOn || cacheOn.revocationUnderLoadMs === "never" ? unmeasured : cacheOn.revocationUnderLoadMs;
 
@@ -311,7 +311,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       ),
       row(
         "8. revocation seen on another instance, that instance under load",
-        `p50 ${s8loaded.p50} ms, p99 ${s8loaded.p99} ms, max ${s8loaded.max} ms (${s8loaded.runs} logouts; idle: p50 ${s8.p50}, p99 ${s8.p99}, max ${s8.max} ms)`,
+        `p50 ${s8loaded.p50} ms, p99 ${s8loaded.p99} ms, max ${s8loaded.max} ms, ${s8loaded.stale} of ${s8loaded.runs} first polls stale (idle: p50 ${s8.p50}, p99 ${s8.p99}, max ${s8.max} ms, ${s8.stale} stale)`,
         "p99 ≤ 10 ms, max ≤ 50 ms",
         s8loaded.p99 <= 10 && s8loaded.max <= 50,
       ),
