@@ -92,6 +92,10 @@ async function loginUser(prisma: PrismaClient, appid: string, wx: WechatSession,
   }
 }
 
+/**
+ * What a login writes on the user row: lastLoginAt, and the profile fields sent (null clears).
+ * knownIdentity writes the same in its one SQL statement: a change here is a change there.
+ */
 function loginFields(profile: LoginProfile | undefined) {
   return {
     lastLoginAt: new Date(),
@@ -128,6 +132,7 @@ async function knownIdentity(
   wx: WechatSession,
   profile: LoginProfile | undefined,
 ): Promise<LoginUser | null> {
+  // The fields of loginFields, in SQL.
   const setNickname = profile?.nickname !== undefined;
   const setAvatarUrl = profile?.avatarUrl !== undefined;
   const [row] = await prisma.$queryRaw<(User & { identityId: number; identityUnionid: string | null })[]>`
