@@ -67,13 +67,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   const shuttingDown = opts.isShuttingDown ?? (() => false);
   app.use(requestLog(deps.log, deps.metrics));
   app.use(errorHandler());
-  app.use(securityHeaders());
-  app.use(async function noStore(ctx: Context, next: Next) {
-    // Responses carry tokens and personal data: no cache may keep them (OWASP ASVS V8.2.1).
-    ctx.set("Cache-Control", "no-store");
-    if (shuttingDown()) ctx.set("Connection", "close");
-    await next();
-  });
+  app.use(securityHeaders(shuttingDown));
   app.use(adminGate(deps.config.adminToken, deps.config.serviceToken));
   if (deps.config.corsOrigins.length) {
     const allowed = new Set(deps.config.corsOrigins);

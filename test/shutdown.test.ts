@@ -121,11 +121,15 @@ test("SHUTDOWN_DELAY: /readyz turns 503 first while everything is served; a bala
     })();
     const failures: string[] = [];
     let served = 0;
+    // `Connection: close` from the signal on, so that kept-alive clients move to another instance.
+    const closing: { started: number; close: boolean }[] = [];
     const worker = async () => {
       while (routing) {
         try {
+          const started = performance.now();
           const res = await fetch(`${url}/auth/session`, { headers: { "x-wx-token": token } });
           await res.arrayBuffer();
+          closing.push({ started, close: res.headers.get("connection") === "close" });
           if (res.status === 200) served++;
           else failures.push(`HTTP ${res.status}`);
         } catch (err) {
@@ -142,6 +146,11 @@ test("SHUTDOWN_DELAY: /readyz turns 503 first while everything is served; a bala
     assert.deepEqual(failures, [], "no request failed or was refused");
     assert.ok(served > 20, `a real stream ran (${served} requests)`);
     assert.ok(notReadyAt - signalledAt < 1000, "/readyz turned 503 right after the signal");
+    assert.ok(!closing.some((r) => r.close && r.started < signalledAt), "no Connection: close before the signal");
+    assert.ok(
+      closing.some((r) => r.close && r.started > signalledAt),
+      "answers during the delay say Connection: close",
+    );
     assert.equal(code, 0, proc.output());
   } finally {
     proc.child.kill("SIGKILL");

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Context, Next } from "koa";
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics.js";
+import type { AppState } from "../state.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -24,18 +25,42 @@ function routeTemplate(ctx: Context): string {
 }
 
 /**
- * Sets ctx.state.log (a child logger with the request id, made on first use: most requests log
- * nothing but their line) and logs the outcome, with the request's metrics.
+ * The request's `ctx.state`: every request gets one of these in place of Koa's empty object, so
+ * the lazy `log` is a getter on a class (one hidden class for all requests) rather than an
+ * accessor defined on each request's object, which cost about 3 µs a request in a profile.
  */
+class RequestState {
+  auth: AppState["auth"] | undefined = undefined;
+  body: unknown = undefined;
+  userId: number | undefined = undefined;
+  serviceCaller: boolean | undefined = undefined;
+  #child: Logger | undefined;
+  constructor(
+    private readonly root: Logger,
+    readonly requestId: string,
+  ) {}
+  /** A child logger with the request id, made on first use: most requests log nothing but their line. */
+  get log(): Logger {
+    this.#child ??= this.root.child({ requestId: this.requestId });
+    return this.#child;
+  }
+  /** The child logger if something made it. */
+  get madeLog(): Logger | undefined {
+    return this.#child;
+  }
+}
+
+/** Sets ctx.state (a RequestState) and logs the outcome, with the request's metrics. */
 export function requestLog(log: Logger, metrics: Metrics) {
   // The labelled children of the two HTTP metrics, resolved once per method, route and status
   // (a bounded set: route templates, not paths) instead of on every request.
   const children = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
-  const metricsOf = (method: string, route: string, status: string) => {
-    const key = `${method} ${route} ${status}`;
+  const metricsOf = (method: string, route: string, status: number) => {
+    const key = method + route + status;
     let child = children.get(key);
     if (!child) {
-      child = { count: metrics.httpRequests.labels(method, route, status), duration: metrics.httpDuration.labels(method, route, status) };
+      const labels = [method, route, String(status)] as const;
+      child = { count: metrics.httpRequests.labels(...labels), duration: metrics.httpDuration.labels(...labels) };
       children.set(key, child);
     }
     return child;
@@ -45,20 +70,14 @@ export function requestLog(log: Logger, metrics: Metrics) {
     const given = ctx.get("x-request-id");
     const requestId = REQUEST_ID_RE.test(given) ? given : randomUUID();
     ctx.set("X-Request-Id", requestId);
-    let child: Logger | undefined;
-    Object.defineProperty(ctx.state, "log", {
-      get: () => {
-        child ??= log.child({ requestId });
-        return child;
-      },
-      enumerable: true,
-    });
+    const state = new RequestState(log, requestId);
+    ctx.state = state;
     try {
       await next();
     } finally {
       const durationMs = performance.now() - started;
       const route = routeTemplate(ctx);
-      const m = metricsOf(ctx.method, route, String(ctx.status));
+      const m = metricsOf(ctx.method, route, ctx.status);
       m.count.inc();
       m.duration.observe(durationMs / 1000);
       const line = {
@@ -66,9 +85,10 @@ export function requestLog(log: Logger, metrics: Metrics) {
         route,
         status: ctx.status,
         durationMs: Math.round(durationMs * 100) / 100,
-        userId: ctx.state.auth?.userId ?? ctx.state.userId,
+        userId: state.auth?.userId ?? state.userId,
       };
       // Without a child logger the request id goes in the line itself, where the child would put it.
+      const child = state.madeLog;
       const [target, fields] = child ? [child, line] : [log, { requestId, ...line }];
       if (ctx.status >= 500) target.error(fields, "request");
       else target.info(fields, "request");
