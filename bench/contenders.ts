@@ -8,8 +8,9 @@
  * and after logging in `runs` users once each, one session per user), Redis commands per
  * check (INFO's total_commands_processed over 1,000 checks, less the same over 1,000 requests to
  * the health route, so background traffic cancels out), revocation seen by the second instance
- * (log in on A, check on B until it answers 200 twice, log out on A, poll B until 401; "never"
- * once three logouts are not seen within a second), the same for 10 s while wrk loads B's checked
+ * (log in on A, check on B until it answers 200 twice, log out on A, poll B until 401, then time
+ * one check of a live session on B as a control; "never" once three logouts are not seen within
+ * a second), the same for 10 s while wrk loads B's checked
  * route with another live session, and throughput in ABBA rounds against the
  * contender's own health route and a bare Koa app started once for all.
  */
@@ -34,13 +35,17 @@ export interface Contender {
   sessionKeys?: string;
 }
 
+/** Percentiles of a list of milliseconds. */
+type Latency = { p50: number; p99: number; max: number };
+
 /**
  * Milliseconds until the second instance refused a logged-out credential, over `runs` logouts,
  * and in how many of them it still accepted the credential on the first request after the logout
  * answered (`stale`: 0 means every revocation counted on the very next request, and the
- * milliseconds are that request's own latency).
+ * milliseconds are that request's own latency). `control` is the latency of a check of a live
+ * session on the same instance right after each refusal: what any request waited at that moment.
  */
-type Revocation = { p50: number; p99: number; max: number; runs: number; stale: number } | "never";
+type Revocation = (Latency & { runs: number; stale: number; control: Latency }) | "never";
 
 export interface ContenderResult {
   name: string;
@@ -137,11 +142,13 @@ async function revocationVisibility(
   contender: Contender,
   a: string,
   b: string,
+  live: Credential,
   runs: number,
   firstUser: number,
   until = Number.POSITIVE_INFINITY,
 ): Promise<Revocation> {
   const seen: number[] = [];
+  const control: number[] = [];
   let missed = 0;
   let stale = 0;
   for (let i = 0; i < runs && missed < 3 && performance.now() < until; i++) {
@@ -157,11 +164,19 @@ async function revocationVisibility(
     while (!refused && performance.now() - t0 < 1000) refused = (await statusOf(b + contender.checked, credential)) === 401;
     if (refused) seen.push(performance.now() - t0);
     else missed++;
+    const t1 = performance.now();
+    const status = await statusOf(b + contender.checked, live);
+    if (status !== 200) throw new Error(`${contender.name}: B answered ${status} to the control session`);
+    control.push(performance.now() - t1);
   }
   if (missed >= 3) return "never" as const;
-  seen.sort((x, y) => x - y);
-  const pct = (q: number) => round2(seen[Math.min(seen.length - 1, Math.floor(q * seen.length))] ?? 0);
-  return { p50: pct(0.5), p99: pct(0.99), max: round2(seen.at(-1) ?? 0), runs: seen.length, stale };
+  return { ...latency(seen), runs: seen.length, stale, control: latency(control) };
+}
+
+function latency(ms: number[]): Latency {
+  const sorted = [...ms].sort((x, y) => x - y);
+  const pct = (q: number) => round2(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { p50: pct(0.5), p99: pct(0.99), max: round2(sorted.at(-1) ?? 0) };
 }
 
 /**
@@ -192,7 +207,7 @@ export async function measureContender(
     const healths = await commandsDuring(redis, times(contender.health, {}));
     const commandsPerCheck = Math.max(0, round2((checks - healths) / 1000));
 
-    const revocationMs = await revocationVisibility(contender, a, b, opts.runs, 2_000_000);
+    const revocationMs = await revocationVisibility(contender, a, b, credential, opts.runs, 2_000_000);
     // Again while wrk keeps the second instance busy with checks of another live session: its
     // polls queue behind that load, as a real instance's requests would.
     const load = measureGet(b + contender.checked, credential, LOAD_SECONDS);
@@ -201,6 +216,7 @@ export async function measureContender(
       contender,
       a,
       b,
+      credential,
       opts.runs,
       3_000_000,
       performance.now() + (LOAD_SECONDS - 2) * 1000,
@@ -236,7 +252,9 @@ export async function measureContender(
 /** The contenders' table, in Markdown, as docs/performance.md shows it. */
 export function contenderTable(results: ContenderResult[]): string {
   const revocation = (x: Revocation) =>
-    x === "never" ? "never (until the token expires)" : `${x.p50} / ${x.p99} / ${x.max} ms, ${x.stale} of ${x.runs} stale`;
+    x === "never"
+      ? "never (until the token expires)"
+      : `${x.p50} / ${x.p99} / ${x.max} ms, ${x.stale} of ${x.runs} stale (a live check: ${x.control.p50} / ${x.control.p99} / ${x.control.max} ms)`;
   return [
     "| contender | checked req/s | ÷ own health route | ÷ bare Koa | Redis B/session | Redis cmds/check | revocation on another instance p50 / p99 / max | the same, that instance under load |",
     "|---|---|---|---|---|---|---|---|",

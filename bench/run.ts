@@ -154,11 +154,23 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     cacheOff: get(c, "/auth/session", { "x-wx-token": tokenA }),
   });
 
-  // 10. tongxing (cache on and off) and its peers, each against its own health route and the
-  // floor, a bare Koa app (bench/bareServer.ts); Redis bytes and commands; revocation seen by a
-  // second instance (bench/contenders.ts).
-  log("scenario 10: tongxing and its peers");
+  // 11. What the features cost: a bare Koa app (bench/bareServer.ts), a lean Koa app with
+  // tongxing's per-request features and routes but no session check (bench/featureFloor.ts), and
+  // tongxing's own /healthz and /auth/session (cache on), ABBA.
+  log("scenario 11: the feature floor");
   const bare = await startTongxing(["--import", "tsx", "bench/bareServer.ts"], {});
+  const featureFloor = await startTongxing(["--import", "tsx", "bench/featureFloor.ts"], {});
+  const s11 = await alternate(PEER_ROUNDS, {
+    bare: get(bare, "/"),
+    floor: get(featureFloor, "/healthz"),
+    healthz: get(a, "/healthz"),
+    session: get(a, "/auth/session", { "x-wx-token": tokenA }),
+  });
+
+  // 10. tongxing (cache on and off) and its peers, each against its own health route and the
+  // floor, a bare Koa app; Redis bytes and commands; revocation seen by a second instance
+  // (bench/contenders.ts).
+  log("scenario 10: tongxing and its peers");
   const s10 = [];
   for (const contender of [
     tongxingContender("tongxing GET /auth/session, session cache on", wechat, {}),
@@ -169,7 +181,8 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     s10.push(await measureContender(contender, { bare, rounds: PEER_ROUNDS, duration: DURATION, runs: PEER_RUNS }));
   }
   const [cacheOn, cacheOff] = s10;
-  const unmeasured = { p50: Number.NaN, p99: Number.NaN, max: Number.NaN, runs: 0, stale: 0 };
+  const none = { p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+  const unmeasured = { ...none, runs: 0, stale: 0, control: none };
   const s8 = !cacheOn || cacheOn.revocationMs === "never" ? unmeasured : cacheOn.revocationMs;
   const s8loaded = !cacheOn || cacheOn.revocationUnderLoadMs === "never" ? unmeasured : cacheOn.revocationUnderLoadMs;
 
@@ -269,6 +282,13 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     },
     contenders: s10,
     floor: { sessionVsBare: cacheOn?.vsBare, target: 0.7 },
+    featureFloor: {
+      ...s11,
+      floorVsBare: ratio(s11.floor, s11.bare),
+      healthzVsFloor: ratio(s11.healthz, s11.floor),
+      sessionVsFloor: ratio(s11.session, s11.floor),
+      sessionVsBare: ratio(s11.session, s11.bare),
+    },
     revocationSeenOnAnotherInstanceMs: {
       ...s8,
       underLoad: s8loaded,
@@ -311,7 +331,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       ),
       row(
         "8. revocation seen on another instance, that instance under load",
-        `p50 ${s8loaded.p50} ms, p99 ${s8loaded.p99} ms, max ${s8loaded.max} ms, ${s8loaded.stale} of ${s8loaded.runs} first polls stale (idle: p50 ${s8.p50}, p99 ${s8.p99}, max ${s8.max} ms, ${s8.stale} stale)`,
+        `p50 ${s8loaded.p50} ms, p99 ${s8loaded.p99} ms, max ${s8loaded.max} ms, ${s8loaded.stale} of ${s8loaded.runs} first polls stale, a live check at the same moments p50 ${s8loaded.control.p50}, p99 ${s8loaded.control.p99} ms (idle: p50 ${s8.p50}, p99 ${s8.p99}, max ${s8.max} ms, ${s8.stale} stale)`,
         "p99 ≤ 10 ms, max ≤ 50 ms",
         s8loaded.p99 <= 10 && s8loaded.max <= 50,
       ),
@@ -320,6 +340,12 @@ async function scenarios(dbA: string, dbB: string, started: number) {
         `${m(cacheOn?.checked)} / ${m(cacheOn?.bare)}, paired ratio ${cacheOn?.vsBare} (cache off ${cacheOff?.vsBare})`,
         "≥ 0.70",
         (cacheOn?.vsBare ?? 0) >= 0.7,
+      ),
+      row(
+        "11. the features alone (bench/featureFloor.ts) vs bare Koa; tongxing vs the features alone",
+        `${m(s11.floor)} / ${m(s11.bare)}, paired ratio ${results.featureFloor.floorVsBare}; /healthz ${m(s11.healthz)}, ${results.featureFloor.healthzVsFloor}; /auth/session ${m(s11.session)}, ${results.featureFloor.sessionVsFloor} (÷ bare ${results.featureFloor.sessionVsBare})`,
+        "(report)",
+        true,
       ),
       row("5. new-user logins", `${m(s5.new)}, p50 ${s5.new?.p50} ms, p99 ${s5.new?.p99} ms`, "(report)", true),
       row(
