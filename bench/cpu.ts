@@ -10,24 +10,46 @@
  *
  * A build outside the repository needs the repository's `node_modules` and `prisma` beside it
  * (symlinks will do). Each build runs in production mode on a private Redis
- * and a fresh database; each round loads `/healthz` and `/auth/session` (cache on) on every
- * build in turn, ABBA, with wrk (or autocannon), and divides the server process's user+system
- * CPU time (from /proc/<pid>/stat) by the requests answered. BENCH_CPU_ROUNDS (4) and
- * BENCH_DURATION (3 s) tune it. Prints medians and the per-round figures, in microseconds.
+ * and a fresh database; each round loads `/healthz`, `/auth/session` (cache on; a live and a
+ * refused token) with wrk (or autocannon) and returning-user logins with autocannon on every
+ * build in turn, ABBA, and divides the server process's user+system CPU time (from
+ * /proc/<pid>/stat) by the requests answered. BENCH_CPU_ROUNDS (4), BENCH_DURATION (3 s) and
+ * BENCH_CPU_LOGINS=0 (no logins) tune it. Prints medians and the per-round figures, in
+ * microseconds.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { dropDatabase } from "../src/db/database.js";
-import { children, killAll, measureGet, median, startRedis } from "./lib.js";
+import { children, killAll, type Measure, measure, measureGet, median, startRedis } from "./lib.js";
 import { login, startFake, startTongxing } from "./tongxing.js";
 
 const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 4);
+/** Returning users for `POST /auth/login` (the fake WeChat's openid is the code up to '#'). */
+const USERS = 200;
+let loginCount = 0;
+/** Returning-user logins for DURATION seconds, 32 connections, a fresh code per request (autocannon). */
+const returningLogins = (url: string): Promise<Measure> =>
+  measure({
+    url: `${url}/auth/login`,
+    duration: DURATION,
+    connections: 32,
+    requests: [
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ code: `ret${loginCount % USERS}#cpu${loginCount++}` }) }),
+      },
+    ],
+  });
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const builds = process.argv.slice(2);
 if (builds.length < 2) {
   console.error("usage: node --import tsx bench/cpu.ts <build dir> <build dir> [...]");
   process.exit(2);
 }
+
+/** The returning-user login "route" (a POST with a fresh code each time, not a GET). */
+const LOGIN = "POST /auth/login";
 
 /** User + system CPU of a process so far, in microseconds (clock ticks of 10 ms, Linux). */
 function cpuMicros(pid: number): number {
@@ -60,12 +82,15 @@ try {
     // startTongxing spawns node itself, no wrapper: its newest child is the server.
     const pid = children().at(-1)?.pid ?? 0;
     servers.push({ build, url, pid, token: await login(url, `cpu-${servers.length}#${process.pid}`) });
+    // The returning users of the login measurement: each logs in once here, as a new user.
+    for (let i = 0; i < USERS; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => login(url, `ret${i + k}#warm${servers.length}`)));
   }
   const routes: [string, (s: (typeof servers)[number]) => Record<string, string>][] = [
     ["/healthz", () => ({})],
     ["/auth/session", (s) => ({ "x-wx-token": s.token })],
     // A refused token: the answer every expired session gets.
     ["/auth/session", () => ({ "x-wx-token": "1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })],
+    ...(process.env.BENCH_CPU_LOGINS === "0" ? [] : [[LOGIN, () => ({})] as (typeof routes)[number]]),
   ];
   const perRequest: Record<string, number[]> = {};
   for (let round = -1; round < ROUNDS; round++) {
@@ -75,14 +100,14 @@ try {
         const before = cpuMicros(s.pid);
         const sent = headers(s);
         const refused = sent["x-wx-token"] !== undefined && sent["x-wx-token"] !== s.token;
-        const m = await measureGet(s.url + route, sent, DURATION);
+        const m = route === LOGIN ? await returningLogins(s.url) : await measureGet(s.url + route, sent, DURATION);
         // wrk counts a 401 as a non-2xx answer; the refused-token route expects nothing else.
         if (m.errors || (refused ? m.non2xx === 0 : m.non2xx))
           throw new Error(`${s.build} ${route}: ${m.non2xx} non-2xx, ${m.errors} errors`);
         const micros = (cpuMicros(s.pid) - before) / (m.rps * DURATION);
         // Round -1 warms the JIT up and is not recorded.
         if (round >= 0) {
-          const key = `${route}${refused ? "(401)" : ""} ${s.build}`;
+          const key = `${route}${refused ? "(401)" : ""}\t${s.build}`;
           perRequest[key] = [...(perRequest[key] ?? []), Math.round(micros)];
         }
       }
@@ -90,7 +115,7 @@ try {
   }
   console.log("| route | build | CPU µs per request, median | rounds |\n|---|---|---|---|");
   for (const [key, values] of Object.entries(perRequest)) {
-    const [route, build] = key.split(" ");
+    const [route, build] = key.split("\t");
     console.log(`| ${route} | ${build} | ${median(values)} | ${values.join(", ")} |`);
   }
 } finally {

@@ -18,7 +18,7 @@
  * exchanges the code; the others wait for its result and replay it, so one code2Session call
  * and one session come out. A failed exchange stores nothing and releases the lock.
  */
-import { createCipheriv, createDecipheriv, hash, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, hash, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
 import type { RedisClient } from "../sessions/store.js";
 
 /** What a login attempt does with its code. */
@@ -86,8 +86,9 @@ interface Outcome {
 }
 
 /** The AES-256-GCM key for one code: HKDF-SHA256 (RFC 5869) of the code, bound to its id. */
-function keyFor(code: string, id: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", code, "tongxing login replay", id, 32));
+function keyFor(code: string, id: string): KeyObject {
+  // A KeyObject: on Node 24 createCipheriv checks a Buffer key far more slowly (~25 µs a call).
+  return createSecretKey(new Uint8Array(hkdfSync("sha256", code, "tongxing login replay", id, 32)));
 }
 
 function seal(code: string, id: string, outcome: Outcome): string {

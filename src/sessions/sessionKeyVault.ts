@@ -12,15 +12,20 @@
  * 64-byte listpack limit); any other text is sealed as UTF-8 behind a 0x01 marker, so what
  * opens is always exactly the text WeChat gave.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from "node:crypto";
 
 const RAW = 0x00;
 const TEXT = 0x01;
 
 /** Seals and opens session_keys with one 32-byte key. */
 export class SessionKeyVault {
-  constructor(private readonly key: Buffer) {
+  // A KeyObject, made once: on Node 24 createCipheriv with a Buffer key costs ~25 µs more per
+  // call (its key-type checks) than with a KeyObject.
+  private readonly key: KeyObject;
+
+  constructor(key: Buffer) {
     if (key.length !== 32) throw new Error("SESSION_KEY_ENCRYPTION_KEY must be 32 bytes");
+    this.key = createSecretKey(key);
   }
 
   /** Seals the session_key delivered by the login that created session `sid`. */
