@@ -83,7 +83,8 @@ try {
     const pid = children().at(-1)?.pid ?? 0;
     servers.push({ build, url, pid, token: await login(url, `cpu-${servers.length}#${process.pid}`) });
     // The returning users of the login measurement: each logs in once here, as a new user.
-    for (let i = 0; i < USERS; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => login(url, `ret${i + k}#warm${servers.length}`)));
+    for (let i = 0; i < USERS; i += 50)
+      await Promise.all(Array.from({ length: 50 }, (_, k) => login(url, `ret${i + k}#warm${servers.length}`)));
   }
   const routes: [string, (s: (typeof servers)[number]) => Record<string, string>][] = [
     ["/healthz", () => ({})],

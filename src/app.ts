@@ -5,7 +5,7 @@
  */
 import cors from "@koa/cors";
 import type Router from "@koa/router";
-import Koa, { type Context, type Next } from "koa";
+import Koa from "koa";
 import type { AppDeps } from "./deps.js";
 import { authenticate } from "./middlewares/auth.js";
 import { parseJsonBody } from "./middlewares/bodyParser.js";
