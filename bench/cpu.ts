@@ -20,28 +20,17 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { dropDatabase } from "../src/db/database.js";
-import { children, killAll, type Measure, measure, measureGet, median, startRedis } from "./lib.js";
-import { login, startFake, startTongxing } from "./tongxing.js";
+import { children, killAll, type Measure, measureGet, median, startRedis } from "./lib.js";
+import { addReturningUsers, login, measureLogins, startFake, startTongxing } from "./tongxing.js";
 
 const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 4);
 /** Returning users for `POST /auth/login` (the fake WeChat's openid is the code up to '#'). */
 const USERS = 200;
 let loginCount = 0;
-/** Returning-user logins for DURATION seconds, 32 connections, a fresh code per request (autocannon). */
-const returningLogins = (url: string): Promise<Measure> =>
-  measure({
-    url: `${url}/auth/login`,
-    duration: DURATION,
-    connections: 32,
-    requests: [
-      {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        setupRequest: (req) => ({ ...req, body: JSON.stringify({ code: `ret${loginCount % USERS}#cpu${loginCount++}` }) }),
-      },
-    ],
-  });
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
+/** Returning-user logins for DURATION seconds, a fresh code per request. */
+const returningLogins = (url: string): Promise<Measure> =>
+  measureLogins(url, DURATION, () => `ret${loginCount % USERS}#cpu${loginCount++}`);
 const builds = process.argv.slice(2);
 if (builds.length < 2) {
   console.error("usage: node --import tsx bench/cpu.ts <build dir> <build dir> [...]");
@@ -83,8 +72,7 @@ try {
     const pid = children().at(-1)?.pid ?? 0;
     servers.push({ build, url, pid, token: await login(url, `cpu-${servers.length}#${process.pid}`) });
     // The returning users of the login measurement: each logs in once here, as a new user.
-    for (let i = 0; i < USERS; i += 50)
-      await Promise.all(Array.from({ length: 50 }, (_, k) => login(url, `ret${i + k}#warm${servers.length}`)));
+    await addReturningUsers(url, USERS, `warm${servers.length}`);
   }
   const routes: [string, (s: (typeof servers)[number]) => Record<string, string>][] = [
     ["/healthz", () => ({})],

@@ -6,8 +6,8 @@ import { SessionKeyVault } from "../src/sessions/sessionKeyVault.js";
 import { Sessions } from "../src/sessions/sessions.js";
 import { SessionStore } from "../src/sessions/store.js";
 import { type Contender, type Credential, contenderTable, measureContender, PEERS } from "./contenders.js";
-import { alternate, killAll, LOADGEN, type Measure, measure, measureGet, median, pairedRatio, startRedis } from "./lib.js";
-import { APPID, KEY, login, PREFIX, startFake, startTongxing } from "./tongxing.js";
+import { alternate, killAll, LOADGEN, type Measure, measureGet, median, pairedRatio, startRedis } from "./lib.js";
+import { APPID, addReturningUsers, KEY, login, measureLogins, PREFIX, startFake, startTongxing } from "./tongxing.js";
 
 // GET scenarios: many short paired rounds. This machine's speed drifts by up to 2.5x over tens
 // of seconds (user CPU per /healthz request measured at 91-244 µs in consecutive 5 s runs), so a
@@ -227,21 +227,9 @@ async function scenarios(dbA: string, dbB: string, started: number) {
 
   // 5. Login throughput: returning users and new users against the fake WeChat.
   log("scenario 5: logins");
-  for (let i = 0; i < 1000; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => login(a, `ret${i + k}#warm`)));
+  await addReturningUsers(a, 1000, "warm");
   let counter = 0;
-  const loginRun = (code: () => string) => () =>
-    measure({
-      url: `${a}/auth/login`,
-      duration: LOGIN_DURATION,
-      connections: 32,
-      requests: [
-        {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ code: code() }) }),
-        },
-      ],
-    });
+  const loginRun = (code: () => string) => () => measureLogins(a, LOGIN_DURATION, code);
   const s5 = await alternate(LOGIN_ROUNDS, {
     returning: loginRun(() => `ret${counter++ % 1000}#${counter}`),
     new: loginRun(() => `new${process.pid}-${counter++}`),

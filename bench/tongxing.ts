@@ -3,7 +3,7 @@
  * the fake WeChat in its own process, with the rate limits out of the way.
  */
 import { randomBytes } from "node:crypto";
-import { freePort, run, waitHttp } from "./lib.js";
+import { freePort, type Measure, measure, run, waitHttp } from "./lib.js";
 
 export const APPID = "wxbench00000000000";
 export const SECRET = "bench-app-secret";
@@ -47,4 +47,31 @@ export async function login(url: string, code: string): Promise<string> {
   });
   if (res.status !== 200) throw new Error(`login ${res.status}`);
   return ((await res.json()) as { token: string }).token;
+}
+
+/**
+ * Logs `users` returning users in once each, as new users, 50 at a time: their codes are
+ * `ret<n>#<tag>` (the fake WeChat's openid is the code up to '#'), so `ret<n>#<anything>` logs
+ * the same user in again.
+ */
+export async function addReturningUsers(url: string, users: number, tag: string): Promise<void> {
+  for (let i = 0; i < users; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, users - i) }, (_, k) => login(url, `ret${i + k}#${tag}`)));
+  }
+}
+
+/** `POST /auth/login` for `duration` seconds over 32 connections (autocannon), each with the code `code()` returns. */
+export function measureLogins(url: string, duration: number, code: () => string): Promise<Measure> {
+  return measure({
+    url: `${url}/auth/login`,
+    duration,
+    connections: 32,
+    requests: [
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ code: code() }) }),
+      },
+    ],
+  });
 }
