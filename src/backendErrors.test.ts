@@ -58,6 +58,34 @@ test("PostgreSQL unreachable: the error Prisma throws through the pg adapter is 
   }
 });
 
+test("PostgreSQL ending a connection mid-query (57P01, as a restart or failover does): a raw query's error is recognised", async () => {
+  const base = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  const victim = createPrisma(base, pino({ level: "silent" }), 5000);
+  const admin = createPrisma(base, pino({ level: "silent" }), 5000);
+  try {
+    const marker = `backendErrors-${process.pid}-${Date.now()}`;
+    const sleeping = failure(() => victim.$queryRawUnsafe(`SELECT pg_sleep(10), '${marker}'`));
+    // pg_terminate_backend is what PostgreSQL's own shutdown sends every backend: FATAL 57P01.
+    let terminated = 0;
+    for (let i = 0; i < 100 && !terminated; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const rows = await admin.$queryRawUnsafe<{ pid: number }[]>(
+        `SELECT pid FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid() AND pg_terminate_backend(pid)`,
+        `%'${marker}'%`,
+      );
+      terminated = rows.length;
+    }
+    assert.equal(terminated, 1, "the sleeping query's backend was terminated");
+    const err = await sleeping;
+    const cause = (err as { meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } } }).meta?.driverAdapterError?.cause;
+    assert.deepEqual({ kind: cause?.kind, code: cause?.code }, { kind: "postgres", code: "57P01" });
+    assert.ok(isBackendUnavailable(err));
+  } finally {
+    await victim.$disconnect();
+    await admin.$disconnect();
+  }
+});
+
 test("PostgreSQL hanging up on a connection: node-postgres's message-only error is recognised", async () => {
   // A server that accepts and closes at once, as a PostgreSQL (or a proxy) going away does.
   const server = createServer((socket) => socket.destroy());

@@ -35,6 +35,9 @@ const PRISMA_UNAVAILABLE = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]
  */
 const ADAPTER_UNAVAILABLE = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 
+/** PostgreSQL's SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server is shutting down or cannot connect now). */
+const POSTGRES_UNAVAILABLE_STATE = /^(08...|57P0[1-3])$/;
+
 /** Socket-level codes (node-postgres and any raw connection). */
 const SOCKET_UNAVAILABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 
@@ -44,12 +47,11 @@ export function isBackendUnavailable(err: unknown): boolean {
   if (err.name === "MaxRetriesPerRequestError" || err.name === "PrismaClientInitializationError") return true;
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string" && (PRISMA_UNAVAILABLE.has(code) || SOCKET_UNAVAILABLE.has(code))) return true;
-  // PostgreSQL's class 08 (connection exception) and 57P0x (the server is shutting down).
-  if (typeof code === "string" && /^(08...|57P0[1-3])$/.test(code)) return true;
+  if (typeof code === "string" && POSTGRES_UNAVAILABLE_STATE.test(code)) return true;
   const adapterCause = (err as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } } }).meta?.driverAdapterError
     ?.cause;
   if (typeof adapterCause?.kind === "string" && ADAPTER_UNAVAILABLE.has(adapterCause.kind)) return true;
-  if (adapterCause?.kind === "postgres" && typeof adapterCause.code === "string" && /^(08...|57P0[1-3])$/.test(adapterCause.code))
+  if (adapterCause?.kind === "postgres" && typeof adapterCause.code === "string" && POSTGRES_UNAVAILABLE_STATE.test(adapterCause.code))
     return true;
   return [...REDIS_UNAVAILABLE, ...POSTGRES_UNAVAILABLE].some((text) => err.message.startsWith(text));
 }
