@@ -3,14 +3,16 @@
  * written as leanly as the same libraries allow, with no session check: a request id (taken from
  * `X-Request-Id` when sane, else a random UUID), the security headers, a try/catch error
  * handler, the two labelled HTTP metrics (prom-client, children resolved once) and one JSON log
- * line per request (pino, tongxing's logger options), in one middleware; then @koa/router
- * holding every route of tongxing's OpenAPI table, each answering `{"status":"ok"}`.
+ * line per request (pino, tongxing's logger options), and the response held until after the
+ * turn's I/O as tongxing's is (src/eventLoop.ts), in one middleware; then @koa/router holding
+ * every route of tongxing's OpenAPI table, each answering `{"status":"ok"}`.
  *
  * Set beside bare Koa (bench/bareServer.ts) and tongxing's own /healthz, it splits issue #16's
  * "÷ bare Koa" into what the features cost with these libraries and what tongxing adds on top.
  */
 import { randomUUID } from "node:crypto";
 import Koa from "koa";
+import { afterIo } from "../src/eventLoop.js";
 import { createLogger } from "../src/log.js";
 import { Metrics } from "../src/metrics.js";
 import { SECURITY_HEADERS } from "../src/middlewares/securityHeaders.js";
@@ -35,6 +37,7 @@ app.use(async function features(ctx, next) {
   for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
   try {
     await next();
+    await afterIo();
   } catch (err) {
     ctx.status = 500;
     ctx.body = { error: { code: "INTERNAL", message: String(err) } };

@@ -22,8 +22,8 @@
  * and is not used while it could miss one); a ban marker read in the same round trip refuses
  * sessions created in a race with the ban.
  */
-import { setImmediate as yieldToIo } from "node:timers/promises";
 import { userBanned } from "../errors.js";
+import { afterIo } from "../eventLoop.js";
 import type { ListedSession, SessionRecord } from "./record.js";
 import type { SessionCache } from "./sessionCache.js";
 import type { SessionKeyVault } from "./sessionKeyVault.js";
@@ -92,10 +92,10 @@ export async function resolveSession(
   // that is due goes to Redis like a miss.
   const cached = cache?.get(parsed.userId, parsed.sid, now);
   if (cached && cached.expiresAt > now && !renewalDue(cached, idleTtl, now)) {
-    // One turn of the event loop first: I/O that has already arrived is handled before we answer
-    // from memory, so a Redis connection that closed, or an invalidation that came in the same
-    // batch as this request, is seen (a SIGKILLed Redis is 503 on the next request, not 200).
-    await yieldToIo();
+    // After this turn's I/O first: I/O that has already arrived is handled before we answer from
+    // memory, so a Redis connection that closed, or an invalidation that came in the same batch
+    // as this request, is seen (a SIGKILLed Redis is 503 on the next request, not 200).
+    await afterIo();
     if (cache?.holds(parsed.userId, parsed.sid, cached)) return cached;
   }
   const ticket = cache?.ticket(now);
