@@ -1,0 +1,38 @@
+/**
+ * The request log holds a response that is ready at once until after its turn's I/O
+ * (eventLoop.ts), over a real listening server: a route's own setImmediate, queued before the
+ * hold, runs before the response is written, so what it sets is sent. Without the hold Koa writes
+ * the response in the same turn and the header is missing.
+ */
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { test } from "node:test";
+import Koa from "koa";
+import { createLogger } from "../log.js";
+import { Metrics } from "../metrics.js";
+import { requestLog } from "./requestLog.js";
+
+test("a response ready at once is written after the turn's I/O, and logged once", async () => {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger("info", { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const app = new Koa();
+  app.use(requestLog(log, new Metrics()));
+  app.use((ctx) => {
+    ctx.body = { status: "ok" };
+    setImmediate(() => ctx.set("X-Late", "set in the check phase"));
+  });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { status: "ok" });
+      assert.equal(res.headers.get("x-late"), "set in the check phase");
+    }
+    assert.equal(lines.filter((l) => l.msg === "request" && l.status === 200).length, 5);
+  } finally {
+    server.close();
+  }
+});
