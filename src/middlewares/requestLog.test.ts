@@ -2,12 +2,14 @@
  * The request log holds a response that is ready at once until after its turn's I/O
  * (eventLoop.ts), over a real listening server: a route's own setImmediate, queued before the
  * hold, runs before the response is written, so what it sets is sent. Without the hold Koa writes
- * the response in the same turn and the header is missing.
+ * the response in the same turn and the header is missing. A request that already waited past
+ * its turn is not held a second time.
  */
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import Koa from "koa";
+import { afterIo } from "../eventLoop.js";
 import { createLogger } from "../log.js";
 import { Metrics } from "../metrics.js";
 import { requestLog } from "./requestLog.js";
@@ -32,6 +34,29 @@ test("a response ready at once is written after the turn's I/O, and logged once"
       assert.equal(res.headers.get("x-late"), "set in the check phase");
     }
     assert.equal(lines.filter((l) => l.msg === "request" && l.status === 200).length, 5);
+  } finally {
+    server.close();
+  }
+});
+
+test("a request that already waited past its turn (as a cached session check does) is not held again", async () => {
+  const app = new Koa();
+  app.use(requestLog(createLogger("silent"), new Metrics()));
+  app.use(async (ctx) => {
+    await afterIo();
+    ctx.body = { status: "ok" };
+    // A second hold would let this run before the response is written.
+    setImmediate(() => ctx.set("X-Late", "set a turn later"));
+  });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-late"), null);
+    }
   } finally {
     server.close();
   }
