@@ -11,10 +11,10 @@
  * A build outside the repository needs the repository's `node_modules` and `prisma` beside it
  * (symlinks will do). Each build runs in production mode on a private Redis
  * and a fresh database; each round loads `/healthz`, `/auth/session` (cache on; a live and a
- * refused token) with wrk (or autocannon) and returning-user logins with autocannon on every
- * build in turn, ABBA, and divides the server process's user+system CPU time (from
- * /proc/<pid>/stat) by the requests answered. BENCH_CPU_ROUNDS (4), BENCH_DURATION (3 s) and
- * BENCH_CPU_LOGINS=0 (no logins) tune it. Prints medians and the per-round figures, in
+ * refused token) and `/auth/verify` (a live token) with wrk (or autocannon), and
+ * returning-user logins with autocannon, on every build in turn, ABBA, and divides the server
+ * process's user+system CPU time (from /proc/<pid>/stat) by the requests answered.
+ * BENCH_CPU_ROUNDS (4), BENCH_DURATION (3 s) and BENCH_CPU_LOGINS=0 (no logins) tune it. Prints medians and the per-round figures, in
  * microseconds.
  */
 import { readFileSync } from "node:fs";
@@ -77,6 +77,8 @@ try {
   const routes: [string, (s: (typeof servers)[number]) => Record<string, string>][] = [
     ["/healthz", () => ({})],
     ["/auth/session", (s) => ({ "x-wx-token": s.token })],
+    // Forward auth: what a gateway calls on every request of the team's own API.
+    ["/auth/verify", (s) => ({ "x-wx-token": s.token })],
     // A refused token: the answer every expired session gets.
     ["/auth/session", () => ({ "x-wx-token": "1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })],
     ...(process.env.BENCH_CPU_LOGINS === "0" ? [] : [[LOGIN, () => ({})] as (typeof routes)[number]]),

@@ -146,17 +146,21 @@ async function scenarios(dbA: string, dbB: string, started: number) {
   });
 
   // 7. The process-local session cache (SESSION_CACHE): the same check with it on (server a) and
-  // off (server c, same Redis and database, so a's token is valid there too), against /healthz.
-  log("scenario 7: session cache on vs off");
+  // off (server c, same Redis and database, so a's token is valid there too), and forward auth
+  // (/auth/verify, cache on), against /healthz.
+  log("scenario 7: session cache on vs off, forward auth");
   const s7 = await alternate(ROUNDS, {
     healthz: get(a, "/healthz"),
     cacheOn: get(a, "/auth/session", { "x-wx-token": tokenA }),
     cacheOff: get(c, "/auth/session", { "x-wx-token": tokenA }),
+    // Forward auth (what nginx auth_request, Traefik or Envoy call on every request of the
+    // team's own API): the same check, answered with identity headers and a short body.
+    verify: get(a, "/auth/verify", { "x-wx-token": tokenA }),
   });
 
   // 11. What the features cost: a bare Koa app (bench/bareServer.ts), a lean Koa app with
   // tongxing's per-request features and routes but no session check (bench/featureFloor.ts), and
-  // tongxing's own /healthz and /auth/session (cache on), ABBA.
+  // tongxing's own /healthz, /auth/session and /auth/verify (cache on), ABBA.
   log("scenario 11: the feature floor");
   const bare = await startTongxing(["--import", "tsx", "bench/bareServer.ts"], {});
   const featureFloor = await startTongxing(["--import", "tsx", "bench/featureFloor.ts"], {});
@@ -165,6 +169,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     floor: get(featureFloor, "/healthz"),
     healthz: get(a, "/healthz"),
     session: get(a, "/auth/session", { "x-wx-token": tokenA }),
+    verify: get(a, "/auth/verify", { "x-wx-token": tokenA }),
   });
 
   // 10. tongxing (cache on and off) and its peers, each against its own health route and the
@@ -266,6 +271,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       onVsHealthz: ratio(s7.cacheOn, s7.healthz),
       offVsHealthz: ratio(s7.cacheOff, s7.healthz),
       onVsOff: ratio(s7.cacheOn, s7.cacheOff),
+      verifyVsHealthz: ratio(s7.verify, s7.healthz),
       target: 0.95,
     },
     contenders: s10,
@@ -276,6 +282,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       healthzVsFloor: ratio(s11.healthz, s11.floor),
       sessionVsFloor: ratio(s11.session, s11.floor),
       sessionVsBare: ratio(s11.session, s11.bare),
+      verifyVsBare: ratio(s11.verify, s11.bare),
     },
     revocationSeenOnAnotherInstanceMs: {
       ...s8,
@@ -316,6 +323,12 @@ async function scenarios(dbA: string, dbB: string, started: number) {
         `${m(s7.cacheOn)} / ${m(s7.healthz)}, paired ratio ${results.sessionCache.onVsHealthz} (cache off: ${m(s7.cacheOff)}, ${results.sessionCache.offVsHealthz}; on/off ${results.sessionCache.onVsOff}×)`,
         "≥ 0.95",
         results.sessionCache.onVsHealthz >= 0.95,
+      ),
+      row(
+        "7. /auth/verify (forward auth), cache on vs /healthz",
+        `${m(s7.verify)} / ${m(s7.healthz)}, paired ratio ${results.sessionCache.verifyVsHealthz}; ÷ bare Koa ${results.featureFloor.verifyVsBare} (scenario 11)`,
+        "(report)",
+        true,
       ),
       row(
         "8. revocation seen on another instance, that instance under load",
