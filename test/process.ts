@@ -68,7 +68,11 @@ export async function startProcess(
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not listening after 60 s:\n${out}`)), 60_000);
+    // A server that never says it listens is killed, so it cannot keep the test run alive.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`not listening after 60 s:\n${out}`));
+    }, 60_000);
     const check = () => {
       const m = listening.exec(out);
       if (m) {
