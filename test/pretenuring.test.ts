@@ -3,12 +3,8 @@
  * V8's own trace of its pretenuring decisions stays silent once the server listens, under load.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
-import { dropDatabase } from "../src/db/database.js";
-import { FakeWechat } from "../src/wechat/fakeServer.js";
-import { productionEnv, startProcess } from "./process.js";
-import { APPID, clearRedisPrefix, freshDatabaseUrl, SECRET } from "./support.js";
+import { startProductionProcess } from "./process.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -16,21 +12,9 @@ after(async () => {
 });
 
 test("no pretenuring decisions after the server listens, across 4000 requests", async () => {
-  const fake = await new FakeWechat({ appid: APPID, secret: SECRET }).start();
-  cleanups.push(() => fake.stop());
-  const databaseUrl = freshDatabaseUrl();
-  cleanups.push(() => dropDatabase(databaseUrl));
-  const prefix = `tpret${randomBytes(3).toString("hex")}:`;
-  cleanups.push(() => clearRedisPrefix(prefix));
   // --trace-pretenuring-statistics: V8 prints a "pretenuring:" line for each young-generation
   // GC that found allocation-site feedback, which it collects only while pretenuring is on.
-  const server = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix), [
-    "--trace-pretenuring-statistics",
-    "--import",
-    "tsx",
-    "src/main.ts",
-  ]);
-  cleanups.push(async () => server.child.kill("SIGKILL"));
+  const server = await startProductionProcess(cleanups, ["--trace-pretenuring-statistics", "--import", "tsx", "src/main.ts"]);
   const listenedAt = server.output().length;
   // Enough allocation for several young-generation GCs: 4000 requests, 16 at a time.
   for (let i = 0; i < 250; i++) {

@@ -87,6 +87,29 @@ export async function startProcess(
 }
 
 /**
+ * Starts tongxing as a production process against its own fake WeChat, on a fresh database and
+ * Redis key prefix, and registers in `cleanups` what must be undone (the process included).
+ * @param entry - arguments to node (or to `opts.command`), run in `cwd`
+ * @returns the process and its key prefix
+ */
+export async function startProductionProcess(
+  cleanups: (() => Promise<unknown>)[],
+  entry?: string[],
+  cwd?: string,
+  opts: { command?: string } = {},
+): Promise<ServerProcess & { prefix: string }> {
+  const fake = await new FakeWechat({ appid: APPID, secret: SECRET }).start();
+  cleanups.push(() => fake.stop());
+  const databaseUrl = freshDatabaseUrl();
+  cleanups.push(() => dropDatabase(databaseUrl));
+  const prefix = `tprod${randomBytes(3).toString("hex")}:`;
+  cleanups.push(() => clearRedisPrefix(prefix));
+  const server = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix), entry, cwd, opts);
+  cleanups.push(async () => server.child.kill("SIGKILL"));
+  return { ...server, prefix };
+}
+
+/**
  * Starts a build of tongxing as a production process on a fresh database and checks what an
  * operator's first start shows: migrations applied, ready, a login served, exit 0 on SIGTERM.
  * @param entry - arguments to node (or to `opts.command`), run in `cwd`
@@ -98,14 +121,8 @@ export async function checkProductionStart(
   cwd: string,
   opts: { command?: string } = {},
 ): Promise<void> {
-  const fake = await new FakeWechat({ appid: APPID, secret: SECRET }).start();
-  cleanups.push(() => fake.stop());
-  const databaseUrl = freshDatabaseUrl();
-  cleanups.push(() => dropDatabase(databaseUrl));
-  const prefix = `tprod${randomBytes(3).toString("hex")}:`;
-  cleanups.push(() => clearRedisPrefix(prefix));
-  const server = await startProcess(productionEnv(fake.baseUrl, databaseUrl, prefix), entry, cwd, opts);
-  cleanups.push(async () => server.child.kill("SIGKILL"));
+  const server = await startProductionProcess(cleanups, entry, cwd, opts);
+  const { prefix } = server;
   assert.match(server.output(), /applied migrations/);
   assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
   const login = await fetch(`${server.url}/auth/login`, {
