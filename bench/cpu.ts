@@ -14,8 +14,8 @@
  * refused token) and `/auth/verify` (a live token) with wrk (or autocannon), and
  * returning-user logins with autocannon, on every build in turn, ABBA, and divides the server
  * process's user+system CPU time (from /proc/<pid>/stat) by the requests answered.
- * BENCH_CPU_ROUNDS (4), BENCH_DURATION (3 s) and BENCH_CPU_LOGINS=0 (no logins) tune it. Prints medians and the per-round figures, in
- * microseconds.
+ * BENCH_CPU_ROUNDS (4), BENCH_DURATION (3 s) and BENCH_CPU_LOGINS=0 (no logins) tune it.
+ * Prints medians and the per-round figures, in microseconds.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
