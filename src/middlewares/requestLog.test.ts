@@ -6,6 +6,7 @@
  * its turn is not held a second time.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import Koa from "koa";
@@ -13,6 +14,22 @@ import { afterIo } from "../eventLoop.js";
 import { createLogger } from "../log.js";
 import { Metrics } from "../metrics.js";
 import { requestLog } from "./requestLog.js";
+
+/** Serves `app` on a loopback port, asks for `/` five times and checks each answer is 200, then `check`s it. */
+async function fetchFive(app: Koa, check: (res: Response) => Promise<void>): Promise<void> {
+  const server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  try {
+    const { port } = server.address() as AddressInfo;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(res.status, 200);
+      await check(res);
+    }
+  } finally {
+    server.close();
+  }
+}
 
 test("a response ready at once is written after the turn's I/O, and logged once", async () => {
   const lines: Record<string, unknown>[] = [];
@@ -23,20 +40,11 @@ test("a response ready at once is written after the turn's I/O, and logged once"
     ctx.body = { status: "ok" };
     setImmediate(() => ctx.set("X-Late", "set in the check phase"));
   });
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    for (let i = 0; i < 5; i++) {
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      assert.equal(res.status, 200);
-      assert.deepEqual(await res.json(), { status: "ok" });
-      assert.equal(res.headers.get("x-late"), "set in the check phase");
-    }
-    assert.equal(lines.filter((l) => l.msg === "request" && l.status === 200).length, 5);
-  } finally {
-    server.close();
-  }
+  await fetchFive(app, async (res) => {
+    assert.deepEqual(await res.json(), { status: "ok" });
+    assert.equal(res.headers.get("x-late"), "set in the check phase");
+  });
+  assert.equal(lines.filter((l) => l.msg === "request" && l.status === 200).length, 5);
 });
 
 test("a request that already waited past its turn (as a cached session check does) is not held again", async () => {
@@ -48,16 +56,7 @@ test("a request that already waited past its turn (as a cached session check doe
     // A second hold would let this run before the response is written.
     setImmediate(() => ctx.set("X-Late", "set a turn later"));
   });
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    for (let i = 0; i < 5; i++) {
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      assert.equal(res.status, 200);
-      assert.equal(res.headers.get("x-late"), null);
-    }
-  } finally {
-    server.close();
-  }
+  await fetchFive(app, async (res) => {
+    assert.equal(res.headers.get("x-late"), null);
+  });
 });
