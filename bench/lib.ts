@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { promisify } from "node:util";
 import autocannon from "autocannon";
+import * as ss from "simple-statistics";
 
 const started: ChildProcess[] = [];
 /** The processes started by run(), oldest first. */
@@ -138,10 +139,15 @@ export async function measure(opts: autocannon.Options): Promise<Measure> {
   };
 }
 
+/** The median of `xs` (the mean of the middle two for an even count). */
 export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  return xs.length ? ss.median(xs) : Number.NaN;
+}
+
+/** Per-round ratios a[i] / b[i]: all NaN when the rounds do not pair (a round missing on one side). */
+function roundRatios(a: number[], b: number[]): number[] {
+  const ratios = a.map((x, i) => x / (b[i] ?? Number.NaN));
+  return a.length === b.length && ratios.every(Number.isFinite) ? ratios : [Number.NaN];
 }
 
 /**
@@ -149,7 +155,39 @@ export function median(xs: number[]): number {
  * machine's state of that moment, which a ratio of two medians taken across rounds does not.
  */
 export function pairedRatio(a: number[], b: number[]): number {
-  return median(a.map((x, i) => x / (b[i] ?? Number.NaN)));
+  return pairedRatioSpread(a, b).median;
+}
+
+/** How per-round ratios spread: the median (the headline figure), the quartiles, the extremes. */
+export interface Spread {
+  min: number;
+  q1: number;
+  median: number;
+  q3: number;
+  max: number;
+}
+
+/**
+ * The spread of the per-round ratios a[i] / b[i] (quartiles by simple-statistics' `quantile`).
+ * On this VM a round can run at twice the speed of the next, so a median of 7 rounds can move by
+ * ±0.1 between runs; the middle half says how far to trust it.
+ */
+export function pairedRatioSpread(a: number[], b: number[]): Spread {
+  const ratios = roundRatios(a, b);
+  if (ratios.some(Number.isNaN)) return { min: Number.NaN, q1: Number.NaN, median: Number.NaN, q3: Number.NaN, max: Number.NaN };
+  const [q1, q3] = ss.quantile(ratios, [0.25, 0.75]) as [number, number];
+  return { min: ss.min(ratios), q1, median: ss.median(ratios), q3, max: ss.max(ratios) };
+}
+
+/**
+ * A spread as the bench prints it: "0.64 (middle half of rounds 0.56-0.74, all 0.48-0.97)", or
+ * without the extremes, for a table cell, "0.64 (0.56-0.74)".
+ */
+export function formatSpread(s: Spread, extremes = true): string {
+  const f = (x: number) => x.toFixed(2);
+  return extremes
+    ? `${f(s.median)} (middle half of rounds ${f(s.q1)}-${f(s.q3)}, all ${f(s.min)}-${f(s.max)})`
+    : `${f(s.median)} (${f(s.q1)}-${f(s.q3)})`;
 }
 
 /**

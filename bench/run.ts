@@ -6,7 +6,18 @@ import { SessionKeyVault } from "../src/sessions/sessionKeyVault.js";
 import { Sessions } from "../src/sessions/sessions.js";
 import { SessionStore } from "../src/sessions/store.js";
 import { type Contender, type Credential, contenderTable, measureContender, PEERS } from "./contenders.js";
-import { alternate, killAll, LOADGEN, type Measure, measureGet, median, pairedRatio, startRedis } from "./lib.js";
+import {
+  alternate,
+  formatSpread,
+  killAll,
+  LOADGEN,
+  type Measure,
+  measureGet,
+  median,
+  pairedRatio,
+  pairedRatioSpread,
+  startRedis,
+} from "./lib.js";
 import { APPID, addReturningUsers, KEY, login, measureLogins, PREFIX, startFake, startTongxing } from "./tongxing.js";
 
 // GET scenarios: many short paired rounds. This machine's speed drifts by up to 2.5x over tens
@@ -243,6 +254,8 @@ async function scenarios(dbA: string, dbB: string, started: number) {
   // Headline ratios are medians of per-round ratios (lib.ts pairedRatio), to two decimals.
   const ratio = (x?: { rounds: number[] }, y?: { rounds: number[] }) =>
     Math.round(pairedRatio(x?.rounds ?? [], y?.rounds ?? []) * 100) / 100;
+  // The target rows also print how their per-round ratios spread (lib.ts pairedRatioSpread).
+  const spread = (x?: { rounds: number[] }, y?: { rounds: number[] }) => pairedRatioSpread(x?.rounds ?? [], y?.rounds ?? []);
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -257,7 +270,13 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       scaleSessions: SCALE,
       loadGenerator: LOADGEN,
     },
-    scale: { ...s3, ratio: ratio(s3[`${SCALE / 1e6}M`], s3["10k"]), target: 0.9, loadSeconds },
+    scale: {
+      ...s3,
+      ratio: ratio(s3[`${SCALE / 1e6}M`], s3["10k"]),
+      spread: spread(s3[`${SCALE / 1e6}M`], s3["10k"]),
+      target: 0.9,
+      loadSeconds,
+    },
     memory: {
       bytesPerSession: Math.round(bytesPerSession),
       iosUserAgent: Math.round(memory.ios),
@@ -269,6 +288,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     sessionCache: {
       ...s7,
       onVsHealthz: ratio(s7.cacheOn, s7.healthz),
+      onVsHealthzSpread: spread(s7.cacheOn, s7.healthz),
       offVsHealthz: ratio(s7.cacheOff, s7.healthz),
       onVsOff: ratio(s7.cacheOn, s7.cacheOff),
       verifyVsHealthz: ratio(s7.verify, s7.healthz),
@@ -282,6 +302,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       healthzVsFloor: ratio(s11.healthz, s11.floor),
       sessionVsFloor: ratio(s11.session, s11.floor),
       sessionVsBare: ratio(s11.session, s11.bare),
+      sessionVsBareSpread: spread(s11.session, s11.bare),
       verifyVsBare: ratio(s11.verify, s11.bare),
     },
     revocationSeenOnAnotherInstanceMs: {
@@ -302,7 +323,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       "|---|---|---|---|",
       row(
         `3. ${SCALE / 1e6}M vs 10k live sessions`,
-        `${m(s3[`${SCALE / 1e6}M`])} / ${m(s3["10k"])}, paired ratio ${results.scale.ratio}`,
+        `${m(s3[`${SCALE / 1e6}M`])} / ${m(s3["10k"])}, paired ratio ${formatSpread(results.scale.spread)}`,
         "≥ 0.90",
         results.scale.ratio >= 0.9,
       ),
@@ -320,7 +341,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       ),
       row(
         "7. /auth/session, cache on vs /healthz",
-        `${m(s7.cacheOn)} / ${m(s7.healthz)}, paired ratio ${results.sessionCache.onVsHealthz} (cache off: ${m(s7.cacheOff)}, ${results.sessionCache.offVsHealthz}; on/off ${results.sessionCache.onVsOff}×)`,
+        `${m(s7.cacheOn)} / ${m(s7.healthz)}, paired ratio ${formatSpread(results.sessionCache.onVsHealthzSpread)} (cache off: ${m(s7.cacheOff)}, ${results.sessionCache.offVsHealthz}; on/off ${results.sessionCache.onVsOff}×)`,
         "≥ 0.95",
         results.sessionCache.onVsHealthz >= 0.95,
       ),
@@ -338,13 +359,13 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       ),
       row(
         "10. /auth/session (cache on) vs a bare Koa app",
-        `${m(cacheOn?.checked)} / ${m(cacheOn?.bare)}, paired ratio ${cacheOn?.vsBare} (cache off ${cacheOff?.vsBare})`,
+        `${m(cacheOn?.checked)} / ${m(cacheOn?.bare)}, paired ratio ${cacheOn ? formatSpread(cacheOn.vsBareSpread) : "-"} (cache off ${cacheOff?.vsBare})`,
         "≥ 0.70",
         (cacheOn?.vsBare ?? 0) >= 0.7,
       ),
       row(
         "11. the features alone (bench/featureFloor.ts) vs bare Koa; tongxing vs the features alone",
-        `${m(s11.floor)} / ${m(s11.bare)}, paired ratio ${results.featureFloor.floorVsBare}; /healthz ${m(s11.healthz)}, ${results.featureFloor.healthzVsFloor}; /auth/session ${m(s11.session)}, ${results.featureFloor.sessionVsFloor} (÷ bare ${results.featureFloor.sessionVsBare})`,
+        `${m(s11.floor)} / ${m(s11.bare)}, paired ratio ${results.featureFloor.floorVsBare}; /healthz ${m(s11.healthz)}, ${results.featureFloor.healthzVsFloor}; /auth/session ${m(s11.session)}, ${results.featureFloor.sessionVsFloor} (÷ bare ${formatSpread(results.featureFloor.sessionVsBareSpread)})`,
         "(report)",
         true,
       ),

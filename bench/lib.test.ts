@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { formatSpread, pairedRatio, pairedRatioSpread } from "./lib.js";
+
+// Run V's scenario 10 rounds (tongxing, cache on, against bare Koa): per-round ratios
+// 0.97, 0.58, 0.54, 0.48, 0.64, 0.71, 0.77.
+const checked = [8215, 9648, 8291, 9761, 12974, 13930, 13693];
+const bare = [8500, 16706, 15434, 20247, 20244, 19739, 17846];
+
+test("the spread of per-round ratios: lowest, quartiles around the median, highest", () => {
+  const s = pairedRatioSpread(checked, bare);
+  assert.equal(s.median, pairedRatio(checked, bare));
+  assert.equal(s.median.toFixed(2), "0.64");
+  assert.equal(s.min.toFixed(2), "0.48");
+  assert.equal(s.max.toFixed(2), "0.97");
+  assert.ok(s.min < s.q1 && s.q1 < s.median && s.median < s.q3 && s.q3 < s.max, JSON.stringify(s));
+});
+
+test("a spread is printed as the median, then the middle half of the rounds and all of them", () => {
+  assert.equal(
+    formatSpread({ min: 0.4812, q1: 0.5612, median: 0.6433, q3: 0.7404, max: 0.9665 }),
+    "0.64 (middle half of rounds 0.56-0.74, all 0.48-0.97)",
+  );
+  assert.equal(formatSpread({ min: 0.4812, q1: 0.5612, median: 0.6433, q3: 0.7404, max: 0.9665 }, false), "0.64 (0.56-0.74)");
+});
+
+test("rounds that did not pair (a round missing on one side) make the spread NaN, not a number", () => {
+  assert.ok(Number.isNaN(pairedRatioSpread([1, 2, 3], [1, 2]).median));
+});
