@@ -12,7 +12,7 @@
  * one check of a live session on B as a control; "never" once three logouts are not seen within
  * a second), the same for 10 s while wrk loads B's checked
  * route with another live session, and throughput in ABBA rounds against the
- * contender's own health route and a bare Koa app started once for all.
+ * contender's own health route and a bare Koa app (run.ts starts a fresh one per contender).
  */
 import { Redis } from "ioredis";
 import {
@@ -21,7 +21,6 @@ import {
   freePort,
   type Measure,
   measureGet,
-  pairedRatio,
   pairedRatioSpread,
   run,
   type Spread,
@@ -246,16 +245,17 @@ export async function measureContender(
       health: get(a + contender.health, {}),
       checked: get(a + contender.checked, credential),
     });
-    const ratio = (x?: { rounds: number[] }, y?: { rounds: number[] }) => round2(pairedRatio(x?.rounds ?? [], y?.rounds ?? []));
+    const vsHealthSpread = pairedRatioSpread(m.checked?.rounds ?? [], m.health?.rounds ?? []);
+    const vsBareSpread = pairedRatioSpread(m.checked?.rounds ?? [], m.bare?.rounds ?? []);
     return {
       name: contender.name,
       checked: m.checked!,
       health: m.health!,
       bare: m.bare!,
-      vsHealth: ratio(m.checked, m.health),
-      vsBare: ratio(m.checked, m.bare),
-      vsHealthSpread: pairedRatioSpread(m.checked?.rounds ?? [], m.health?.rounds ?? []),
-      vsBareSpread: pairedRatioSpread(m.checked?.rounds ?? [], m.bare?.rounds ?? []),
+      vsHealth: round2(vsHealthSpread.median),
+      vsBare: round2(vsBareSpread.median),
+      vsHealthSpread,
+      vsBareSpread,
       bytesPerSession,
       commandsPerCheck,
       revocationMs,
