@@ -24,6 +24,8 @@ test("a spread is printed as the median, then the middle half of the rounds and 
   assert.equal(formatSpread({ min: 0.4812, q1: 0.5612, median: 0.6433, q3: 0.7404, max: 0.9665 }, false), "0.64 (0.56-0.74)");
 });
 
-test("rounds that did not pair (a round missing on one side) make the spread NaN, not a number", () => {
+test("rounds that did not pair (a round missing on one side), or none at all, make the spread NaN, not a number", () => {
   assert.ok(Number.isNaN(pairedRatioSpread([1, 2, 3], [1, 2]).median));
+  assert.ok(Number.isNaN(pairedRatioSpread([], []).median));
+  assert.ok(Number.isNaN(pairedRatio([], [])));
 });

@@ -144,12 +144,6 @@ export function median(xs: number[]): number {
   return xs.length ? ss.median(xs) : Number.NaN;
 }
 
-/** Per-round ratios a[i] / b[i]: all NaN when the rounds do not pair (a round missing on one side). */
-function roundRatios(a: number[], b: number[]): number[] {
-  const ratios = a.map((x, i) => x / (b[i] ?? Number.NaN));
-  return a.length === b.length && ratios.every(Number.isFinite) ? ratios : [Number.NaN];
-}
-
 /**
  * The median of the per-round ratios a[i] / b[i]: each pair ran back to back, so it shares the
  * machine's state of that moment, which a ratio of two medians taken across rounds does not.
@@ -173,8 +167,10 @@ export interface Spread {
  * ±0.1 between runs; the middle half says how far to trust it.
  */
 export function pairedRatioSpread(a: number[], b: number[]): Spread {
-  const ratios = roundRatios(a, b);
-  if (ratios.some(Number.isNaN)) return { min: Number.NaN, q1: Number.NaN, median: Number.NaN, q3: Number.NaN, max: Number.NaN };
+  const ratios = a.map((x, i) => x / (b[i] ?? Number.NaN));
+  // No rounds, or rounds that do not pair (one missing on one side): no figure at all.
+  if (!ratios.length || a.length !== b.length || !ratios.every(Number.isFinite))
+    return { min: Number.NaN, q1: Number.NaN, median: Number.NaN, q3: Number.NaN, max: Number.NaN };
   const [q1, q3] = ss.quantile(ratios, [0.25, 0.75]) as [number, number];
   return { min: ss.min(ratios), q1, median: ss.median(ratios), q3, max: ss.max(ratios) };
 }
