@@ -44,7 +44,7 @@ test("Redis restart under load: fast 503s, never a 200 unchecked, recovery withi
   const samples = await stream.stop();
 
   const before = samples.filter((s) => s.at + s.ms < killSent);
-  const outage = samples.filter((s) => s.at > killedAt + 5 && s.at + s.ms < restartedAt);
+  const outage = samples.filter((s) => s.at > killedAt && s.at + s.ms < restartedAt);
   const settled = samples.filter((s) => s.at > upAt + 2000);
   assert.ok(before.length > 50 && before.every((s) => s.status === 200), "all 200 before the fault");
   assert.ok(outage.length > 20, `a stream ran during the outage (${outage.length})`);
