@@ -55,3 +55,20 @@ function createCluster(clusterNodes: string): Cluster {
     clusterRetryStrategy: (times) => Math.min(50 * times, 500),
   });
 }
+
+const COMPARE_AND_DELETE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+type Scripted = RedisClient & { txCompareAndDelete(key: string, value: string): Promise<number> };
+
+/**
+ * Deletes `key` only while it holds `value`, in one Lua script: the release of a lock by its
+ * owner (a GET then a DEL could delete a lock that expired in between and was taken by another
+ * owner; the single-instance lock of https://redis.io/docs/latest/develop/use/patterns/distributed-locks/),
+ * or the drop of a cached value only while it is still the one that failed.
+ * @returns 1 when it was deleted, 0 when the key held something else or nothing
+ * @throws whatever ioredis throws when Redis cannot be asked
+ */
+export function compareAndDelete(redis: RedisClient, key: string, value: string): Promise<number> {
+  // defineCommand is per client and idempotent per name; EVALSHA with an EVAL fallback.
+  if (!("txCompareAndDelete" in redis)) redis.defineCommand("txCompareAndDelete", { lua: COMPARE_AND_DELETE, numberOfKeys: 1 });
+  return (redis as Scripted).txCompareAndDelete(key, value);
+}

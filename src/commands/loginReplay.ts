@@ -19,6 +19,7 @@
  * and one session come out. A failed exchange stores nothing and releases the lock.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, hash, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
+import { compareAndDelete } from "../clients/redis.js";
 import type { RedisClient } from "../sessions/store.js";
 
 /** What a login attempt does with its code. */
@@ -69,7 +70,7 @@ export class LoginReplay {
           },
           release: async () => {
             // Only our own lock: after waitMs it may be another attempt's.
-            if ((await this.redis.get(lockKey)) === owner) await this.redis.del(lockKey);
+            await compareAndDelete(this.redis, lockKey, owner);
           },
         };
       }

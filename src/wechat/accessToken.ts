@@ -16,15 +16,13 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { compareAndDelete } from "../clients/redis.js";
 import { wechatUnavailable } from "../errors.js";
 import type { RedisClient } from "../sessions/store.js";
 import { callWechat, type WechatCallObserver, type WechatHttpOptions } from "./http.js";
 
-const COMPARE_AND_DELETE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** errcodes meaning "this access_token is no good". */
 export const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
-
-type Scripted = RedisClient & { txCompareAndDelete(key: string, value: string): Promise<number> };
 
 export interface AccessTokenOptions extends WechatHttpOptions {
   appid: string;
@@ -37,17 +35,14 @@ export interface AccessTokenOptions extends WechatHttpOptions {
 }
 
 export class AccessTokenManager {
-  private readonly redis: Scripted;
   private readonly cacheKey: string;
   private readonly lockKey: string;
   private inflight: Promise<string> | undefined;
 
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly opts: AccessTokenOptions,
   ) {
-    if (!("txCompareAndDelete" in redis)) redis.defineCommand("txCompareAndDelete", { lua: COMPARE_AND_DELETE, numberOfKeys: 1 });
-    this.redis = redis as Scripted;
     // Keyed by appid, never by anything secret; both keys in one slot.
     this.cacheKey = `${opts.prefix}{wx:${opts.appid}}:access_token`;
     this.lockKey = `${opts.prefix}{wx:${opts.appid}}:access_token_lock`;
@@ -82,7 +77,7 @@ export class AccessTokenManager {
 
   /** Drops the cached token if it is still `failed`. */
   async invalidate(failed: string): Promise<void> {
-    await this.redis.txCompareAndDelete(this.cacheKey, failed);
+    await compareAndDelete(this.redis, this.cacheKey, failed);
   }
 
   /**
@@ -111,7 +106,7 @@ export class AccessTokenManager {
           if (again) return again;
           return await this.fetch(log);
         } finally {
-          await this.redis.txCompareAndDelete(this.lockKey, owner);
+          await compareAndDelete(this.redis, this.lockKey, owner);
         }
       }
       await new Promise((r) => setTimeout(r, 50));
