@@ -1,7 +1,8 @@
 /**
  * The cache's rule against reads in flight, on a real Redis connection with tracking on: a read
  * that started before an invalidation is not cached, whether the invalidation named its user or
- * was a flush of everything (Redis sends a null invalidation on FLUSHALL/FLUSHDB).
+ * was a flush of everything (Redis sends a null invalidation on FLUSHALL/FLUSHDB); and a killed data
+ * connection turns the cache off in the very turn that reads its end (watchSocket).
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -61,4 +62,26 @@ test("a read in flight across a flush of everything is not cached", () => {
   cache.invalidate(null);
   cache.set(r, ticket, Date.now());
   assert.equal(cache.get(3, r.sid, Date.now()), undefined);
+});
+
+test("a killed data connection turns the cache off in the turn that reads its end, before any later turn answers from it", async () => {
+  const r = record(4);
+  cache.set(r, cache.ticket(Date.now()), Date.now());
+  assert.ok(cache.holds(4, r.sid, r), "cached");
+  const socket = data.stream;
+  // sessions.ts answers from the cache one turn after the request arrived (a setImmediate),
+  // then asks holds(): what that turn would see once the socket has read its end. ioredis
+  // itself only reports the loss on the socket's 'close', in a later phase of the loop.
+  const seen = new Promise<boolean>((resolve) => socket.once("end", () => setImmediate(() => resolve(cache.holds(4, r.sid, r)))));
+  const control = new Redis(REDIS_URL);
+  try {
+    await control.client("KILL", "ID", String(await data.client("ID")));
+    assert.equal(await seen, false, "not served from the cache after the connection's end was read");
+  } finally {
+    control.disconnect();
+  }
+  // ioredis reconnects; the cache switches tracking on again and is usable once more.
+  for (let i = 0; i < 100 && !cache.ready; i++) await new Promise((res) => setTimeout(res, 20));
+  assert.ok(cache.ready, "usable again after the reconnect");
+  assert.equal(cache.get(4, r.sid, Date.now()), undefined, "and emptied: nothing from before the drop");
 });
