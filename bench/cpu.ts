@@ -17,10 +17,9 @@
  * BENCH_CPU_ROUNDS (4), BENCH_DURATION (3 s) and BENCH_CPU_LOGINS=0 (no logins) tune it.
  * Prints medians and the per-round figures, in microseconds.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { dropDatabase } from "../src/db/database.js";
-import { children, killAll, type Measure, measureGet, median, startRedis } from "./lib.js";
+import { cpuMicros, killAll, lastChild, type Measure, measureGet, median, startRedis } from "./lib.js";
 import { addReturningUsers, login, measureLogins, startFake, startTongxing } from "./tongxing.js";
 
 const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 4);
@@ -39,12 +38,6 @@ if (builds.length < 2) {
 
 /** The returning-user login "route" (a POST with a fresh code each time, not a GET). */
 const LOGIN = "POST /auth/login";
-
-/** User + system CPU of a process so far, in microseconds (clock ticks of 10 ms, Linux). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 const databases: string[] = [];
 try {
@@ -68,8 +61,7 @@ try {
       WECHAT_API_BASE: wechat,
       ...env,
     });
-    // startTongxing spawns node itself, no wrapper: its newest child is the server.
-    const pid = children().at(-1)?.pid ?? 0;
+    const pid = lastChild();
     servers.push({ build, url, pid, token: await login(url, `cpu-${servers.length}#${process.pid}`) });
     // The returning users of the login measurement: each logs in once here, as a new user.
     await addReturningUsers(url, USERS, `warm${servers.length}`);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatSpread, pairedRatio, pairedRatioSpread } from "./lib.js";
+import { alternate, formatSpread, type Measure, pairedRatio, pairedRatioSpread, withServerCpu } from "./lib.js";
 
 // Run V's scenario 10 rounds (tongxing, cache on, against bare Koa): per-round ratios
 // 0.97, 0.58, 0.54, 0.48, 0.64, 0.71, 0.77.
@@ -28,4 +28,36 @@ test("rounds that did not pair (a round missing on one side), or none at all, ma
   assert.ok(Number.isNaN(pairedRatioSpread([1, 2, 3], [1, 2]).median));
   assert.ok(Number.isNaN(pairedRatioSpread([], []).median));
   assert.ok(Number.isNaN(pairedRatio([], [])));
+});
+
+/** Spends `ms` milliseconds of this process's CPU time (not wall time: CI may share the core). */
+function burn(ms: number): void {
+  const start = process.cpuUsage();
+  for (;;) {
+    const used = process.cpuUsage(start);
+    if (used.user + used.system >= ms * 1000) return;
+  }
+}
+const answered = (rps: number): Measure => ({ rps, p50: 1, p99: 2, non2xx: 0, errors: 0 });
+
+test("withServerCpu: the process's CPU time over the run ÷ the requests it answered, in microseconds", async () => {
+  // 300 ms of this process's CPU for 100 requests (100 req/s for 1 s): 3,000 µs a request,
+  // give or take the 10 ms clock tick /proc counts in.
+  const m = await withServerCpu(process.pid, 1, async () => {
+    burn(300);
+    return answered(100);
+  })();
+  assert.equal(m.rps, 100);
+  assert.ok(m.cpuUs !== undefined && m.cpuUs > 2_600 && m.cpuUs < 3_600, `cpuUs ${m.cpuUs}`);
+});
+
+test("alternate carries the median CPU per request of a name measured with it, and none for one without", async () => {
+  let n = 0;
+  const costs = [30, 10, 20];
+  const results = await alternate(3, {
+    measured: async () => ({ ...answered(1000), cpuUs: costs[n++ % 3] as number }),
+    plain: async () => answered(1000),
+  });
+  assert.equal(results.measured?.cpuUs, 20);
+  assert.equal(results.plain?.cpuUs, undefined);
 });

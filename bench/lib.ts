@@ -1,5 +1,6 @@
 /** Benchmark plumbing: processes on loopback, a private redis-server, autocannon runs, medians. */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { promisify } from "node:util";
@@ -10,6 +11,12 @@ const started: ChildProcess[] = [];
 /** The processes started by run(), oldest first. */
 export function children(): readonly ChildProcess[] {
   return started;
+}
+/** The pid of the process run() started last (startTongxing spawns node itself: the server). */
+export function lastChild(): number {
+  const pid = started.at(-1)?.pid;
+  if (pid === undefined) throw new Error("no process started");
+  return pid;
 }
 export function killAll(): void {
   for (const c of started) c.kill("SIGKILL");
@@ -78,6 +85,29 @@ export interface Measure {
   p99: number;
   non2xx: number;
   errors: number;
+  /** The server process's CPU (user + system) per request answered, in microseconds, when measured (withServerCpu). */
+  cpuUs?: number;
+}
+
+/** User + system CPU of a process so far, in microseconds (/proc/<pid>/stat: clock ticks of 10 ms, Linux). */
+export function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/**
+ * `run`, with the CPU the server process `pid` spent per request answered (`cpuUs`): what a
+ * request costs the server itself, whichever share of the 2 cores the load generator took
+ * meanwhile. Throughput on this VM swings with that share; the CPU per request does not (±3%
+ * between rounds against up to ±50% for a bare Koa app's req/s).
+ * @param duration - the run's length in seconds, as given to the load generator
+ */
+export function withServerCpu(pid: number, duration: number, run: () => Promise<Measure>): () => Promise<Measure> {
+  return async () => {
+    const before = cpuMicros(pid);
+    const m = await run();
+    return { ...m, cpuUs: (cpuMicros(pid) - before) / (m.rps * duration) };
+  };
 }
 
 /**
@@ -216,6 +246,7 @@ export async function alternate(
         non2xx: 0,
         errors: 0,
         rounds: ms.map((m) => Math.round(m.rps)),
+        ...(ms.length > 0 && ms.every((m) => m.cpuUs !== undefined) && { cpuUs: median(ms.map((m) => m.cpuUs as number)) }),
       },
     ]),
   );

@@ -11,12 +11,14 @@ import {
   formatSpread,
   killAll,
   LOADGEN,
+  lastChild,
   type Measure,
   measureGet,
   median,
   pairedRatio,
   pairedRatioSpread,
   startRedis,
+  withServerCpu,
 } from "./lib.js";
 import { APPID, addReturningUsers, KEY, login, measureLogins, PREFIX, startFake, startTongxing } from "./tongxing.js";
 
@@ -122,6 +124,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
   const redisB = await startRedis();
   const entry = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", "bench/profiles", "dist/main.js"] : ["dist/main.js"];
   const a = await startTongxing(entry, { REDIS_URL: redisA.url, DATABASE_URL: dbA, WECHAT_API_BASE: wechat });
+  const pidA = lastChild();
   // Scenario 3 compares Redis sizes, so its two servers read Redis on every check: c on a's
   // Redis and database, b on the Redis that gets the million sessions.
   const b = await startTongxing(["dist/main.js"], {
@@ -173,14 +176,18 @@ async function scenarios(dbA: string, dbB: string, started: number) {
   // tongxing's per-request features and routes but no session check (bench/featureFloor.ts), and
   // tongxing's own /healthz, /auth/session and /auth/verify (cache on), ABBA.
   log("scenario 11: the feature floor");
+  // Each with the server's CPU per request too: a ratio of those is what the ratio of req/s
+  // would be with the load generator on cores of its own.
   const bare = await startTongxing(["--import", "tsx", "bench/bareServer.ts"], {});
+  const pidBare = lastChild();
   const featureFloor = await startTongxing(["--import", "tsx", "bench/featureFloor.ts"], {});
+  const pidFloor = lastChild();
   const s11 = await alternate(PEER_ROUNDS, {
-    bare: get(bare, "/"),
-    floor: get(featureFloor, "/healthz"),
-    healthz: get(a, "/healthz"),
-    session: get(a, "/auth/session", { "x-wx-token": tokenA }),
-    verify: get(a, "/auth/verify", { "x-wx-token": tokenA }),
+    bare: withServerCpu(pidBare, DURATION, get(bare, "/")),
+    floor: withServerCpu(pidFloor, DURATION, get(featureFloor, "/healthz")),
+    healthz: withServerCpu(pidA, DURATION, get(a, "/healthz")),
+    session: withServerCpu(pidA, DURATION, get(a, "/auth/session", { "x-wx-token": tokenA })),
+    verify: withServerCpu(pidA, DURATION, get(a, "/auth/verify", { "x-wx-token": tokenA })),
   });
 
   // 10. tongxing (cache on and off) and its peers, each against its own health route and the
@@ -264,6 +271,9 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     Math.round(pairedRatio(x?.rounds ?? [], y?.rounds ?? []) * 100) / 100;
   // The target rows also print how their per-round ratios spread (lib.ts pairedRatioSpread).
   const spread = (x?: { rounds: number[] }, y?: { rounds: number[] }) => pairedRatioSpread(x?.rounds ?? [], y?.rounds ?? []);
+  // The server CPU per request of the cheaper route ÷ the dearer's (medians of the rounds).
+  const cpuRatio = (cheaper?: Measure, dearer?: Measure) =>
+    Number(((cheaper?.cpuUs ?? Number.NaN) / (dearer?.cpuUs ?? Number.NaN)).toFixed(2));
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -312,6 +322,13 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       sessionVsBare: ratio(s11.session, s11.bare),
       sessionVsBareSpread: spread(s11.session, s11.bare),
       verifyVsBare: ratio(s11.verify, s11.bare),
+      // Server CPU per request (µs, medians of the rounds) and what ÷ bare Koa is in those terms:
+      // bare Koa's cost ÷ the route's (the ratio of req/s with the server alone on its cores).
+      cpuUs: Object.fromEntries(Object.entries(s11).map(([name, x]) => [name, x.cpuUs])),
+      cpuFloorVsBare: cpuRatio(s11.bare, s11.floor),
+      cpuSessionVsBare: cpuRatio(s11.bare, s11.session),
+      cpuVerifyVsBare: cpuRatio(s11.bare, s11.verify),
+      cpuSessionVsHealthz: cpuRatio(s11.healthz, s11.session),
     },
     revocationSeenOnAnotherInstanceMs: {
       ...s8,
@@ -374,6 +391,12 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       row(
         "11. the features alone (bench/featureFloor.ts) vs bare Koa; tongxing vs the features alone",
         `${m(s11.floor)} / ${m(s11.bare)}, paired ratio ${results.featureFloor.floorVsBare}; /healthz ${m(s11.healthz)}, ${results.featureFloor.healthzVsFloor}; /auth/session ${m(s11.session)}, ${results.featureFloor.sessionVsFloor} (÷ bare ${formatSpread(results.featureFloor.sessionVsBareSpread)})`,
+        "(report)",
+        true,
+      ),
+      row(
+        "11. server CPU per request (µs): bare Koa, the features alone, /healthz, /auth/session, /auth/verify",
+        `${["bare", "floor", "healthz", "session", "verify"].map((k) => s11[k]?.cpuUs?.toFixed(1)).join(" / ")}; bare Koa's ÷ the features' ${results.featureFloor.cpuFloorVsBare}, ÷ /auth/session's ${results.featureFloor.cpuSessionVsBare}; /healthz's ÷ /auth/session's ${results.featureFloor.cpuSessionVsHealthz}`,
         "(report)",
         true,
       ),
