@@ -45,16 +45,26 @@ export function presentVerifiedSession(r: SessionRecord): VerifiedSession {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Lists the fields allowed out for the caller's own session (GET /auth/session). */
-export function presentSession(r: SessionRecord): PublicSession {
-  return {
-    sessionId: publicSessionId(r.userId, r.sid),
-    userId: r.userId,
-    appid: r.appid,
-    createdAt: iso(r.createdAt),
-    lastSeenAt: iso(r.lastSeenAt),
-    expiresAt: iso(r.expiresAt),
-  };
+// A record is never changed once made (a renewal makes a new one), and the session cache
+// (sessionCache.ts) hands the same record to every check until a write replaces it: its public
+// view, three toISOString calls and an id, is made once per record, not once per request.
+const presented = new WeakMap<SessionRecord, Readonly<PublicSession>>();
+
+/** Lists the fields allowed out for the caller's own session (GET /auth/session); one object per record, not to be changed. */
+export function presentSession(r: SessionRecord): Readonly<PublicSession> {
+  let view = presented.get(r);
+  if (!view) {
+    view = {
+      sessionId: publicSessionId(r.userId, r.sid),
+      userId: r.userId,
+      appid: r.appid,
+      createdAt: iso(r.createdAt),
+      lastSeenAt: iso(r.lastSeenAt),
+      expiresAt: iso(r.expiresAt),
+    };
+    presented.set(r, view);
+  }
+  return view;
 }
 
 /** A session in a list (the user's own or an admin's view): adds the login's IP and User-Agent. */
