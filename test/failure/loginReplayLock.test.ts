@@ -63,7 +63,7 @@ test("a release after the lock passed to another attempt leaves that attempt's l
   assert.equal(await control.get(lockKey), "another-attempt", "the other attempt's lock survives the first owner's release");
 });
 
-test("the owner's own release removes its lock, so waiting duplicates go on at once", async () => {
+test("the owner's own release removes its lock", async () => {
   const before = new Set(await control.keys(`${PREFIX}lr:*:lock`));
   const replay = new LoginReplay(first, PREFIX, 60, 5_000);
   const attempt = await replay.begin("wxappid:another-code");
