@@ -21,6 +21,7 @@ import type { AppDeps } from "./deps.js";
 import { Metrics } from "./metrics.js";
 import { Overview } from "./overview.js";
 import { metricsOnMainPort } from "./routes/health/metrics.js";
+import { keepSettingsPublished, publishSettings } from "./sessions/publishedSettings.js";
 import { SessionCache } from "./sessions/sessionCache.js";
 import { SessionKeyVault } from "./sessions/sessionKeyVault.js";
 import { Sessions } from "./sessions/sessions.js";
@@ -164,11 +165,18 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   try {
     const claimed = await adoptPrimaryApp(prisma, redis, config.redisKeyPrefix, deps.apps);
     if (claimed) log.info({ identities: claimed, appid: deps.apps.primary.appid }, "gave the one-app identities to the primary app");
+    await publishSettings(redis, config.redisKeyPrefix, { idleTtl: config.session.idleTtl, maxAge: config.session.maxAge });
   } catch (err) {
     await Promise.allSettled([redis.quit(), prisma.$disconnect(), fake?.stop()]);
     throw err;
   }
   const cache = await startSessionCache(deps);
+  const published = keepSettingsPublished(
+    redis,
+    config.redisKeyPrefix,
+    { primaryAppid: deps.apps.primary.appid, idleTtl: config.session.idleTtl, maxAge: config.session.maxAge },
+    log,
+  );
 
   let shuttingDown = false;
   const app = createApp(deps, { isShuttingDown: () => shuttingDown });
@@ -213,6 +221,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
     await deps.audit.flush();
     await deps.overview.stop().catch(() => {});
     cache?.stop();
+    published.stop();
     // quit() fails while Redis is unreachable and ioredis would go on reconnecting, keeping the
     // process alive: disconnect() then stops it for good.
     await Promise.allSettled([redis.quit().catch(() => redis.disconnect()), prisma.$disconnect(), fake?.stop()]);

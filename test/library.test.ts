@@ -102,6 +102,48 @@ describe("the library and the service agree", () => {
     for (const junk of ["", null, undefined, "x", `1.${"A".repeat(32)}`, "a".repeat(5000)]) assert.equal(await verifier.verify(junk), null);
   });
 
+  test("a longer idleTtl option never lengthens a session: the service's idle timeout, published in Redis, bounds it", async () => {
+    const lax = createSessionVerifier({ redis: REDIS_URL, keyPrefix: stack.prefix, idleTtl: 3600 });
+    try {
+      const a = await login("lib-lax");
+      const before = await stack.request("GET", "/auth/session", { token: a.token });
+      const v = await lax.verify(a.token);
+      assert.ok(v);
+      assert.ok(v.expiresAt.getTime() <= Date.now() + IDLE * 1000, `expiresAt ${v.expiresAt.toISOString()} past the service's idle window`);
+      const after = await stack.request("GET", "/auth/session", { token: a.token });
+      assert.equal(after.body.expiresAt, before.body.expiresAt, "the library's check did not move the service's expiry");
+    } finally {
+      await lax.close();
+    }
+  });
+
+  test("without the settings the service publishes, the library refuses to answer; the service writes them again", async () => {
+    const keys = [`${stack.prefix}primary_appid`, `${stack.prefix}settings`];
+    for (const key of keys) {
+      const a = await login("lib-settings");
+      await stack.redis.del(key);
+      const fresh = createSessionVerifier({ redis: REDIS_URL, keyPrefix: stack.prefix });
+      try {
+        await assert.rejects(fresh.verify(a.token), /settings/, `${key} missing: never an empty appid or a guessed idle timeout`);
+        // The service checks every few seconds; the stack's sessions live 2 s, so a new login
+        // shows the verifier answers again.
+        let answered = false;
+        for (const deadline = Date.now() + 10_000; !answered && Date.now() < deadline; ) {
+          await new Promise((r) => setTimeout(r, 250));
+          answered = await fresh.verify(a.token).then(
+            () => true,
+            () => false,
+          );
+        }
+        assert.ok(answered, `the service wrote ${key} again`);
+        const b = await login("lib-settings");
+        assert.equal((await fresh.verify(b.token))?.appid, APPID);
+      } finally {
+        await fresh.close();
+      }
+    }
+  });
+
   test("options are checked", () => {
     assert.throws(() => createSessionVerifier({ redis: REDIS_URL, idleTtl: 0 }), /idleTtl must be a positive whole number of seconds/);
     assert.throws(() => createSessionVerifier({ redis: REDIS_URL, maxAge: 1.5 }), /maxAge/);

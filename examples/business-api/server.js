@@ -9,7 +9,8 @@
  *   Redis, with the service's own expiry, renewal, revocation and ban rules.
  *
  * Environment: PORT (default 4000, 0 for any), HOST (default 127.0.0.1), REDIS_URL,
- * REDIS_KEY_PREFIX, SESSION_IDLE_TTL (the same values as tongxing's), TRUST_GATEWAY.
+ * REDIS_KEY_PREFIX (the same values as tongxing's), TRUST_GATEWAY. The session timeouts are the
+ * ones tongxing publishes in its Redis.
  */
 import Koa from "koa";
 import { createSessionVerifier, requireSession } from "tongxing";
@@ -20,7 +21,6 @@ const verifier = trustGateway
   : createSessionVerifier({
       redis: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
       keyPrefix: process.env.REDIS_KEY_PREFIX ?? "tx:",
-      idleTtl: Number(process.env.SESSION_IDLE_TTL ?? 604800),
     });
 
 /** The user as the gateway vouched for them: the same shape requireSession gives. */

@@ -6,9 +6,9 @@
  */
 import { Redis } from "ioredis";
 import { presentVerifiedSession, type VerifiedSession } from "../presenters/session.js";
+import { readSettings } from "../sessions/publishedSettings.js";
 import { resolveSession } from "../sessions/sessions.js";
 import { type RedisClient, SessionStore } from "../sessions/store.js";
-import { primaryAppidKey } from "../wechat/apps.js";
 
 export type { VerifiedSession };
 
@@ -22,11 +22,15 @@ export interface SessionVerifierOptions {
   redis: string | RedisClient;
   /** tongxing's REDIS_KEY_PREFIX. Default "tx:". */
   keyPrefix?: string;
-  /** tongxing's SESSION_IDLE_TTL, seconds (default 604800): decides when a check renews a session. */
+  /**
+   * Seconds. The idle timeout is the service's SESSION_IDLE_TTL, which the service publishes in
+   * Redis; this option can only shorten the window the verifier renews with (the smaller of the
+   * two is used), never lengthen a session. Default: the service's.
+   */
   idleTtl?: number;
   /**
-   * tongxing's SESSION_MAX_AGE, seconds (default 2592000). Each session carries its absolute
-   * expiry from login, so this only has to match the service's for consistency.
+   * Seconds. Not used: each session carries its absolute expiry from login (the service's
+   * SESSION_MAX_AGE). Still checked, for configurations written for earlier versions.
    */
   maxAge?: number;
 }
@@ -39,14 +43,19 @@ export interface SessionVerifier {
    * @param token - the user's token as sent (X-WX-Token, or the credential of Authorization: Bearer)
    * @returns the session, or null for a missing, malformed, unknown, expired or revoked token, or
    *   a banned user
-   * @throws when Redis cannot be asked: never treat that as a pass (answer 503)
+   * @throws when Redis cannot be asked, or holds none of the settings the service publishes at
+   *   start (a wrong keyPrefix, or a Redis that lost them for the few seconds before the service
+   *   writes them again): never treat that as a pass (answer 503)
    */
   verify(token: string | null | undefined): Promise<VerifiedSession | null>;
   /** Closes the Redis connection the verifier opened from a URL (a client you passed stays open). */
   close(): Promise<void>;
 }
 
-/** tongxing's defaults (src/config.ts), repeated here for the library's callers. */
+/**
+ * tongxing's defaults (src/config.ts), for the library's callers. The verifier itself takes the
+ * timeouts the service publishes in Redis.
+ */
 export const SESSION_DEFAULTS = { keyPrefix: "tx:", idleTtl: 604_800, maxAge: 2_592_000 } as const;
 
 /**
@@ -54,13 +63,10 @@ export const SESSION_DEFAULTS = { keyPrefix: "tx:", idleTtl: 604_800, maxAge: 2_
  * @throws TypeError for an idleTtl or maxAge that is not a positive whole number of seconds
  */
 export function createSessionVerifier(options: SessionVerifierOptions): SessionVerifier {
-  const idleTtl = options.idleTtl ?? SESSION_DEFAULTS.idleTtl;
-  const maxAge = options.maxAge ?? SESSION_DEFAULTS.maxAge;
-  for (const [name, value] of [
-    ["idleTtl", idleTtl],
-    ["maxAge", maxAge],
-  ] as const) {
-    if (!Number.isInteger(value) || value <= 0) throw new TypeError(`${name} must be a positive whole number of seconds`);
+  for (const name of ["idleTtl", "maxAge"] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isInteger(value) || value <= 0))
+      throw new TypeError(`${name} must be a positive whole number of seconds`);
   }
   const owned = typeof options.redis === "string";
   // Close to the service's client (clients/redis.ts), but created synchronously: commands wait
@@ -74,13 +80,27 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
   if (owned) redis.on("error", () => {});
   const prefix = options.keyPrefix ?? SESSION_DEFAULTS.keyPrefix;
   const store = new SessionStore(redis, prefix, "");
+  let settings: { idleTtl: number; readAt: number } | undefined;
+
+  /** The service's published settings, read again at most every SETTINGS_MAX_AGE_MS. */
+  async function currentIdleTtl(now: number): Promise<number> {
+    if (!settings || now - settings.readAt >= SETTINGS_MAX_AGE_MS) {
+      const published = await readSettings(redis, prefix);
+      if (!published)
+        throw new Error(
+          `tongxing's session settings are not in Redis under the prefix ${JSON.stringify(prefix)} (${prefix}primary_appid, ${prefix}settings): start the service with this REDIS_KEY_PREFIX`,
+        );
+      store.primaryAppid = published.primaryAppid;
+      settings = { idleTtl: Math.min(published.idleTtl, options.idleTtl ?? published.idleTtl), readAt: now };
+    }
+    return settings.idleTtl;
+  }
+
   return {
     async verify(token) {
       if (!token) return null;
-      // Which appid the primary app's sessions belong to, as tongxing recorded it at start; read
-      // once (until found), so a session's appid is known without extra reads per check.
-      if (!store.primaryAppid) store.primaryAppid = (await redis.get(primaryAppidKey(prefix))) ?? "";
-      const record = await resolveSession(store, idleTtl, Date.now(), token);
+      const now = Date.now();
+      const record = await resolveSession(store, await currentIdleTtl(now), now, token);
       return record && presentVerifiedSession(record);
     },
     async close() {
@@ -88,3 +108,9 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
     },
   };
 }
+
+/**
+ * How long the verifier uses the settings it read, in milliseconds: a service restarted with
+ * another SESSION_IDLE_TTL is followed within this, at the cost of one Redis read per period.
+ */
+const SETTINGS_MAX_AGE_MS = 5_000;
