@@ -1,6 +1,8 @@
 /**
  * A TCP proxy on loopback that a test can cut and restore, to make Redis or PostgreSQL
- * unreachable for the server under test without touching the shared services.
+ * unreachable for the server under test without touching the shared services; or that can
+ * blackhole some connections: they stay open and deliver nothing either way, as in a network
+ * partition that drops packets without resetting anything (a half-open connection).
  */
 
 import type { AddressInfo } from "node:net";
@@ -10,6 +12,8 @@ export class CuttableProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private cutOff = false;
+  /** Connections whose client sent bytes matching this stop forwarding (both ways), unclosed. */
+  private hole: RegExp | undefined;
   port = 0;
 
   constructor(
@@ -29,7 +33,18 @@ export class CuttableProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      // What the client has sent so far (its first kilobytes: a Redis client names itself there).
+      let sent = "";
+      const held = () => this.hole?.test(sent) ?? false;
+      client.on("data", (chunk: Buffer) => {
+        if (sent.length < 4096) sent += chunk.toString("latin1");
+        if (!held()) upstream.write(chunk);
+      });
+      upstream.on("data", (chunk: Buffer) => {
+        if (!held()) client.write(chunk);
+      });
+      client.on("end", () => upstream.end());
+      upstream.on("end", () => client.end());
     });
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     this.port = (this.server.address() as AddressInfo).port;
@@ -42,8 +57,14 @@ export class CuttableProxy {
     for (const s of this.sockets) s.destroy();
   }
 
+  /** From now on, connections whose client sent something matching `pattern` deliver nothing. */
+  blackhole(pattern: RegExp): void {
+    this.hole = pattern;
+  }
+
   restore(): void {
     this.cutOff = false;
+    this.hole = undefined;
   }
 
   async stop(): Promise<void> {

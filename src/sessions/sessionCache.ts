@@ -21,9 +21,16 @@
  * - this instance's own writes drop the user's entries before and after they run
  *   (`invalidateUser`), without waiting for Redis's message: the next request here sees them;
  * - entries also end at the session's expiresAt and after `ttlMs` (SESSION_CACHE_TTL);
- * - the invalidation connection is PINGed every 500 ms; no answer within a second counts as a
- *   drop (the docs' advice for half-open connections): in a partition that leaves sockets open,
- *   the cache may serve for at most about 1.5 s before it notices;
+ * - an entry is used only while the invalidation connection has proved, within the last
+ *   SESSION_CACHE_PROOF_MS, that it still delivers: it is PINGed every PING_MS, and a PONG
+ *   comes back behind every invalidation Redis queued on that connection before the PING, so
+ *   once the PONG of a PING sent at time s has arrived, every write made before s has been heard
+ *   of. In a partition that leaves the socket open but silent (half-open: no FIN, no RST), the
+ *   cache stops answering SESSION_CACHE_PROOF_MS after the last PING that came back was sent,
+ *   which bounds what it can miss; no answer within a second also closes the connection (the
+ *   docs' advice for half-open connections) and empties the cache. (In BCAST mode Redis sends
+ *   invalidations in its event loop's beforeSleep, so a write made in the very iteration that
+ *   answered the PING may be heard of just after its PONG: a few microseconds more at most.)
  * - Redis unreachable: the session check fails with 503 as without a cache (sessions.ts only
  *   consults the cache while it is usable, and a cache that cannot hear invalidations is not); a
  *   closed socket is seen when it reads its end (`watchSocket`), and a cached answer waits one
@@ -65,6 +72,15 @@ export interface Ticket {
   startedAt: number;
 }
 
+/**
+ * Milliseconds since the invalidation connection last proved it delivers (a PONG received, counted
+ * from when its PING was sent) after which the cache is not used: the longest a write that Redis
+ * could not deliver an invalidation for (a half-open connection) can go unseen.
+ */
+export const SESSION_CACHE_PROOF_MS = 500;
+/** Milliseconds between PINGs on the invalidation connection: several per proof window. */
+const PING_MS = 100;
+
 /** How long an invalidation is remembered against reads still in flight (ms). */
 const REMEMBER_MS = 10_000;
 
@@ -81,6 +97,8 @@ export class SessionCache {
   private subscriber: Redis | undefined;
   private subscriberId: number | undefined;
   private pinger: NodeJS.Timeout | undefined;
+  /** Epoch ms at which the newest answered PING was sent on the current invalidation connection. */
+  private provenAt = 0;
   private stopped = false;
 
   constructor(
@@ -92,9 +110,13 @@ export class SessionCache {
     this.invalidated = new LRUCache({ max: 100_000, ttl: REMEMBER_MS, ttlAutopurge: false });
   }
 
-  /** True while entries may be used: both connections up and tracking on. */
+  /** True while entries may be used: both connections up, tracking on, invalidations proved to arrive. */
   get ready(): boolean {
-    return this.usable;
+    return this.usableAt(Date.now());
+  }
+
+  private usableAt(now: number): boolean {
+    return this.usable && now - this.provenAt <= SESSION_CACHE_PROOF_MS;
   }
 
   private userKey(userId: number): string {
@@ -106,7 +128,7 @@ export class SessionCache {
    * The caller still applies the session rules (renewal) to it.
    */
   get(userId: number, sid: string, now: number): SessionRecord | undefined {
-    if (!this.usable) {
+    if (!this.usableAt(now)) {
       this.stats.bypass();
       return undefined;
     }
@@ -121,7 +143,7 @@ export class SessionCache {
 
   /** True while the cache is usable and still holds exactly this record for the session. */
   holds(userId: number, sid: string, record: SessionRecord): boolean {
-    return this.usable && this.users.peek(this.userKey(userId))?.get(sid)?.record === record;
+    return this.usableAt(Date.now()) && this.users.peek(this.userKey(userId))?.get(sid)?.record === record;
   }
 
   /** Taken before a Redis read whose result may be cached. */
@@ -237,20 +259,30 @@ export class SessionCache {
     }
   }
 
-  /** PINGs the subscriber every 500 ms; one unanswered within a second closes it (and empties the cache). */
+  /**
+   * PINGs the subscriber every PING_MS; each PONG proves delivery up to its PING's sending
+   * (provenAt); one unanswered within a second closes the connection (and empties the cache).
+   */
   private startPinging(sub: Redis): void {
     const deadline = Math.min(1000, this.opts.ttlMs);
     clearInterval(this.pinger);
-    this.pinger = setInterval(() => {
+    this.provenAt = 0;
+    const ping = () => {
+      const sentAt = Date.now();
       const timer = setTimeout(() => sub.disconnect(), deadline).unref();
       sub.ping().then(
-        () => clearTimeout(timer),
+        () => {
+          clearTimeout(timer);
+          if (this.subscriber === sub) this.provenAt = Math.max(this.provenAt, sentAt);
+        },
         () => {
           clearTimeout(timer);
           sub.disconnect();
         },
       );
-    }, 500);
+    };
+    ping();
+    this.pinger = setInterval(ping, PING_MS);
     this.pinger.unref();
   }
 
