@@ -13,6 +13,7 @@
 import { forgetPerson } from "../audit.js";
 import { invalidRequest, userNotFound } from "../errors.js";
 import type { Identity, User } from "../generated/prisma/client.js";
+import { identityLockName, lockIdentities } from "./identityLock.js";
 import type { Actor, AdminDeps } from "./sessionAdmin.js";
 
 /** A user with their identities, newest identity last. */
@@ -69,15 +70,29 @@ export async function findUsers(deps: AdminDeps, query: UserQuery): Promise<User
  */
 export async function deleteAccount(deps: AdminDeps, userId: number, by: Actor): Promise<number> {
   const found = await deps.prisma.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { id: userId }, select: { deletedAt: true } });
+    const user = await tx.user.findUnique({
+      where: { id: userId },
+      select: { deletedAt: true, identities: { select: { appid: true, openid: true, unionid: true } } },
+    });
     if (!user) return false;
-    await tx.identity.deleteMany({ where: { userId } });
+    // The locks a first login linking to this user by unionid takes (identityLock.ts): one that
+    // holds them links first and its identity is deleted below; one that waits links after this
+    // commits, finds no identity with that unionid, and is a new user. Without them, a login from
+    // another app could link its identity here after the delete, and be refused there forever.
+    await lockIdentities(
+      tx,
+      user.identities.map((i) => identityLockName(i.appid, i.openid, i.unionid)),
+    );
     const deletedAt = user.deletedAt ?? new Date();
+    // The row before the identities: a login linking by a unionid given to one of them after the
+    // read above holds this row from recording the login until it commits, so the update waits
+    // for it, and the delete after it sees the identity that login linked.
     // last_login_at is NOT NULL: the deletion time says nothing more than deleted_at does.
     await tx.user.update({
       where: { id: userId },
       data: { nickname: null, avatarUrl: null, phone: null, banReason: null, lastLoginAt: deletedAt, deletedAt },
     });
+    await tx.identity.deleteMany({ where: { userId } });
     await forgetPerson(tx, userId);
     return true;
   });
