@@ -33,6 +33,20 @@ export interface AuditEvent {
   detail?: string | null;
 }
 
+/**
+ * Account deletion's part of the trail (PIPL Art. 47: personal data deleted; ASVS 4.0 V7.1:
+ * security events kept). The events stay, with their ids, actions, actors, times and session ids,
+ * so what happened to an account can still be told; what says who the person was goes: the IP
+ * address of every event the user or tongxing itself recorded (a login's, a logout's, a unionid
+ * conflict's), and an operator's ban reason (free text about the person). An operator's own IP
+ * stays: it says who acted, and is not the deleted person's. Run inside the deletion's
+ * transaction, and again once queued events are written (AuditLog.flush).
+ */
+export async function forgetPerson(db: Pick<PrismaClient, "auditEvent">, userId: number): Promise<void> {
+  await db.auditEvent.updateMany({ where: { userId, actor: { in: ["user", "system"] }, ip: { not: null } }, data: { ip: null } });
+  await db.auditEvent.updateMany({ where: { userId, action: "ban", detail: { not: null } }, data: { detail: null } });
+}
+
 const BATCH = 500;
 /** Column sizes of audit_events (prisma/schema.prisma). */
 const COLUMN = { sessionId: 64, ip: 64, detail: 500 } as const;

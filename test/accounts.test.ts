@@ -23,7 +23,8 @@ after(async () => {
   await stack.stop();
 });
 
-const admin = (method: string, path: string) => stack.request(method, path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+const adminAuth = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+const admin = (method: string, path: string) => stack.request(method, path, adminAuth);
 
 async function login(user: string, code = codeFor(user)) {
   const res = await stack.request("POST", "/auth/login", { body: { code } });
@@ -165,6 +166,61 @@ describe("account deletion", () => {
       { user_id: e.userId, actor: "admin_api" },
       { user_id: f.userId, actor: "cli" },
     ]);
+  });
+
+  test("deletion keeps the user's audit events but not their IP addresses, the last login time or an operator's ban reason", async () => {
+    const trail = async (userId: number) => {
+      await stack.running.deps.audit.flush();
+      const rows = await db.query("SELECT action, actor, at, session_id, ip, detail FROM audit_events WHERE user_id = $1 ORDER BY id", [
+        userId,
+      ]);
+      return rows.rows as {
+        action: string;
+        actor: string;
+        at: Date;
+        session_id: string | null;
+        ip: string | null;
+        detail: string | null;
+      }[];
+    };
+    const k = await login("del-kim");
+    await stack.request("POST", "/auth/logout", { token: k.token });
+    assert.ok(
+      (await trail(k.userId)).every((e) => e.ip),
+      "logins and logouts record the user's IP",
+    );
+    const again = await login("del-kim");
+    // At once: the login's event is still queued when the deletion runs.
+    assert.equal((await stack.request("DELETE", "/me", { token: again.token })).status, 204);
+    const kept = await trail(k.userId);
+    assert.deepEqual(
+      kept.map((e) => [e.action, e.actor, e.ip]),
+      [
+        ["login", "user", null],
+        ["logout", "user", null],
+        ["login", "user", null],
+        ["account_deleted", "user", null],
+      ],
+    );
+    assert.ok(kept.every((e) => e.at instanceof Date) && kept.slice(0, 3).every((e) => e.session_id), "times and session ids stay");
+    const row = (await db.query("SELECT last_login_at, deleted_at FROM users WHERE id = $1", [k.userId])).rows[0];
+    assert.equal(row.last_login_at.getTime(), row.deleted_at.getTime(), "the last login time is gone");
+
+    const l = await login("del-lou");
+    const reason = "impersonates 张三, phone 13800000000";
+    assert.equal((await stack.request("POST", `/admin/users/${l.userId}/ban`, { ...adminAuth, body: { reason } })).status, 200);
+    assert.equal((await admin("DELETE", `/admin/users/${l.userId}`)).status, 204);
+    const banned = await trail(l.userId);
+    assert.deepEqual(
+      banned.map((e) => [e.action, e.actor, e.ip === null, e.detail]),
+      [
+        ["login", "user", true, null],
+        ["ban", "admin_api", false, null],
+        ["account_deleted", "admin_api", false, "0 session(s) revoked"],
+      ],
+      "an operator's IP stays (who acted); what they wrote about the person goes",
+    );
+    assert.equal((await db.query("SELECT ban_reason FROM users WHERE id = $1", [l.userId])).rows[0].ban_reason, null);
   });
 
   test("without the admin token the admin routes are 401, and DELETE /me needs a session", async () => {

@@ -154,6 +154,46 @@ describe("identities", () => {
   });
 });
 
+/** Waits until `n` backends of the test database wait on a lock (a row's or an advisory one). */
+async function lockWaiters(n: number): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
+    const { rows } = await db.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    if (rows[0].n >= n) return;
+  }
+  throw new Error(`fewer than ${n} backends waiting on a lock after 10 s`);
+}
+
+describe("account deletion racing a first login from another app", () => {
+  test("the login linking by unionid, paused after it found the user, leaves no identity on the deleted user", async () => {
+    const shop = await loginFrom(APPID, "p-gone");
+    const holder = new pg.Client({ connectionString: stack.databaseUrl });
+    await holder.connect();
+    let racing: Promise<{ status: number }>;
+    try {
+      // Holding the user row stops the lite login inside its transaction: it has found the user
+      // by unionid and waits to record the login before it links its identity.
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [shop.userId]);
+      racing = stack.request("POST", "/auth/login", { body: { code: codeFor("p-gone"), appid: LITE } });
+      await lockWaiters(1);
+      const deleting = stack.request("DELETE", "/me", { token: shop.token });
+      await lockWaiters(2);
+      await holder.query("COMMIT");
+      assert.equal((await deleting).status, 204);
+    } finally {
+      await holder.end();
+    }
+    // Linked just before the deletion (its session then erased), or refused: either way, nothing stays.
+    assert.ok([200, 403].includes((await racing).status));
+    assert.deepEqual(await identitiesOf(shop.userId), [], "no identity left on the deleted user");
+    const later = await loginFrom(LITE, "p-gone");
+    assert.notEqual(later.userId, shop.userId);
+    assert.equal(later.isNewUser, true, "the person is a new user in the lite app, not refused there");
+  });
+});
+
 describe("per app: session_key, watermark and access_token", () => {
   test("a login from another app leaves this app's session_key current; the watermark must name the session's app", async () => {
     const shop = await loginFrom(APPID, "p-keys");

@@ -204,6 +204,34 @@ describe("/me", () => {
     }
   });
 
+  test("avatarUrl is stored and returned as the normalized URL, so markup in it stays inert", async () => {
+    const { token } = await loggedIn("quin");
+    const sent = 'https://x.example/"><img src=x onerror=alert(5)>';
+    const normalized = "https://x.example/%22%3E%3Cimg%20src=x%20onerror=alert(5)%3E";
+    const patched = await stack.request("PATCH", "/me", { token, body: { avatarUrl: sent } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.body.avatarUrl, normalized);
+    assert.equal((await stack.request("GET", "/me", { token })).body.avatarUrl, normalized);
+    const relogin = await stack.login("quin", { profile: { avatarUrl: " HTTPS://X.example:443/a b" } });
+    assert.equal(relogin.body.user.avatarUrl, "https://x.example/a%20b", "a login's profile is normalized the same way");
+  });
+
+  test("avatarUrl: 400 INVALID_REQUEST naming the field for a URL that is not https, or too long once normalized", async () => {
+    const { token } = await loggedIn("rosa");
+    for (const avatarUrl of [
+      "http://example.com/a.png",
+      "data:image/png;base64,AAAA",
+      "//example.com/a.png",
+      `https://e.com/${'"'.repeat(200)}`,
+    ]) {
+      const res = await stack.request("PATCH", "/me", { token, body: { avatarUrl } });
+      assert.equal(res.status, 400, avatarUrl);
+      assert.equal(res.body.error.code, "INVALID_REQUEST");
+      assert.match(res.body.error.message, /^avatarUrl: must be an https URL/, avatarUrl);
+    }
+    assert.equal((await stack.request("GET", "/me", { token })).body.avatarUrl, null, "nothing was stored");
+  });
+
   test("needs a session", async () => {
     assert.equal((await stack.request("PATCH", "/me", { body: { nickname: "x" } })).body.error.code, "TOKEN_MISSING");
   });

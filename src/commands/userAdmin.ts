@@ -4,13 +4,16 @@
  *
  * Account deletion (WeChat's review asks for it; PIPL Art. 47, the right to deletion): the user
  * row stays, so the id is never reused and the audit trail keeps pointing at it, but everything
- * that says who the person is goes: identities (openid, unionid), nickname, avatarUrl, phone,
+ * that says who the person is goes: identities (openid, unionid), nickname, avatarUrl, phone, the
+ * ban reason, the last login time, the IP addresses in their audit events (audit.ts, forgetPerson),
  * and in Redis every session and session_key. A later login by the same person finds no identity
  * and is a new user.
  */
 
+import { forgetPerson } from "../audit.js";
 import { invalidRequest, userNotFound } from "../errors.js";
 import type { Identity, User } from "../generated/prisma/client.js";
+import { identityLockName, lockIdentities } from "./identityLock.js";
 import type { Actor, AdminDeps } from "./sessionAdmin.js";
 
 /** A user with their identities, newest identity last. */
@@ -55,7 +58,8 @@ export async function findUsers(deps: AdminDeps, query: UserQuery): Promise<User
 
 /**
  * Deletes an account: every session revoked and every session_key and identity deleted, the
- * profile cleared, `deletedAt` set; the row and its id stay. Deleting a deleted account again
+ * profile, ban reason and last login time cleared, the audit events' personal data dropped
+ * (forgetPerson), `deletedAt` set; the row, its id and its audit events stay. Deleting a deleted account again
  * does it again (a retry after a 503 finishes the job).
  * Order: the database first (from then on a login of that person is a new user), then one Redis
  * script that revokes, erases and sets the ban marker (a login that resolved this user just
@@ -66,17 +70,40 @@ export async function findUsers(deps: AdminDeps, query: UserQuery): Promise<User
  */
 export async function deleteAccount(deps: AdminDeps, userId: number, by: Actor): Promise<number> {
   const found = await deps.prisma.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { id: userId }, select: { deletedAt: true } });
+    const user = await tx.user.findUnique({
+      where: { id: userId },
+      select: { deletedAt: true, identities: { select: { appid: true, openid: true, unionid: true } } },
+    });
     if (!user) return false;
-    await tx.identity.deleteMany({ where: { userId } });
+    // The locks a first login linking to this user by unionid takes (identityLock.ts): one that
+    // holds them links first and its identity is deleted below; one that waits links after this
+    // commits, finds no identity with that unionid, and is a new user. Without them, a login from
+    // another app could link its identity here after the delete, and be refused there forever.
+    await lockIdentities(
+      tx,
+      user.identities.map((i) => identityLockName(i.appid, i.openid, i.unionid)),
+    );
+    const deletedAt = user.deletedAt ?? new Date();
+    // The row before the identities: a login linking by a unionid given to one of them after the
+    // read above holds this row from recording the login until it commits, so the update waits
+    // for it, and the delete after it sees the identity that login linked.
+    // last_login_at is NOT NULL: the deletion time says nothing more than deleted_at does.
     await tx.user.update({
       where: { id: userId },
-      data: { nickname: null, avatarUrl: null, phone: null, deletedAt: user.deletedAt ?? new Date() },
+      data: { nickname: null, avatarUrl: null, phone: null, banReason: null, lastLoginAt: deletedAt, deletedAt },
     });
+    await tx.identity.deleteMany({ where: { userId } });
+    await forgetPerson(tx, userId);
     return true;
   });
   if (!found) throw userNotFound();
   const revoked = await deps.sessions.erase(userId);
-  deps.audit.record([{ action: "account_deleted", actor: by.actor, userId, ip: by.ip, detail: `${revoked.length} session(s) revoked` }]);
+  // Events queued before the erase (a login just before) are written now and forgotten too; after
+  // the erase no session of this user can be made, so no login event can follow.
+  await deps.audit.flush();
+  await forgetPerson(deps.prisma, userId);
+  // The user's own IP is theirs, so not kept; an operator's is who acted.
+  const ip = by.actor === "user" ? null : by.ip;
+  deps.audit.record([{ action: "account_deleted", actor: by.actor, userId, ip, detail: `${revoked.length} session(s) revoked` }]);
   return revoked.length;
 }

@@ -16,6 +16,7 @@ import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
 import { publicSessionId } from "../sessions/token.js";
 import type { WechatSession } from "../wechat/code2Session.js";
+import { identityLockName, lockIdentities } from "./identityLock.js";
 import type { LoginReplay } from "./loginReplay.js";
 
 /** Profile fields the mini-program may send with a login (typed in by the user: untrusted). */
@@ -78,7 +79,7 @@ interface LoginUser {
  * identity's user and the caller reports the conflict.
  * A refused login (banned) writes nothing. Concurrent first logins of one person, from one app
  * or several, are serialised by a transaction-scoped advisory lock on the unionid (or, without
- * one, on the identity), so they give one user; a collision on the identity's unique index that
+ * one, on the identity; identityLock.ts, which account deletion takes too), so they give one user; a collision on the identity's unique index that
  * slips past (a unionid WeChat gave one of two racing logins only) is retried once.
  * @throws AppError 403 USER_BANNED
  */
@@ -176,8 +177,7 @@ async function knownIdentity(
  */
 function newIdentity(prisma: PrismaClient, appid: string, wx: WechatSession, profile: LoginProfile | undefined): Promise<LoginUser> {
   return prisma.$transaction(async (tx) => {
-    const lockName = wx.unionid ? `unionid:${wx.unionid}` : `identity:${appid}:${wx.openid}`;
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockName}, 0))::text`;
+    await lockIdentities(tx, [identityLockName(appid, wx.openid, wx.unionid)]);
     // The identity may have been created by a login that held the lock before us.
     const again = await tx.identity.findUnique({ where: { appid_openid: { appid, openid: wx.openid } }, select: { userId: true } });
     const linked =
