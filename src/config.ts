@@ -90,8 +90,9 @@ const envSchema = z.object({
    */
   METRICS_PORT: optionalNonEmpty.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
   /**
-   * Seconds a login stays idempotent per wx.login code: a retry with the same code gets the same
-   * token (commands/loginReplay.ts). 0 turns it off. A code lives 5 minutes at WeChat.
+   * Seconds a login stays idempotent per wx.login code: a retry with the same code from the same
+   * client (User-Agent, IPv4 /24 or IPv6 /64) gets the same token (commands/loginReplay.ts). 0
+   * turns it off. A code lives 5 minutes at WeChat.
    */
   LOGIN_REPLAY_WINDOW: z.coerce.number().int().min(0).max(300).default(300),
   /** Login attempts per minute per client IP. */

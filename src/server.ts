@@ -108,7 +108,8 @@ export async function connectBackends(config: Config, log: Logger): Promise<AppD
   });
   // A duplicate waits as long as the first attempt's WeChat exchange can take: three attempts
   // and their backoff, plus the database and Redis writes after it.
-  const loginReplay = new LoginReplay(redis, config.redisKeyPrefix, config.loginReplayWindow, 3 * config.wechat.timeoutMs + 2000);
+  const waitMs = 3 * config.wechat.timeoutMs + 2000;
+  const loginReplay = new LoginReplay(redis, config.redisKeyPrefix, config.loginReplayWindow, waitMs, config.wechat.devMode);
   const overview = new Overview(redis, config.redisKeyPrefix, log, clock);
   metrics.onEvent = (series, outcome) => overview.count(series, outcome);
   return { config, prisma, redis, sessions, wechat, apps, metrics, audit: new AuditLog(prisma, log), overview, log, clock, loginReplay };

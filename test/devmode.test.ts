@@ -82,6 +82,19 @@ test("dev mode: start, demo, SIGTERM", async () => {
   assert.equal(second.status, 200);
   assert.notEqual(((await second.json()) as { token: string }).token, first.token, "a new session");
 
+  // Another client with a code another client logged in with (within the window): never that
+  // client's token; dev mode's codes are reusable, so it logs in afresh as the same user.
+  const dave = (await (await loginWith("dave")).json()) as { token: string; user: { id: number } };
+  const fromCurl = await fetch(`${url}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": "curl/8.5.0" },
+    body: JSON.stringify({ code: "dave" }),
+  });
+  assert.equal(fromCurl.status, 200);
+  const curlLogin = (await fromCurl.json()) as { token: string; user: { id: number } };
+  assert.notEqual(curlLogin.token, dave.token, "not the other client's session");
+  assert.equal(curlLogin.user.id, dave.user.id, "the same user");
+
   // Dev mode takes any appid against the built-in fake: one person, an openid per app, one user.
   const fromApp = async (appid: string) => {
     const res = await fetch(`${url}/auth/login`, {

@@ -2,7 +2,8 @@
  * Login retries that just work: a login is idempotent per code for LOGIN_REPLAY_WINDOW seconds.
  * A mobile network that lost the answer retries with the same code and gets the same token and
  * session, without a second code2Session call (which would get 40163); once that session has
- * ended, the code is spent.
+ * ended, the code is spent. Only the client that logged in gets the replay (same User-Agent, same
+ * IPv4 /24 or IPv6 /64): for anyone else the code is spent.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -11,7 +12,9 @@ import { codeFor, dumpRedis, indexAndSessions, type Stack, startStack } from "./
 let stack: Stack;
 let short: Stack;
 before(async () => {
-  [stack, short] = await Promise.all([startStack(), startStack({ LOGIN_REPLAY_WINDOW: "1" })]);
+  // TRUST_PROXY: the tests that move the client between networks do it with X-Forwarded-For; the
+  // others send none, so their client IP is the socket's as without it.
+  [stack, short] = await Promise.all([startStack({ TRUST_PROXY: "true" }), startStack({ LOGIN_REPLAY_WINDOW: "1" })]);
 });
 after(async () => {
   await Promise.all([stack.stop(), short.stop()]);
@@ -19,6 +22,20 @@ after(async () => {
 
 const login = (s: Stack, code: string, profile?: Record<string, unknown>) =>
   s.request("POST", "/auth/login", { body: { code, ...(profile && { profile }) } });
+
+const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) MicroMessenger/8.0.50(0x18003237) NetType/WIFI";
+const ANDROID = "Mozilla/5.0 (Linux; Android 14; wv) MicroMessenger/8.0.49.2600(0x28003133) NetType/5G";
+/** A login with `code` from a client: its User-Agent and its IP (as the nearest proxy saw it). */
+const loginFrom = (code: string, userAgent: string, ip: string) =>
+  stack.request("POST", "/auth/login", { body: { code }, headers: { "user-agent": userAgent, "x-forwarded-for": ip } });
+
+/** Asserts `res` is what a spent code gets: 401 WECHAT_CODE_INVALID, and no token. */
+function assertSpent(res: { status: number; body: any; text: string }): void {
+  assert.equal(res.status, 401, res.text);
+  assert.equal(res.body.error.code, "WECHAT_CODE_INVALID");
+  assert.equal(res.body.token, undefined);
+  assert.ok(!res.text.includes("token"), "no token in the answer");
+}
 
 test("a retry with the same code answers the same token and session, without asking WeChat again", async () => {
   const code = codeFor("replay");
@@ -83,4 +100,53 @@ test("after LOGIN_REPLAY_WINDOW the code is spent as WeChat says: 401", async ()
   const late = await login(short, code);
   assert.equal(late.status, 401);
   assert.equal(late.body.error.code, "WECHAT_CODE_INVALID");
+});
+
+test("a replay from another User-Agent is 401 WECHAT_CODE_INVALID, without asking WeChat; the client itself still gets it", async () => {
+  const code = codeFor("replay-ua");
+  const first = await loginFrom(code, IPHONE, "198.51.100.7");
+  assert.equal(first.status, 200, first.text);
+  const calls = stack.fake.callCount("/sns/jscode2session");
+  assertSpent(await loginFrom(code, ANDROID, "198.51.100.7"));
+  assertSpent(await loginFrom(code, "", "198.51.100.7"));
+  assert.equal(stack.fake.callCount("/sns/jscode2session"), calls, "WeChat not asked");
+  const retry = await loginFrom(code, IPHONE, "198.51.100.7");
+  assert.equal(retry.status, 200, retry.text);
+  assert.equal(retry.body.token, first.body.token);
+});
+
+test("a replay from another IPv4 /24 is 401; from the same /24 (another address) it is answered", async () => {
+  const code = codeFor("replay-v4");
+  const first = await loginFrom(code, IPHONE, "198.51.100.7");
+  assert.equal(first.status, 200, first.text);
+  const calls = stack.fake.callCount("/sns/jscode2session");
+  assertSpent(await loginFrom(code, IPHONE, "198.51.101.7"));
+  assert.equal(stack.fake.callCount("/sns/jscode2session"), calls, "WeChat not asked");
+  const moved = await loginFrom(code, IPHONE, "198.51.100.200");
+  assert.equal(moved.status, 200, moved.text);
+  assert.equal(moved.body.token, first.body.token);
+  // The same address spelled as IPv4-mapped IPv6 is the same network.
+  const mapped = await loginFrom(code, IPHONE, "::ffff:198.51.100.9");
+  assert.equal(mapped.status, 200, mapped.text);
+  assert.equal(mapped.body.token, first.body.token);
+});
+
+test("a replay from another IPv6 /64 is 401; from the same /64 (another address) it is answered", async () => {
+  const code = codeFor("replay-v6");
+  const first = await loginFrom(code, IPHONE, "2001:db8:1:2::1");
+  assert.equal(first.status, 200, first.text);
+  const calls = stack.fake.callCount("/sns/jscode2session");
+  assertSpent(await loginFrom(code, IPHONE, "2001:db8:1:3::1"));
+  assert.equal(stack.fake.callCount("/sns/jscode2session"), calls, "WeChat not asked");
+  const moved = await loginFrom(code, IPHONE, "2001:0db8:1:2:ffff::42");
+  assert.equal(moved.status, 200, moved.text);
+  assert.equal(moved.body.token, first.body.token);
+});
+
+test("concurrent logins with one code from two clients: one session, one code2Session call, the other client 401", async () => {
+  const code = codeFor("replay-race");
+  const calls = stack.fake.callCount("/sns/jscode2session");
+  const answers = await Promise.all([loginFrom(code, IPHONE, "198.51.100.7"), loginFrom(code, ANDROID, "203.0.113.5")]);
+  assert.deepEqual(answers.map((a) => a.status).sort(), [200, 401], answers.map((a) => a.text).join("\n"));
+  assert.equal(stack.fake.callCount("/sns/jscode2session") - calls, 1);
 });

@@ -14,12 +14,34 @@
  * once that session has ended (logout, revoke, ban, expiry), the code goes back to WeChat, which
  * refuses it as used (40163, 401 WECHAT_CODE_INVALID).
  *
+ * Only to the client that logged in: a code that leaks after use (a proxy's access log, a crash
+ * report) must not be a bearer credential for the window. The sealed outcome also holds a SHA-256
+ * of that client's User-Agent and network (IPv4 /24, IPv6 /64: a retry comes moments later from
+ * the same phone, which a carrier's NAT pool may give another address in the same block, and a
+ * host is given a whole /64); a replay from any other client gets what a spent code gets, 401
+ * WECHAT_CODE_INVALID, without asking WeChat. Only the hash is stored, and only inside the sealed
+ * value: no IP address is added to Redis. The window's remaining reach: whoever has the code, the
+ * User-Agent (often in the same log line) and an address in the same /24 or /64 (a shared NAT or
+ * Wi-Fi) until the session ends or the window does.
+ *
  * Concurrent duplicates (a double tap): the first takes `lr:<id>:lock` (SET NX, expiring) and
  * exchanges the code; the others wait for its result and replay it, so one code2Session call
  * and one session come out. A failed exchange stores nothing and releases the lock.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, hash, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  hash,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
+import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 import { compareAndDelete } from "../clients/redis.js";
+import { wechatCodeInvalid } from "../errors.js";
 import type { RedisClient } from "../sessions/store.js";
 
 /** What a login attempt does with its code. */
@@ -35,6 +57,14 @@ export type ReplayAttempt =
 
 const POLL_MS = 25;
 
+/** The client of a login, as the server saw it. */
+export interface ReplayClient {
+  /** The client IP the server computed for the request (ctx.ip, as rate limiting uses it). */
+  ip: string;
+  /** The User-Agent header as received (sessions/userAgent.ts headerText). */
+  userAgent: string;
+}
+
 /** Per-code login idempotency; `windowSeconds` 0 turns it off. */
 export class LoginReplay {
   constructor(
@@ -44,15 +74,24 @@ export class LoginReplay {
     private readonly windowSeconds: number,
     /** How long a duplicate waits for the first attempt (longer than its WeChat exchange), ms. */
     private readonly waitMs: number,
+    /**
+     * Dev mode: the built-in fake takes a code any number of times, so another client's replay
+     * exchanges the code afresh (a session of its own) instead of being refused.
+     */
+    private readonly reusableCodes = false,
   ) {}
 
   /**
-   * Starts a login with `code`: the stored outcome of an earlier login with it, or the right to
-   * exchange it (waiting first while a concurrent duplicate holds that right).
-   * @throws whatever ioredis throws when Redis cannot be asked (the error handler answers 503)
+   * Starts a login with `code` from `client`: the stored outcome of that client's earlier login
+   * with it, or the right to exchange it (waiting first while a concurrent duplicate holds that
+   * right).
+   * @throws AppError 401 WECHAT_CODE_INVALID when the code's login was another client's (unless
+   *   `reusableCodes`);
+   *   whatever ioredis throws when Redis cannot be asked (the error handler answers 503)
    */
-  async begin(code: string): Promise<ReplayAttempt> {
+  async begin(code: string, client: ReplayClient): Promise<ReplayAttempt> {
     if (this.windowSeconds === 0) return { replayed: false, remember: async () => {}, release: async () => {} };
+    const binding = clientBinding(client);
     const id = hash("sha256", `tongxing login replay\0${code}`, "base64url");
     const key = `${this.prefix}lr:${id}`;
     const lockKey = `${key}:lock`;
@@ -60,13 +99,18 @@ export class LoginReplay {
     for (;;) {
       const stored = await this.redis.get(key);
       const opened = stored === null ? null : open(code, id, stored);
-      if (opened) return { replayed: true, ...opened };
+      if (opened) {
+        if (sameClient(opened.client, binding)) return { replayed: true, token: opened.token, isNewUser: opened.isNewUser };
+        // To anyone else the code is spent, as WeChat would say (40163); WeChat is not asked.
+        if (!this.reusableCodes) throw wechatCodeInvalid();
+        return { replayed: false, remember: async () => {}, release: async () => {} };
+      }
       const owner = randomBytes(9).toString("base64url");
       if ((await this.redis.set(lockKey, owner, "PX", this.waitMs, "NX")) === "OK") {
         return {
           replayed: false,
           remember: async (token, isNewUser) => {
-            await this.redis.set(key, seal(code, id, { token, isNewUser }), "EX", this.windowSeconds);
+            await this.redis.set(key, seal(code, id, { token, isNewUser, client: binding }), "EX", this.windowSeconds);
           },
           release: async () => {
             // Only our own lock: after waitMs it may be another attempt's.
@@ -84,6 +128,26 @@ export class LoginReplay {
 interface Outcome {
   token: string;
   isNewUser: boolean;
+  /** clientBinding of the login's client. */
+  client: string;
+}
+
+/**
+ * What a replay must match: SHA-256 (base64url) of the User-Agent and the network (IPv4 /24, an
+ * IPv4-mapped IPv6 address as its IPv4; IPv6 /64), via ipaddr.js. An IP that does not parse is
+ * taken as it is.
+ */
+function clientBinding({ ip, userAgent }: ReplayClient): string {
+  let network = ip;
+  if (isIP(ip)) {
+    let addr = ipaddr.parse(ip);
+    if (addr instanceof ipaddr.IPv6 && addr.isIPv4MappedAddress()) addr = addr.toIPv4Address();
+    network =
+      addr instanceof ipaddr.IPv4
+        ? `${ipaddr.IPv4.networkAddressFromCIDR(`${addr}/24`)}/24`
+        : `${ipaddr.IPv6.networkAddressFromCIDR(`${addr}/64`).toNormalizedString()}/64`;
+  }
+  return hash("sha256", `tongxing login replay client\0${network}\0${userAgent}`, "base64url");
 }
 
 /** The AES-256-GCM key for one code: HKDF-SHA256 (RFC 5869) of the code, bound to its id. */
@@ -99,6 +163,12 @@ function seal(code: string, id: string, outcome: Outcome): string {
   return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
 }
 
+/** Whether a stored binding is `binding`, compared in constant time. */
+function sameClient(stored: string, binding: string): boolean {
+  const [a, b] = [Buffer.from(stored, "base64url"), Buffer.from(binding, "base64url")];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** @returns the outcome, or null for a value that does not open (tampered, another code) */
 function open(code: string, id: string, sealed: string): Outcome | null {
   try {
@@ -107,7 +177,9 @@ function open(code: string, id: string, sealed: string): Outcome | null {
     decipher.setAuthTag(raw.subarray(12, 28));
     const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
     const parsed = JSON.parse(text) as Outcome;
-    return typeof parsed.token === "string" && typeof parsed.isNewUser === "boolean" ? parsed : null;
+    // A value sealed before replays were bound to their client has no client: it does not open,
+    // so the code goes to WeChat, which refuses it as used.
+    return typeof parsed.token === "string" && typeof parsed.isNewUser === "boolean" && typeof parsed.client === "string" ? parsed : null;
   } catch {
     return null;
   }

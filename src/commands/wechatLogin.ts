@@ -217,7 +217,7 @@ export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<L
 
 /** A login, replayed or exchanged (wechatLogin counts its outcome). */
 async function loginOnce(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
-  const attempt = await deps.loginReplay.begin(`${input.app.appid}:${input.code}`);
+  const attempt = await deps.loginReplay.begin(`${input.app.appid}:${input.code}`, { ip: input.ip, userAgent: input.userAgent });
   if (attempt.replayed) {
     const replayed = await replayedLogin(deps, attempt.token, attempt.isNewUser);
     // That session has ended: the code is WeChat's to judge again. A real code is spent (40163,

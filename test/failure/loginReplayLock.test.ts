@@ -16,6 +16,7 @@ import { LoginReplay } from "../../src/commands/loginReplay.js";
 import { PrivateRedis } from "./services.js";
 
 const PREFIX = "tlrlock:";
+const CLIENT = { ip: "127.0.0.1", userAgent: "loginReplayLock" };
 const redis = new PrivateRedis();
 let first: Redis;
 let other: Redis;
@@ -42,7 +43,7 @@ async function untilPaused(cmd: string): Promise<void> {
 
 test("a release after the lock passed to another attempt leaves that attempt's lock alone", async () => {
   const replay = new LoginReplay(first, PREFIX, 60, 5_000);
-  const attempt = await replay.begin("wxappid:a-code");
+  const attempt = await replay.begin("wxappid:a-code", CLIENT);
   assert.equal(attempt.replayed, false);
   const [lockKey] = await control.keys(`${PREFIX}lr:*:lock`);
   assert.ok(lockKey, "the first attempt holds a lock");
@@ -66,7 +67,7 @@ test("a release after the lock passed to another attempt leaves that attempt's l
 test("the owner's own release removes its lock", async () => {
   const before = new Set(await control.keys(`${PREFIX}lr:*:lock`));
   const replay = new LoginReplay(first, PREFIX, 60, 5_000);
-  const attempt = await replay.begin("wxappid:another-code");
+  const attempt = await replay.begin("wxappid:another-code", CLIENT);
   assert.equal(attempt.replayed, false);
   const lockKey = (await control.keys(`${PREFIX}lr:*:lock`)).find((key) => !before.has(key));
   assert.ok(lockKey, "this attempt holds a lock of its own");
