@@ -24,7 +24,7 @@ test("a bad value is named in the message, and its value is not echoed", () => {
     (err: Error) => /SESSION_KEY_ENCRYPTION_KEY: must be 32 bytes/.test(err.message) && !err.message.includes("c2hvcnQtc2VjcmV0"),
   );
   assert.throws(() => loadConfig({ TOKEN_HEADER: "X WX" }), /TOKEN_HEADER/);
-  assert.throws(() => loadConfig({ ADMIN_TOKEN: "too-short" }), /ADMIN_TOKEN: must be 32 to 512 printable ASCII/);
+  assert.throws(() => loadConfig({ ADMIN_TOKEN: "too-short" }), /ADMIN_TOKEN: must be 32 to 512 characters/);
   assert.throws(() => loadConfig({ ADMIN_TOKEN: `${"a".repeat(40)} with spaces` }), /ADMIN_TOKEN/);
 });
 
@@ -73,4 +73,21 @@ test("WECHAT_APPS: several apps, the primary first; a bad one is named by its pa
   );
   assert.throws(() => loadConfig({ WECHAT_APPS: JSON.stringify([apps[0], apps[0]]) }), /WECHAT_APPS: lists an appid twice/);
   assert.throws(() => loadConfig({ WECHAT_APPS: "[]" }), /WECHAT_APPS: must list at least one app/);
+});
+
+test("ADMIN_TOKEN, SERVICE_TOKEN, METRICS_TOKEN: only characters plain in a header and an nginx string, named and never echoed", () => {
+  const base = "0123456789abcdef0123456789abcdef";
+  for (const name of ["ADMIN_TOKEN", "SERVICE_TOKEN", "METRICS_TOKEN"]) {
+    for (const bad of ["$host0123", '"x', "\\x", "'x", ";x", "{x}", "#x", "x y", "é"]) {
+      assert.throws(
+        () => loadConfig({ [name]: `${base}${bad}` }),
+        (err: Error) => new RegExp(`${name}: must be .*A-Z a-z 0-9`).test(err.message) && !err.message.includes(base),
+        `${name} with ${JSON.stringify(bad)}`,
+      );
+    }
+    // openssl rand -hex 32 and -base64 32, and base64url, as the docs suggest.
+    for (const good of [base + base, "q83vEjRWeJq8PkE3z0Pfw8m0bVn4eL3xNQ2k9hOXyZA=", `${base}-._~+/`]) {
+      assert.doesNotThrow(() => loadConfig({ [name]: good }), name);
+    }
+  }
 });

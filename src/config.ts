@@ -17,6 +17,24 @@ const base64Key32 = z
   .string()
   .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
 
+/**
+ * A shared secret: RFC 6750's b64token characters (A-Z a-z 0-9 - . _ ~ + / =), which covers
+ * `openssl rand -hex 32`, base64 and base64url. Each is plain text both in an HTTP header and
+ * inside an nginx "string": SERVICE_TOKEN is pasted into the gateway template, where `$` starts
+ * a variable, `"` ends the string and `\` escapes, so a wider alphabet made nginx refuse the file
+ * or, worse, send a different token than tongxing's.
+ */
+const secretToken = (minLength: number) =>
+  optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(
+        new RegExp(`^[A-Za-z0-9._~+/=-]{${minLength},512}$`),
+        `must be ${minLength} to 512 characters of A-Z a-z 0-9 - . _ ~ + / = (openssl rand -hex 32)`,
+      )
+      .optional(),
+  );
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -61,29 +79,14 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name")
     .default("X-WX-Token"),
   /** Enables the admin API; at least 32 characters. Unset: the /admin routes answer 404. */
-  ADMIN_TOKEN: optionalNonEmpty.pipe(
-    z
-      .string()
-      .regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable ASCII characters")
-      .optional(),
-  ),
+  ADMIN_TOKEN: secretToken(32),
   /**
    * Shared with the team's gateway and backends: with it, /auth/verify also answers the openid
    * and unionid. Unset, they are never sent.
    */
-  SERVICE_TOKEN: optionalNonEmpty.pipe(
-    z
-      .string()
-      .regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable ASCII characters")
-      .optional(),
-  ),
+  SERVICE_TOKEN: secretToken(32),
   /** Enables bearer auth on /metrics; unset, /metrics is open (keep the port private). */
-  METRICS_TOKEN: optionalNonEmpty.pipe(
-    z
-      .string()
-      .regex(/^[\x21-\x7e]{1,512}$/, "must be 1 to 512 printable ASCII characters")
-      .optional(),
-  ),
+  METRICS_TOKEN: secretToken(1),
   /**
    * A second listener serving only /metrics, for a private network (0: any free port). Set, the
    * main port no longer serves /metrics.
