@@ -91,3 +91,20 @@ test("ADMIN_TOKEN, SERVICE_TOKEN, METRICS_TOKEN: only characters plain in a head
     }
   }
 });
+
+test("TRUSTED_PROXIES: IPs, CIDRs and keywords as canonical CIDRs; TRUST_PROXY=true is the nearest hop", () => {
+  assert.deepEqual(loadConfig({}).trustedProxies, []);
+  assert.deepEqual(loadConfig({ TRUSTED_PROXIES: " 10.0.0.0/8, 192.0.2.7,2001:DB8::/32 ,loopback" }).trustedProxies, [
+    "10.0.0.0/8",
+    "192.0.2.7/32",
+    "2001:db8::/32",
+    "127.0.0.0/8",
+    "::1/128",
+  ]);
+  assert.equal(loadConfig({ TRUST_PROXY: "true" }).trustedProxies, "nearest-hop");
+  assert.deepEqual(loadConfig({ TRUST_PROXY: "false" }).trustedProxies, []);
+  for (const bad of ["10.0.0.0/33", "10", "10/8", "proxy.internal", "10.0.0.0/8/1", "10.0.0.0/x"]) {
+    assert.throws(() => loadConfig({ TRUSTED_PROXIES: `192.0.2.1,${bad}` }), /TRUSTED_PROXIES: must be comma-separated IP/, bad);
+  }
+  assert.throws(() => loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8", TRUST_PROXY: "true" }), /TRUST_PROXY and TRUSTED_PROXIES/);
+});

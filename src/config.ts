@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { type ProxyTrust, parseProxyList } from "./middlewares/clientIp.js";
 import { DEV_WECHAT, parseApps, type WechatApp } from "./wechat/appConfig.js";
 
 const positiveInt = z.coerce.number().int().positive();
@@ -101,7 +102,20 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT: positiveInt.default(30),
   /** Calls to WeChat (checkSessionKey, getPhoneNumber) per minute per user: the app's quota is shared. */
   WECHAT_CALL_RATE_LIMIT: positiveInt.default(10),
-  /** Believe X-Forwarded-For (the nearest proxy's entry) for the client IP. */
+  /**
+   * The proxies whose X-Forwarded-For entries are believed for the client IP (clientIp.ts):
+   * comma-separated IPs and CIDRs, or loopback, linklocal, uniquelocal. Unset: none.
+   */
+  TRUSTED_PROXIES: optionalNonEmpty.pipe(
+    z
+      .string()
+      .refine(
+        (v) => parseProxyList(v) !== undefined,
+        "must be comma-separated IP addresses or CIDRs (10.0.0.0/8), or loopback, linklocal, uniquelocal",
+      )
+      .optional(),
+  ),
+  /** Deprecated for TRUSTED_PROXIES: true believes the nearest hop, whoever connected. */
   TRUST_PROXY: z
     .enum(["true", "false", "1", "0"])
     .default("false")
@@ -176,7 +190,8 @@ export interface Config {
   wechatCallRateLimit: number;
   /** Seconds; 0: off. */
   loginReplayWindow: number;
-  trustProxy: boolean;
+  /** Whose X-Forwarded-For entries are believed: CIDRs (none when empty), or the nearest hop. */
+  trustedProxies: ProxyTrust;
   /** Seconds. */
   shutdownTimeout: number;
   /** Seconds to wait for another instance's migrations at start. */
@@ -231,6 +246,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push("  WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production (or WECHAT_APPS for several mini-programs)");
     if (!e.SESSION_KEY_ENCRYPTION_KEY) problems.push("  SESSION_KEY_ENCRYPTION_KEY: required when NODE_ENV=production");
   }
+  if (e.TRUST_PROXY && e.TRUSTED_PROXIES !== undefined) {
+    problems.push("  TRUST_PROXY and TRUSTED_PROXIES: set TRUSTED_PROXIES only (TRUST_PROXY=true believes any caller)");
+  }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   return {
     nodeEnv: e.NODE_ENV,
@@ -263,7 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     wechatCallRateLimit: e.WECHAT_CALL_RATE_LIMIT,
     loginReplayWindow: e.LOGIN_REPLAY_WINDOW,
-    trustProxy: e.TRUST_PROXY,
+    trustedProxies: e.TRUST_PROXY ? "nearest-hop" : (parseProxyList(e.TRUSTED_PROXIES ?? "") ?? []),
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     requestTimeout: e.REQUEST_TIMEOUT,
     migrationLockTimeout: e.MIGRATION_LOCK_TIMEOUT,

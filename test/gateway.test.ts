@@ -67,7 +67,7 @@ let gateway: Nginx;
 before(async () => {
   if (!nginxBinary.path) return;
   redisProxy = await new CuttableProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname).start();
-  stack = await startStack({ SERVICE_TOKEN, TRUST_PROXY: "true", REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
+  stack = await startStack({ SERVICE_TOKEN, TRUSTED_PROXIES: "loopback", REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
   app = await new BusinessApi().start();
   gateway = await startNginx(nginxBinary.path, { TONGXING_ADDR: new URL(stack.url).host, APP_ADDR: app.addr, SERVICE_TOKEN });
 });

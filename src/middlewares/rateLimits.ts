@@ -3,8 +3,8 @@
  * 429 RATE_LIMITED with Retry-After (OWASP ASVS V2.2.1 anti-automation).
  * - Logins: LOGIN_RATE_LIMIT attempts per minute per client IP (IPv6 by /64, clientIp.ts), and 5
  *   per minute per code (a code is single-use; hammering one only burns WeChat's quota). The
- *   client IP is the socket's, or the nearest proxy's X-Forwarded-For entry when TRUST_PROXY is
- *   set. Codes are hashed before they are keys.
+ *   client IP is the socket's, or what TRUSTED_PROXIES let X-Forwarded-For say (clientIp.ts).
+ *   Codes are hashed before they are keys.
  * - WeChat calls on a user's behalf (checkSessionKey, getPhoneNumber): WECHAT_CALL_RATE_LIMIT per
  *   minute per user, since each one spends the app's shared WeChat quota.
  */
