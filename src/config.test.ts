@@ -108,3 +108,13 @@ test("TRUSTED_PROXIES: IPs, CIDRs and keywords as canonical CIDRs; TRUST_PROXY=t
   }
   assert.throws(() => loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8", TRUST_PROXY: "true" }), /TRUST_PROXY and TRUSTED_PROXIES/);
 });
+
+test("CALLER_NAMES: a bounded list of names; INTERNAL_RATE_LIMIT defaults to 600 a minute", () => {
+  assert.deepEqual(loadConfig({}).callerNames, []);
+  assert.equal(loadConfig({}).internalRateLimit, 600);
+  assert.deepEqual(loadConfig({ CALLER_NAMES: "payments, push,cs.bot" }).callerNames, ["payments", "push", "cs.bot"]);
+  for (const bad of ["pay ments", "a,,b", "x".repeat(33), Array.from({ length: 101 }, (_, i) => `c${i}`).join(",")]) {
+    assert.throws(() => loadConfig({ CALLER_NAMES: bad }), /CALLER_NAMES: must be at most 100/, bad);
+  }
+  assert.throws(() => loadConfig({ INTERNAL_RATE_LIMIT: "0" }), /INTERNAL_RATE_LIMIT/);
+});

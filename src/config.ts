@@ -103,6 +103,21 @@ const envSchema = z.object({
   /** Calls to WeChat (checkSessionKey, getPhoneNumber) per minute per user: the app's quota is shared. */
   WECHAT_CALL_RATE_LIMIT: positiveInt.default(10),
   /**
+   * Comma-separated X-Tongxing-Caller names that get their own metrics series and rate-limit
+   * budget; any other name is counted as "other", so a service-token holder cannot mint series.
+   */
+  CALLER_NAMES: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_.-]{1,32}(\s*,\s*[A-Za-z0-9_.-]{1,32}){0,99}$/,
+        "must be at most 100 comma-separated names of 1 to 32 of A-Z a-z 0-9 _ . -",
+      )
+      .optional(),
+  ),
+  /** /internal requests per minute per caller (as CALLER_NAMES counts it) and client IP. */
+  INTERNAL_RATE_LIMIT: positiveInt.default(600),
+  /**
    * The proxies whose X-Forwarded-For entries are believed for the client IP (clientIp.ts):
    * comma-separated IPs and CIDRs, or loopback, linklocal, uniquelocal. Unset: none.
    */
@@ -190,6 +205,10 @@ export interface Config {
   wechatCallRateLimit: number;
   /** Seconds; 0: off. */
   loginReplayWindow: number;
+  /** X-Tongxing-Caller names counted by name (CALLER_NAMES); others are "other". */
+  callerNames: string[];
+  /** Per minute per caller and IP (INTERNAL_RATE_LIMIT). */
+  internalRateLimit: number;
   /** Whose X-Forwarded-For entries are believed: CIDRs (none when empty), or the nearest hop. */
   trustedProxies: ProxyTrust;
   /** Seconds. */
@@ -281,6 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     wechatCallRateLimit: e.WECHAT_CALL_RATE_LIMIT,
     loginReplayWindow: e.LOGIN_REPLAY_WINDOW,
+    callerNames: e.CALLER_NAMES ? e.CALLER_NAMES.split(",").map((n) => n.trim()) : [],
+    internalRateLimit: e.INTERNAL_RATE_LIMIT,
     trustedProxies: e.TRUST_PROXY ? "nearest-hop" : (parseProxyList(e.TRUSTED_PROXIES ?? "") ?? []),
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     requestTimeout: e.REQUEST_TIMEOUT,
