@@ -57,13 +57,11 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   const app = new Koa();
   // Koa's own error logging would print stacks for errors we already handled and logged.
   app.silent = true;
-  if (deps.config.trustProxy) {
-    app.proxy = true;
-    // Only the nearest proxy's X-Forwarded-For entry: the ones before it are the client's to forge.
-    app.maxIpsCount = 1;
-    // That entry is whatever the proxy passed on; without a proxy, ctx.ip is the socket's address.
-    app.use(clientIp);
-  }
+  // Not app.proxy: Koa would then believe X-Forwarded-Host and -Proto from anyone, and its
+  // X-Forwarded-For rule counts hops instead of asking who wrote them. Without trusted proxies,
+  // ctx.ip is the socket's address.
+  const { trustedProxies } = deps.config;
+  if (trustedProxies === "nearest-hop" || trustedProxies.length > 0) app.use(clientIp(trustedProxies));
   const shuttingDown = opts.isShuttingDown ?? (() => false);
   app.use(requestLog(deps.log, deps.metrics));
   app.use(errorHandler());

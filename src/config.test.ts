@@ -24,7 +24,7 @@ test("a bad value is named in the message, and its value is not echoed", () => {
     (err: Error) => /SESSION_KEY_ENCRYPTION_KEY: must be 32 bytes/.test(err.message) && !err.message.includes("c2hvcnQtc2VjcmV0"),
   );
   assert.throws(() => loadConfig({ TOKEN_HEADER: "X WX" }), /TOKEN_HEADER/);
-  assert.throws(() => loadConfig({ ADMIN_TOKEN: "too-short" }), /ADMIN_TOKEN: must be 32 to 512 printable ASCII/);
+  assert.throws(() => loadConfig({ ADMIN_TOKEN: "too-short" }), /ADMIN_TOKEN: must be 32 to 512 characters/);
   assert.throws(() => loadConfig({ ADMIN_TOKEN: `${"a".repeat(40)} with spaces` }), /ADMIN_TOKEN/);
 });
 
@@ -73,4 +73,48 @@ test("WECHAT_APPS: several apps, the primary first; a bad one is named by its pa
   );
   assert.throws(() => loadConfig({ WECHAT_APPS: JSON.stringify([apps[0], apps[0]]) }), /WECHAT_APPS: lists an appid twice/);
   assert.throws(() => loadConfig({ WECHAT_APPS: "[]" }), /WECHAT_APPS: must list at least one app/);
+});
+
+test("ADMIN_TOKEN, SERVICE_TOKEN, METRICS_TOKEN: only characters plain in a header and an nginx string, named and never echoed", () => {
+  const base = "0123456789abcdef0123456789abcdef";
+  for (const name of ["ADMIN_TOKEN", "SERVICE_TOKEN", "METRICS_TOKEN"]) {
+    for (const bad of ["$host0123", '"x', "\\x", "'x", ";x", "{x}", "#x", "x y", "é"]) {
+      assert.throws(
+        () => loadConfig({ [name]: `${base}${bad}` }),
+        (err: Error) => new RegExp(`${name}: must be .*A-Z a-z 0-9`).test(err.message) && !err.message.includes(base),
+        `${name} with ${JSON.stringify(bad)}`,
+      );
+    }
+    // openssl rand -hex 32 and -base64 32, and base64url, as the docs suggest.
+    for (const good of [base + base, "q83vEjRWeJq8PkE3z0Pfw8m0bVn4eL3xNQ2k9hOXyZA=", `${base}-._~+/`]) {
+      assert.doesNotThrow(() => loadConfig({ [name]: good }), name);
+    }
+  }
+});
+
+test("TRUSTED_PROXIES: IPs, CIDRs and keywords as canonical CIDRs; TRUST_PROXY=true is the nearest hop", () => {
+  assert.deepEqual(loadConfig({}).trustedProxies, []);
+  assert.deepEqual(loadConfig({ TRUSTED_PROXIES: " 10.0.0.0/8, 192.0.2.7,2001:DB8::/32 ,loopback" }).trustedProxies, [
+    "10.0.0.0/8",
+    "192.0.2.7/32",
+    "2001:db8::/32",
+    "127.0.0.0/8",
+    "::1/128",
+  ]);
+  assert.equal(loadConfig({ TRUST_PROXY: "true" }).trustedProxies, "nearest-hop");
+  assert.deepEqual(loadConfig({ TRUST_PROXY: "false" }).trustedProxies, []);
+  for (const bad of ["10.0.0.0/33", "10", "10/8", "proxy.internal", "10.0.0.0/8/1", "10.0.0.0/x"]) {
+    assert.throws(() => loadConfig({ TRUSTED_PROXIES: `192.0.2.1,${bad}` }), /TRUSTED_PROXIES: must be comma-separated IP/, bad);
+  }
+  assert.throws(() => loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8", TRUST_PROXY: "true" }), /TRUST_PROXY and TRUSTED_PROXIES/);
+});
+
+test("CALLER_NAMES: a bounded list of names; INTERNAL_RATE_LIMIT defaults to 600 a minute", () => {
+  assert.deepEqual(loadConfig({}).callerNames, []);
+  assert.equal(loadConfig({}).internalRateLimit, 600);
+  assert.deepEqual(loadConfig({ CALLER_NAMES: "payments, push,cs.bot" }).callerNames, ["payments", "push", "cs.bot"]);
+  for (const bad of ["pay ments", "a,,b", "x".repeat(33), Array.from({ length: 101 }, (_, i) => `c${i}`).join(",")]) {
+    assert.throws(() => loadConfig({ CALLER_NAMES: bad }), /CALLER_NAMES: must be at most 100/, bad);
+  }
+  assert.throws(() => loadConfig({ INTERNAL_RATE_LIMIT: "0" }), /INTERNAL_RATE_LIMIT/);
 });

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { type ProxyTrust, parseProxyList } from "./middlewares/clientIp.js";
 import { DEV_WECHAT, parseApps, type WechatApp } from "./wechat/appConfig.js";
 
 const positiveInt = z.coerce.number().int().positive();
@@ -16,6 +17,24 @@ const optionalNonEmpty = z
 const base64Key32 = z
   .string()
   .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+
+/**
+ * A shared secret: RFC 6750's b64token characters (A-Z a-z 0-9 - . _ ~ + / =), which covers
+ * `openssl rand -hex 32`, base64 and base64url. Each is plain text both in an HTTP header and
+ * inside an nginx "string": SERVICE_TOKEN is pasted into the gateway template, where `$` starts
+ * a variable, `"` ends the string and `\` escapes, so a wider alphabet made nginx refuse the file
+ * or, worse, send a different token than tongxing's.
+ */
+const secretToken = (minLength: number) =>
+  optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(
+        new RegExp(`^[A-Za-z0-9._~+/=-]{${minLength},512}$`),
+        `must be ${minLength} to 512 characters of A-Z a-z 0-9 - . _ ~ + / = (openssl rand -hex 32)`,
+      )
+      .optional(),
+  );
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -61,29 +80,14 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name")
     .default("X-WX-Token"),
   /** Enables the admin API; at least 32 characters. Unset: the /admin routes answer 404. */
-  ADMIN_TOKEN: optionalNonEmpty.pipe(
-    z
-      .string()
-      .regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable ASCII characters")
-      .optional(),
-  ),
+  ADMIN_TOKEN: secretToken(32),
   /**
    * Shared with the team's gateway and backends: with it, /auth/verify also answers the openid
    * and unionid. Unset, they are never sent.
    */
-  SERVICE_TOKEN: optionalNonEmpty.pipe(
-    z
-      .string()
-      .regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable ASCII characters")
-      .optional(),
-  ),
+  SERVICE_TOKEN: secretToken(32),
   /** Enables bearer auth on /metrics; unset, /metrics is open (keep the port private). */
-  METRICS_TOKEN: optionalNonEmpty.pipe(
-    z
-      .string()
-      .regex(/^[\x21-\x7e]{1,512}$/, "must be 1 to 512 printable ASCII characters")
-      .optional(),
-  ),
+  METRICS_TOKEN: secretToken(1),
   /**
    * A second listener serving only /metrics, for a private network (0: any free port). Set, the
    * main port no longer serves /metrics.
@@ -99,7 +103,35 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT: positiveInt.default(30),
   /** Calls to WeChat (checkSessionKey, getPhoneNumber) per minute per user: the app's quota is shared. */
   WECHAT_CALL_RATE_LIMIT: positiveInt.default(10),
-  /** Believe X-Forwarded-For (the nearest proxy's entry) for the client IP. */
+  /**
+   * Comma-separated X-Tongxing-Caller names that get their own metrics series and rate-limit
+   * budget; any other name is counted as "other", so a service-token holder cannot mint series.
+   */
+  CALLER_NAMES: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_.-]{1,32}(\s*,\s*[A-Za-z0-9_.-]{1,32}){0,99}$/,
+        "must be at most 100 comma-separated names of 1 to 32 of A-Z a-z 0-9 _ . -",
+      )
+      .optional(),
+  ),
+  /** /internal requests per minute per caller (as CALLER_NAMES counts it) and client IP. */
+  INTERNAL_RATE_LIMIT: positiveInt.default(600),
+  /**
+   * The proxies whose X-Forwarded-For entries are believed for the client IP (clientIp.ts):
+   * comma-separated IPs and CIDRs, or loopback, linklocal, uniquelocal. Unset: none.
+   */
+  TRUSTED_PROXIES: optionalNonEmpty.pipe(
+    z
+      .string()
+      .refine(
+        (v) => parseProxyList(v) !== undefined,
+        "must be comma-separated IP addresses or CIDRs (10.0.0.0/8), or loopback, linklocal, uniquelocal",
+      )
+      .optional(),
+  ),
+  /** Deprecated for TRUSTED_PROXIES: true believes the nearest hop, whoever connected. */
   TRUST_PROXY: z
     .enum(["true", "false", "1", "0"])
     .default("false")
@@ -174,7 +206,12 @@ export interface Config {
   wechatCallRateLimit: number;
   /** Seconds; 0: off. */
   loginReplayWindow: number;
-  trustProxy: boolean;
+  /** X-Tongxing-Caller names counted by name (CALLER_NAMES); others are "other". */
+  callerNames: string[];
+  /** Per minute per caller and IP (INTERNAL_RATE_LIMIT). */
+  internalRateLimit: number;
+  /** Whose X-Forwarded-For entries are believed: CIDRs (none when empty), or the nearest hop. */
+  trustedProxies: ProxyTrust;
   /** Seconds. */
   shutdownTimeout: number;
   /** Seconds to wait for another instance's migrations at start. */
@@ -229,6 +266,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push("  WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production (or WECHAT_APPS for several mini-programs)");
     if (!e.SESSION_KEY_ENCRYPTION_KEY) problems.push("  SESSION_KEY_ENCRYPTION_KEY: required when NODE_ENV=production");
   }
+  if (e.TRUST_PROXY && e.TRUSTED_PROXIES !== undefined) {
+    problems.push("  TRUST_PROXY and TRUSTED_PROXIES: set TRUSTED_PROXIES only (TRUST_PROXY=true believes any caller)");
+  }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   return {
     nodeEnv: e.NODE_ENV,
@@ -261,7 +301,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     wechatCallRateLimit: e.WECHAT_CALL_RATE_LIMIT,
     loginReplayWindow: e.LOGIN_REPLAY_WINDOW,
-    trustProxy: e.TRUST_PROXY,
+    callerNames: e.CALLER_NAMES ? e.CALLER_NAMES.split(",").map((n) => n.trim()) : [],
+    internalRateLimit: e.INTERNAL_RATE_LIMIT,
+    trustedProxies: e.TRUST_PROXY ? "nearest-hop" : (parseProxyList(e.TRUSTED_PROXIES ?? "") ?? []),
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     requestTimeout: e.REQUEST_TIMEOUT,
     migrationLockTimeout: e.MIGRATION_LOCK_TIMEOUT,

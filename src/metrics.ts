@@ -49,7 +49,7 @@ export class Metrics {
   });
   readonly internalAccessToken = new Counter({
     name: "tongxing_internal_access_token_requests_total",
-    help: "access_tokens served to (get) and handed back by (invalidate) the team's other backends, by appid and X-Tongxing-Caller",
+    help: "access_tokens served to (get) and handed back by (invalidate) the team's other backends, by appid and caller (an X-Tongxing-Caller listed in CALLER_NAMES, other, or unnamed)",
     labelNames: ["appid", "op", "caller"] as const,
     registers: [this.registry],
   });

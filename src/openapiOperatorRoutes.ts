@@ -128,7 +128,13 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
     auth: "service",
     status: 200,
     response: r.accessTokenResponse,
-    errors: { 400: ["APP_UNKNOWN"], 401: ["SERVICE_UNAUTHORIZED"], 502: ["WECHAT_UNAVAILABLE"], 503: ["SERVICE_UNAVAILABLE"] },
+    errors: {
+      400: ["APP_UNKNOWN"],
+      401: ["SERVICE_UNAUTHORIZED"],
+      429: ["RATE_LIMITED"],
+      502: ["WECHAT_UNAVAILABLE"],
+      503: ["SERVICE_UNAVAILABLE"],
+    },
   },
   {
     method: "post",
@@ -137,6 +143,6 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
     auth: "service",
     body: invalidateBody,
     status: 204,
-    errors: { 400: ["INVALID_REQUEST", "APP_UNKNOWN"], 401: ["SERVICE_UNAUTHORIZED"], 503: ["SERVICE_UNAVAILABLE"] },
+    errors: { 400: ["INVALID_REQUEST", "APP_UNKNOWN"], 401: ["SERVICE_UNAUTHORIZED"], 429: ["RATE_LIMITED"], 503: ["SERVICE_UNAVAILABLE"] },
   },
 ];

@@ -154,6 +154,11 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
       "DEV MODE: no WECHAT_APPID/WECHAT_SECRET, logging in against the built-in fake WeChat: any code logs in, and the same code is always the same user. Never use this in production.",
     );
   }
+  if (config.trustedProxies === "nearest-hop") {
+    log.warn(
+      "TRUST_PROXY=true is deprecated and will be removed: it believes the X-Forwarded-For of whoever connects, so a direct caller picks its own IP. Set TRUSTED_PROXIES to your proxies' addresses instead.",
+    );
+  }
   if (config.session.ephemeralKey) {
     log.warn("DEV MODE: no SESSION_KEY_ENCRYPTION_KEY, using a random key for this process: stored session_keys die with it.");
   }

@@ -54,7 +54,7 @@ test("compose.yaml is safe to copy: production mode, secrets from .env, persiste
   for (const name of ["WECHAT_APPID", "WECHAT_SECRET", "SESSION_KEY_ENCRYPTION_KEY", "SERVICE_TOKEN"]) {
     assert.match(tongxing.environment[name], new RegExp(`^\\$\\{${name}:\\?`), `${name} is required, with no default`);
   }
-  for (const name of ["METRICS_TOKEN", "TRUST_PROXY", "LOG_LEVEL", "SERVICE_TOKEN", "CORS_ORIGINS", "ADMIN_TOKEN"]) {
+  for (const name of ["METRICS_TOKEN", "TRUSTED_PROXIES", "LOG_LEVEL", "SERVICE_TOKEN", "CORS_ORIGINS", "ADMIN_TOKEN"]) {
     assert.match(String(tongxing.environment[name]), new RegExp(`\\$\\{${name}[:}]`), `${name} is passed through`);
   }
   assert.match(postgres.environment.POSTGRES_PASSWORD, /^\$\{POSTGRES_PASSWORD:\?/, "no inline PostgreSQL password");

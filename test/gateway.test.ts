@@ -10,14 +10,17 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createClient } from "../client/src/index.js";
+import { loadConfig } from "../src/config.js";
 import { simulatedWx } from "./fixtures/simulatedWx.js";
-import { freePort, type Nginx, renderTemplate, startNginx, TEMPLATE } from "./nginx.js";
+import { checkConfig, freePort, type Nginx, renderTemplate, startNginx, TEMPLATE } from "./nginx.js";
 import { CuttableProxy } from "./proxy.js";
 import { codeFor, REDIS_URL, type Stack, startStack } from "./support.js";
 import { findTool } from "./tools.js";
 
 const nginxBinary = findTool("nginx", "apt-get install -y nginx-light", ["/usr/sbin/nginx"]);
-const SERVICE_TOKEN = `svc-${randomBytes(24).toString("hex")}`;
+// Every character tongxing allows in a token (RFC 6750's b64token alphabet), so that the whole
+// suite shows them surviving the template and the header.
+const SERVICE_TOKEN = `svc-${randomBytes(24).toString("hex")}._~+/=`;
 
 /** What the business API saw of one request. */
 interface Seen {
@@ -64,7 +67,7 @@ let gateway: Nginx;
 before(async () => {
   if (!nginxBinary.path) return;
   redisProxy = await new CuttableProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname).start();
-  stack = await startStack({ SERVICE_TOKEN, TRUST_PROXY: "true", REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
+  stack = await startStack({ SERVICE_TOKEN, TRUSTED_PROXIES: "loopback", REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
   app = await new BusinessApi().start();
   gateway = await startNginx(nginxBinary.path, { TONGXING_ADDR: new URL(stack.url).host, APP_ADDR: app.addr, SERVICE_TOKEN });
 });
@@ -104,6 +107,40 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
     const rendered = renderTemplate(text, { LISTEN_PORT: "8080", TONGXING_ADDR: "t:3000", APP_ADDR: "a:4000", SERVICE_TOKEN: "s" });
     assert.doesNotMatch(rendered, /\$\{/, "nothing left for envsubst");
     assert.match(rendered, /\$request_uri/, "nginx's own variables survive");
+  });
+
+  test("every SERVICE_TOKEN tongxing starts with renders a template nginx loads", async () => {
+    const base = randomBytes(20).toString("hex");
+    const candidates = [
+      SERVICE_TOKEN,
+      `${base}$host0123`,
+      `${base}$host`,
+      `${base}"x`,
+      `${base}\\"`,
+      `${base}'x`,
+      `${base};x`,
+      `${base}{x}`,
+      `${base}#x`,
+    ];
+    let accepted = 0;
+    for (const token of candidates) {
+      try {
+        loadConfig({ SERVICE_TOKEN: token });
+      } catch {
+        continue;
+      }
+      accepted++;
+      const vars = { TONGXING_ADDR: "127.0.0.1:3000", APP_ADDR: "127.0.0.1:4000", SERVICE_TOKEN: token };
+      assert.equal(await checkConfig(nginxBinary.path as string, vars), null, `nginx refuses the template with ${JSON.stringify(token)}`);
+    }
+    assert.ok(accepted >= 1, "the suite's own token is accepted");
+  });
+
+  test("nginx's own error pages do not name its version", async () => {
+    const res = await viaGateway("POST", "/anything", { "content-type": "application/json" }, "x".repeat(2 * 1024 * 1024));
+    assert.equal(res.status, 413, "nginx itself refuses a body over client_max_body_size");
+    assert.equal(res.headers.get("server"), "nginx");
+    assert.doesNotMatch(res.text, /nginx\/\d/);
   });
 
   test("tongxing's own API goes to tongxing: login, /auth/session, /me, /healthz", async () => {

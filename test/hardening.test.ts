@@ -23,7 +23,7 @@ before(async () => {
   [stack, adminOff, proxied] = await Promise.all([
     startStack({ ADMIN_TOKEN, REQUEST_TIMEOUT: String(REQUEST_TIMEOUT) }),
     startStack(),
-    startStack({ TRUST_PROXY: "true", LOGIN_RATE_LIMIT: "3", WECHAT_CALL_RATE_LIMIT: "3" }),
+    startStack({ TRUSTED_PROXIES: "loopback", LOGIN_RATE_LIMIT: "3", WECHAT_CALL_RATE_LIMIT: "3" }),
   ]);
 });
 after(async () => {

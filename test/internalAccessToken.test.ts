@@ -24,6 +24,7 @@ before(async () => {
         { appid: LITE, secret: "lite-secret-0123456789" },
       ]),
       SERVICE_TOKEN,
+      CALLER_NAMES: "payments, push",
     },
     { moreApps: [{ appid: LITE, secret: "lite-secret-0123456789" }], tokenDelayMs: 100 },
   );
@@ -115,9 +116,50 @@ describe("POST /internal/wechat/access-token/invalidate", () => {
       new RegExp(`tongxing_internal_access_token_requests_total\\{appid="${APPID}",op="get",caller="payments"\\} \\d+`),
     );
     assert.match(metrics, /op="invalidate",caller="payments"/);
+    assert.doesNotMatch(metrics, /caller="push"/, "a listed name that never called has no series");
     const logs = stack.logs.join("");
     for (const secret of [SERVICE_TOKEN, stack.fake.currentAccessToken(APPID), stack.fake.currentAccessToken(LITE)]) {
       assert.ok(secret && !logs.includes(secret));
+    }
+  });
+});
+
+describe("bounds on what a service-token holder can cost", () => {
+  test("an X-Tongxing-Caller not in CALLER_NAMES is counted as other, none as unnamed: one series each, however many names", async () => {
+    for (let i = 0; i < 5; i++) {
+      const headers = { "X-Tongxing-Service-Token": SERVICE_TOKEN, "X-Tongxing-Caller": `made-up-${i}` };
+      assert.equal((await stack.request("GET", `/internal/wechat/access-token?appid=${APPID}`, { headers })).status, 200);
+    }
+    const anonymous = { "X-Tongxing-Service-Token": SERVICE_TOKEN };
+    assert.equal((await stack.request("GET", `/internal/wechat/access-token?appid=${APPID}`, { headers: anonymous })).status, 200);
+    const metrics = (await stack.request("GET", "/metrics")).text;
+    assert.doesNotMatch(metrics, /made-up/);
+    assert.match(metrics, new RegExp(`tongxing_internal_access_token_requests_total\\{appid="${APPID}",op="get",caller="other"\\} 5`));
+    assert.match(metrics, new RegExp(`tongxing_internal_access_token_requests_total\\{appid="${APPID}",op="get",caller="unnamed"\\} 1`));
+  });
+
+  test("INTERNAL_RATE_LIMIT per caller and IP: past it 429 RATE_LIMITED with Retry-After; made-up names share one budget", async () => {
+    const limited = await startStack({ SERVICE_TOKEN, CALLER_NAMES: "payments", INTERNAL_RATE_LIMIT: "3" });
+    try {
+      const get = (caller: string) =>
+        limited.request("GET", "/internal/wechat/access-token", {
+          headers: { "X-Tongxing-Service-Token": SERVICE_TOKEN, "X-Tongxing-Caller": caller },
+        });
+      const statuses = [];
+      for (const caller of ["rotating-1", "rotating-2", "rotating-3", "rotating-4"]) statuses.push((await get(caller)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429], "a new name each time buys no new budget");
+      const refused = await get("rotating-5");
+      assert.equal(refused.body.error.code, "RATE_LIMITED");
+      const retryAfter = Number(refused.headers.get("retry-after"));
+      assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+      assert.equal((await get("payments")).status, 200, "a listed caller has its own budget");
+      const invalidated = await limited.request("POST", "/internal/wechat/access-token/invalidate", {
+        body: { appid: APPID, accessToken: "AT_whatever" },
+        headers: { "X-Tongxing-Service-Token": SERVICE_TOKEN, "X-Tongxing-Caller": "rotating-6" },
+      });
+      assert.equal(invalidated.status, 429, "invalidations count against the same budget");
+    } finally {
+      await limited.stop();
     }
   });
 });

@@ -3,7 +3,7 @@
  * official nginx image renders /etc/nginx/templates/*.template: envsubst of the variables set
  * in its environment only, so nginx's own $variables survive.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -50,16 +50,8 @@ export interface Nginx {
  * @param vars - LISTEN_PORT is chosen here when empty
  */
 export async function startNginx(binary: string, vars: Omit<GatewayVars, "LISTEN_PORT">): Promise<Nginx> {
-  const dir = await mkdtemp(path.join(tmpdir(), "tongxing-nginx-"));
   const port = await freePort();
-  const rendered = renderTemplate(await readFile(TEMPLATE, "utf8"), { ...vars, LISTEN_PORT: `127.0.0.1:${port}` });
-  await writeFile(path.join(dir, "tongxing.conf"), rendered);
-  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${path.join(dir, t)};`).join("\n");
-  await writeFile(
-    path.join(dir, "nginx.conf"),
-    `daemon off;\nmaster_process off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log info;\nevents { worker_connections 256; }\n` +
-      `http {\n  access_log off;\n${temp}\n  include ${dir}/tongxing.conf;\n}\n`,
-  );
+  const dir = await writeConfig(vars, port);
   const child = spawn(binary, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -84,6 +76,35 @@ export async function startNginx(binary: string, vars: Omit<GatewayVars, "LISTEN
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A directory holding nginx.conf, which includes the rendered template listening on `port`. */
+async function writeConfig(vars: Omit<GatewayVars, "LISTEN_PORT">, port: number): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "tongxing-nginx-"));
+  const rendered = renderTemplate(await readFile(TEMPLATE, "utf8"), { ...vars, LISTEN_PORT: `127.0.0.1:${port}` });
+  await writeFile(path.join(dir, "tongxing.conf"), rendered);
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${path.join(dir, t)};`).join("\n");
+  await writeFile(
+    path.join(dir, "nginx.conf"),
+    `daemon off;\nmaster_process off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log info;\nevents { worker_connections 256; }\n` +
+      `http {\n  access_log off;\n${temp}\n  include ${dir}/tongxing.conf;\n}\n`,
+  );
+  return dir;
+}
+
+/**
+ * `nginx -t` on the template rendered with `vars`, as the official image would load it.
+ * @returns null when nginx accepts the configuration, else its complaint
+ */
+export async function checkConfig(binary: string, vars: Omit<GatewayVars, "LISTEN_PORT">): Promise<string | null> {
+  const dir = await writeConfig(vars, await freePort());
+  try {
+    const conf = path.join(dir, "nginx.conf");
+    const run = spawnSync(binary, ["-t", "-q", "-p", dir, "-c", conf, "-e", path.join(dir, "error.log")], { encoding: "utf8" });
+    return run.status === 0 ? null : `${run.stdout}${run.stderr}`;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function accepts(port: number): Promise<boolean> {
