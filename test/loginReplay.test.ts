@@ -12,9 +12,9 @@ import { codeFor, dumpRedis, indexAndSessions, type Stack, startStack } from "./
 let stack: Stack;
 let short: Stack;
 before(async () => {
-  // TRUST_PROXY: the tests that move the client between networks do it with X-Forwarded-For; the
+  // TRUSTED_PROXIES (loopback): the tests that move the client between networks do it with X-Forwarded-For; the
   // others send none, so their client IP is the socket's as without it.
-  [stack, short] = await Promise.all([startStack({ TRUST_PROXY: "true" }), startStack({ LOGIN_REPLAY_WINDOW: "1" })]);
+  [stack, short] = await Promise.all([startStack({ TRUSTED_PROXIES: "loopback" }), startStack({ LOGIN_REPLAY_WINDOW: "1" })]);
 });
 after(async () => {
   await Promise.all([stack.stop(), short.stop()]);
