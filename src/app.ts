@@ -1,6 +1,6 @@
 /**
- * createApp(deps): the Koa application. Middleware order: request log (and metrics) → error
- * handler → security headers → CORS → body parser → routes. Dependencies come in from outside
+ * createApp(deps): the Koa application. Middleware order: request log (and metrics) → response
+ * batching (RESPONSE_BATCHING) → error handler → security headers → CORS → body parser → routes. Dependencies come in from outside
  * (main.ts, or a test with real clients).
  */
 import cors from "@koa/cors";
@@ -8,6 +8,7 @@ import type Router from "@koa/router";
 import Koa from "koa";
 import type { AppDeps } from "./deps.js";
 import { authenticate } from "./middlewares/auth.js";
+import { batchResponses } from "./middlewares/batchResponses.js";
 import { parseJsonBody } from "./middlewares/bodyParser.js";
 import { clientIp } from "./middlewares/clientIp.js";
 import { errorHandler } from "./middlewares/errorHandler.js";
@@ -64,6 +65,9 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Koa {
   if (trustedProxies === "nearest-hop" || trustedProxies.length > 0) app.use(clientIp(trustedProxies));
   const shuttingDown = opts.isShuttingDown ?? (() => false);
   app.use(requestLog(deps.log, deps.metrics));
+  // A speed measure of its own, with its switch (RESPONSE_BATCHING): inside the log, so a
+  // request's logged duration includes the hold.
+  if (deps.config.responseBatching) app.use(batchResponses());
   app.use(errorHandler());
   app.use(securityHeaders(shuttingDown));
   app.use(adminGate(deps.config.adminToken, deps.config.serviceToken));

@@ -153,6 +153,8 @@ const envSchema = z.object({
   /** Comma-separated origins allowed by CORS; unset, no CORS headers at all. */
   CORS_ORIGINS: optionalNonEmpty,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Write each event-loop turn's responses together (middlewares/batchResponses.ts). */
+  RESPONSE_BATCHING: z.enum(["on", "off"]).default("on"),
 });
 
 /** The parsed, validated configuration handed to createApp and the clients. */
@@ -222,6 +224,8 @@ export interface Config {
   requestTimeout: number;
   corsOrigins: string[];
   logLevel: string;
+  /** RESPONSE_BATCHING: hold a ready response until its turn's I/O is handled (batchResponses.ts). */
+  responseBatching: boolean;
 }
 
 export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "./wechat/appConfig.js";
@@ -314,5 +318,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           .filter(Boolean)
       : [],
     logLevel: e.LOG_LEVEL,
+    responseBatching: e.RESPONSE_BATCHING === "on",
   };
 }

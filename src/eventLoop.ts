@@ -5,11 +5,8 @@
  * so a promise settled by setImmediate settles after all of this turn's reads have been handled.
  *
  * Two uses: the session cache answers only after that point (an invalidation or a closed Redis
- * connection read in the same turn is seen first, sessions.ts), and every response is written
- * then (requestLog.ts), so the responses of one turn leave together instead of one per socket
- * read. On this 2-core VM that cut server CPU per request by 28-45% and took the cached session
- * check from 0.42 to 0.57-0.64 of a bare Koa app's throughput (two runs; docs/performance.md,
- * "Responses leave together").
+ * connection read in the same turn is seen first, sessions.ts), and response batching
+ * (middlewares/batchResponses.ts, RESPONSE_BATCHING) writes a turn's responses together.
  */
 
 let pending: Promise<void> | undefined;

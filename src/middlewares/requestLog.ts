@@ -2,13 +2,12 @@
  * One JSON log line per request: method, route, status, duration (ms), request id and userId.
  * The URL is logged without its query string, and no header is logged, so no token can reach
  * the log through here. `X-Request-Id` is taken from the client when it is a sane id, else made
- * up, and echoed back. A response that is ready before its turn's I/O has all been read waits
- * for that (eventLoop.ts), so the turn's responses are written together.
+ * up, and echoed back. The duration includes what the middleware after it (batchResponses.ts)
+ * holds the response.
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Next } from "koa";
 import type { Logger } from "pino";
-import { afterIo, settledTurns } from "../eventLoop.js";
 import type { Metrics } from "../metrics.js";
 import type { AppState } from "../state.js";
 
@@ -53,7 +52,7 @@ class RequestState implements Partial<AppState> {
   }
 }
 
-/** Sets ctx.state (a RequestState), holds the response until after the turn's I/O, and logs the outcome with the request's metrics. */
+/** Sets ctx.state (a RequestState) and logs the outcome with the request's metrics. */
 export function requestLog(log: Logger, metrics: Metrics) {
   // The labelled children of the two HTTP metrics, resolved once per method, route and status
   // (a bounded set: route templates, not paths) instead of on every request.
@@ -70,7 +69,6 @@ export function requestLog(log: Logger, metrics: Metrics) {
   };
   return async function requestLog(ctx: Context, next: Next): Promise<void> {
     const started = performance.now();
-    const turn = settledTurns();
     const given = ctx.get("x-request-id");
     const requestId = REQUEST_ID_RE.test(given) ? given : randomUUID();
     ctx.set("X-Request-Id", requestId);
@@ -78,9 +76,6 @@ export function requestLog(log: Logger, metrics: Metrics) {
     ctx.state = state;
     try {
       await next();
-      // The response is written after this turn's I/O, with every other response of the turn,
-      // unless the request has already waited that long (a cached session check does).
-      if (settledTurns() === turn) await afterIo();
     } finally {
       const durationMs = performance.now() - started;
       const route = routeTemplate(ctx);

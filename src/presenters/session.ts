@@ -45,23 +45,24 @@ export function presentVerifiedSession(r: SessionRecord): VerifiedSession {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-// A record is never changed once made (a renewal makes a new one), and the session cache
-// (sessionCache.ts) hands the same record to every check until a write replaces it: its public
-// view, three toISOString calls and an id, is made once per record, not once per request.
+// The session cache (sessionCache.ts) hands the same record to every check until a write
+// replaces it, so the public view (three toISOString calls and an id) is made once per record,
+// not once per request. That is right only while neither changes: SessionRecord's fields are
+// readonly (a renewal makes a new record), the cache freezes what it holds, and the view is frozen.
 const presented = new WeakMap<SessionRecord, Readonly<PublicSession>>();
 
-/** Lists the fields allowed out for the caller's own session (GET /auth/session); one object per record, not to be changed. */
+/** Lists the fields allowed out for the caller's own session (GET /auth/session); one frozen object per record. */
 export function presentSession(r: SessionRecord): Readonly<PublicSession> {
   let view = presented.get(r);
   if (!view) {
-    view = {
+    view = Object.freeze({
       sessionId: publicSessionId(r.userId, r.sid),
       userId: r.userId,
       appid: r.appid,
       createdAt: iso(r.createdAt),
       lastSeenAt: iso(r.lastSeenAt),
       expiresAt: iso(r.expiresAt),
-    };
+    });
     presented.set(r, view);
   }
   return view;

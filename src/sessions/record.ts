@@ -14,27 +14,27 @@
 
 /** One live session. Times are epoch milliseconds. */
 export interface SessionRecord {
-  userId: number;
+  readonly userId: number;
   /** Storage id (hash of the token). */
-  sid: string;
-  createdAt: number;
+  readonly sid: string;
+  readonly createdAt: number;
   /** Updated only when a renewal is due (see sessions.ts), so it lags by up to half the idle timeout. */
-  lastSeenAt: number;
+  readonly lastSeenAt: number;
   /** When the session dies unless used: min(lastSeenAt + idle timeout, absoluteExpiresAt). */
-  expiresAt: number;
+  readonly expiresAt: number;
   /** createdAt + absolute timeout; no renewal goes past it. */
-  absoluteExpiresAt: number;
+  readonly absoluteExpiresAt: number;
   /** The mini-program the session was logged in from. */
-  appid: string;
+  readonly appid: string;
   /** The app's slot in the user's hash ("" for the primary app); keys.ts. */
-  slot: string;
+  readonly slot: string;
   /** The user's openid in that app. */
-  openid: string;
-  unionid: string | null;
+  readonly openid: string;
+  readonly unionid: string | null;
   /** Client IP at login. */
-  ip: string;
+  readonly ip: string;
   /** Names the login's User-Agent among the user's stored ones (userAgent.ts). */
-  userAgentRef: string;
+  readonly userAgentRef: string;
 }
 
 /** A session as listed to its owner or an admin: the record and the login's User-Agent. */

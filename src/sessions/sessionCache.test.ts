@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { REDIS_URL } from "../../test/support.js";
+import { presentSession } from "../presenters/session.js";
 import type { SessionRecord } from "./record.js";
 import { SessionCache } from "./sessionCache.js";
 
@@ -46,6 +47,17 @@ test("a read with no invalidation meanwhile is cached", () => {
   const r = record(1);
   cache.set(r, cache.ticket(Date.now()), Date.now());
   assert.equal(cache.get(1, r.sid, Date.now()), r);
+});
+
+test("what the cache hands out cannot be changed (its public view is memoized per record)", () => {
+  const r = record(5);
+  cache.set(r, cache.ticket(Date.now()), Date.now());
+  const held = cache.get(5, r.sid, Date.now());
+  assert.ok(held && Object.isFrozen(held));
+  assert.throws(() => {
+    (held as { expiresAt: number }).expiresAt = 0;
+  }, TypeError);
+  assert.ok(Object.isFrozen(presentSession(held)));
 });
 
 test("a read in flight across its user's invalidation is not cached", () => {

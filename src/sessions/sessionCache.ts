@@ -159,7 +159,8 @@ export class SessionCache {
     const key = this.userKey(record.userId);
     if ((this.invalidated.get(key) ?? -1) > ticket.seq) return;
     const sessions = this.users.get(key) ?? new Map<string, Entry>();
-    sessions.set(record.sid, { record, until: Math.min(record.expiresAt, now + this.opts.ttlMs) });
+    // Frozen: every check until the next write gets this very object (and its memoized view).
+    sessions.set(record.sid, { record: Object.freeze(record), until: Math.min(record.expiresAt, now + this.opts.ttlMs) });
     this.users.set(key, sessions);
   }
 
