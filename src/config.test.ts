@@ -74,3 +74,9 @@ test("WECHAT_APPS: several apps, the primary first; a bad one is named by its pa
   assert.throws(() => loadConfig({ WECHAT_APPS: JSON.stringify([apps[0], apps[0]]) }), /WECHAT_APPS: lists an appid twice/);
   assert.throws(() => loadConfig({ WECHAT_APPS: "[]" }), /WECHAT_APPS: must list at least one app/);
 });
+
+test("STARTUP_TIMEOUT: seconds, 120 by default, a positive integer", () => {
+  assert.equal(loadConfig({}).startupTimeout, 120);
+  assert.equal(loadConfig({ STARTUP_TIMEOUT: "5" }).startupTimeout, 5);
+  for (const bad of ["0", "-1", "2.5", "soon"]) assert.throws(() => loadConfig({ STARTUP_TIMEOUT: bad }), /STARTUP_TIMEOUT/);
+});
