@@ -12,7 +12,7 @@ import { dropDatabase } from "../src/db/database.js";
 import { FakeWechat } from "../src/wechat/fakeServer.js";
 import { freePort, PrivatePostgres, PrivateRedis } from "./failure/services.js";
 import { productionEnv, type SpawnedProcess, spawnProcess, untilListening } from "./process.js";
-import { startRedisCluster } from "./redisCluster.js";
+import { pickClusterPorts, startRedisCluster } from "./redisCluster.js";
 import { APPID, clearRedisPrefix, freshDatabaseUrl, SECRET } from "./support.js";
 import { postgresServerTool, redisServerTool } from "./tools.js";
 
@@ -84,6 +84,22 @@ test("a Redis Cluster whose slots are not assigned yet: waiting lines, then read
   const readyAfter = Date.now() - formedAt;
   assert.ok(readyAfter < 5000, `listening ${readyAfter} ms after the cluster formed`);
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  assert.equal((await fetch(`${url}/readyz`)).status, 200, tx.output());
+});
+
+test("a Redis Cluster whose nodes listen only a little after tongxing starts: ready within seconds of it forming", {
+  skip: redisServerTool.skip,
+  timeout: 90_000,
+}, async () => {
+  const ports = await pickClusterPorts();
+  const tx = spawnTongxing({ REDIS_CLUSTER_NODES: ports.map((p) => `127.0.0.1:${p}`).join(","), STARTUP_TIMEOUT: "60" });
+  await untilLines(tx, /^waiting for Redis Cluster: no seed node answers/, 1, 20_000);
+  const cluster = await startRedisCluster({ ports });
+  cleanups.push(() => cluster.stop());
+  const formedAt = Date.now();
+  const url = await untilListening(tx, undefined, 30_000);
+  const readyAfter = Date.now() - formedAt;
+  assert.ok(readyAfter < 5000, `listening ${readyAfter} ms after the cluster formed`);
   assert.equal((await fetch(`${url}/readyz`)).status, 200, tx.output());
 });
 

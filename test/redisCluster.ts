@@ -33,7 +33,7 @@ async function isFree(port: number): Promise<boolean> {
  * Three ports whose cluster bus ports (port + 10000) are free too, all below the kernel's
  * ephemeral range (32768 and up) so that no outgoing connection can be holding one.
  */
-async function pickPorts(): Promise<number[]> {
+export async function pickClusterPorts(): Promise<number[]> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 11000 + Math.floor(Math.random() * 5000);
     const ports = [base, base + 1, base + 2];
@@ -46,20 +46,21 @@ async function pickPorts(): Promise<number[]> {
 /**
  * Starts a cluster; retries with other ports if one does not come up.
  * @param opts.formed - false: the nodes run but no slot is assigned until `form()`
+ * @param opts.ports - three ports from pickClusterPorts(), for clients told them beforehand
  */
-export async function startRedisCluster(opts: { formed?: boolean } = {}): Promise<RedisClusterHandle> {
+export async function startRedisCluster(opts: { formed?: boolean; ports?: number[] } = {}): Promise<RedisClusterHandle> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(opts.formed ?? true);
+      return await startOnce(opts.formed ?? true, opts.ports);
     } catch (err) {
       if (attempt >= 3) throw err;
     }
   }
 }
 
-async function startOnce(formed: boolean): Promise<RedisClusterHandle> {
+async function startOnce(formed: boolean, given?: number[]): Promise<RedisClusterHandle> {
   const dir = await mkdtemp(path.join(tmpdir(), "tongxing-cluster-"));
-  const ports = await pickPorts();
+  const ports = given ?? (await pickClusterPorts());
   const procs: ChildProcess[] = ports.map((port) =>
     spawn(
       "redis-server",
