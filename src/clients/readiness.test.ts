@@ -47,3 +47,18 @@ test("waits while the attempt fails, logs why every few seconds, and gives up at
   );
   assert.equal(value, 42);
 });
+
+test("an attempt that hangs is waited out, never taken for a permanent failure; the reason before the deadline is kept", async () => {
+  let calls = 0;
+  await assert.rejects(
+    waitUntilReady(
+      "Thing",
+      // Refused once, then a connection that never answers (a server that drops packets).
+      () => (++calls === 1 ? Promise.reject(new Error("connect ECONNREFUSED")) : new Promise(() => {})),
+      startupWait(createLogger("silent"), 1),
+      (err) => !/ECONNREFUSED/.test((err as Error).message),
+    ),
+    (err: Error) => err instanceof BackendNotReadyError && /giving up: connect ECONNREFUSED$/.test(err.message),
+  );
+  assert.equal(calls, 2);
+});

@@ -54,33 +54,44 @@ export async function waitUntilReady<T>(
   isPermanent: (err: unknown) => boolean = () => false,
 ): Promise<T> {
   let loggedAt = 0;
+  let reason: string | undefined;
   for (;;) {
-    let reason: string;
-    try {
-      return await withTimeout(attempt(), Math.min(ATTEMPT_MS, Math.max(1, wait.deadline - Date.now())));
-    } catch (err) {
-      if (isPermanent(err)) throw err;
-      reason = redactUrls(err instanceof Error ? err.message || String((err as { code?: string }).code) : String(err));
-    }
-    const now = Date.now();
-    if (now >= wait.deadline) {
+    const left = wait.deadline - Date.now();
+    if (left <= 0) {
       throw new BackendNotReadyError(
         backend,
-        `${backend} not ready within STARTUP_TIMEOUT (${wait.timeoutSeconds} s), giving up: ${reason}`,
+        `${backend} not ready within STARTUP_TIMEOUT (${wait.timeoutSeconds} s), giving up: ${reason ?? "no answer"}`,
       );
     }
-    if (now - loggedAt >= LOG_EVERY_MS) {
+    try {
+      return await withTimeout(attempt(), Math.min(ATTEMPT_MS, left));
+    } catch (err) {
+      // No answer in time is the very thing waiting is for, whatever isPermanent says of it.
+      if (!(err instanceof AttemptTimeout) && isPermanent(err)) throw err;
+      // An attempt cut short by the deadline says nothing new: keep the reason before it.
+      const cutShort = err instanceof AttemptTimeout && left < ATTEMPT_MS;
+      if (!(cutShort && reason)) reason = redactUrls(describe(err));
+    }
+    const now = Date.now();
+    if (now - loggedAt >= LOG_EVERY_MS && now < wait.deadline) {
       wait.log.warn({ backend }, `waiting for ${backend}: ${reason}`);
       loggedAt = now;
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, wait.deadline - now)));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(POLL_MS, wait.deadline - now))));
   }
 }
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.message || String((err as { code?: unknown }).code ?? err.name);
+}
+
+class AttemptTimeout extends Error {}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new AttemptTimeout(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
