@@ -118,3 +118,9 @@ test("CALLER_NAMES: a bounded list of names; INTERNAL_RATE_LIMIT defaults to 600
   }
   assert.throws(() => loadConfig({ INTERNAL_RATE_LIMIT: "0" }), /INTERNAL_RATE_LIMIT/);
 });
+
+test("STARTUP_TIMEOUT: seconds, 120 by default, a positive integer", () => {
+  assert.equal(loadConfig({}).startupTimeout, 120);
+  assert.equal(loadConfig({ STARTUP_TIMEOUT: "5" }).startupTimeout, 5);
+  for (const bad of ["0", "-1", "2.5", "soon"]) assert.throws(() => loadConfig({ STARTUP_TIMEOUT: bad }), /STARTUP_TIMEOUT/);
+});

@@ -139,6 +139,11 @@ const envSchema = z.object({
   /** Seconds an instance waits for another one's migrations at start. */
   MIGRATION_LOCK_TIMEOUT: positiveInt.default(120),
   /**
+   * Seconds a start waits for PostgreSQL and Redis (or a Redis Cluster) to be ready before it
+   * gives up with exit code 1; a stack started together brings tongxing up before them.
+   */
+  STARTUP_TIMEOUT: positiveInt.default(120),
+  /**
    * Seconds between SIGTERM and closing the listener, with /readyz already 503, so a load
    * balancer polling readiness stops sending first. Default 5 in production, 0 otherwise.
    */
@@ -218,6 +223,8 @@ export interface Config {
   shutdownTimeout: number;
   /** Seconds to wait for another instance's migrations at start. */
   migrationLockTimeout: number;
+  /** Seconds a start waits for its backends before exiting 1 (STARTUP_TIMEOUT). */
+  startupTimeout: number;
   /** Seconds /readyz answers 503 before the listener closes (SHUTDOWN_DELAY). */
   shutdownDelay: number;
   /** Seconds for a whole request to arrive (REQUEST_TIMEOUT). */
@@ -311,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     requestTimeout: e.REQUEST_TIMEOUT,
     migrationLockTimeout: e.MIGRATION_LOCK_TIMEOUT,
+    startupTimeout: e.STARTUP_TIMEOUT,
     shutdownDelay: e.SHUTDOWN_DELAY ?? (e.NODE_ENV === "production" ? 5 : 0),
     corsOrigins: e.CORS_ORIGINS
       ? e.CORS_ORIGINS.split(",")

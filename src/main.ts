@@ -4,6 +4,7 @@
  * on SIGTERM/SIGINT.
  */
 import { setFlagsFromString } from "node:v8";
+import { BackendNotReadyError } from "./clients/readiness.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./log.js";
 import { startServer } from "./server.js";
@@ -48,6 +49,8 @@ try {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 } catch (err) {
-  log.fatal({ err }, "tongxing failed to start");
+  // A backend still not ready: its own line says which and why; no stack, nothing to debug.
+  if (err instanceof BackendNotReadyError) log.fatal({ backend: err.backend }, err.message);
+  else log.fatal({ err }, "tongxing failed to start");
   process.exit(1);
 }

@@ -11,11 +11,12 @@ import type { Logger } from "pino";
 import { createApp, createMetricsApp } from "./app.js";
 import { AuditLog } from "./audit.js";
 import { createPrisma } from "./clients/prisma.js";
+import { startupWait, waitUntilReady } from "./clients/readiness.js";
 import { connectRedis } from "./clients/redis.js";
 import { WechatClient } from "./clients/wechat.js";
 import { LoginReplay } from "./commands/loginReplay.js";
 import { type Config, DEV_WECHAT } from "./config.js";
-import { ensureDatabase } from "./db/database.js";
+import { ensureDatabase, isPostgresNotReady } from "./db/database.js";
 import { applyMigrations } from "./db/schemaEngine.js";
 import type { AppDeps } from "./deps.js";
 import { Metrics } from "./metrics.js";
@@ -92,10 +93,11 @@ const MALFORMED: [string, string, string] = ["400 Bad Request", "INVALID_REQUEST
 /**
  * Connects Redis and PostgreSQL and builds the session service on them: what the server and
  * the admin CLI share.
- * @throws when Redis cannot be reached
+ * @param wait - the start's deadline; by default STARTUP_TIMEOUT from now
+ * @throws BackendNotReadyError when Redis is not ready by the deadline
  */
-export async function connectBackends(config: Config, log: Logger): Promise<AppDeps> {
-  const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes);
+export async function connectBackends(config: Config, log: Logger, wait = startupWait(log, config.startupTimeout)): Promise<AppDeps> {
+  const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes, wait);
   const prisma = createPrisma(config.databaseUrl, log);
   const clock = Date.now;
   const apps = WechatApps.fromConfig(config.wechat);
@@ -142,10 +144,13 @@ async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefine
 }
 
 /**
- * Starts tongxing with `config`.
- * @throws when the database cannot be created or migrated, or Redis cannot be reached
+ * Starts tongxing with `config`, waiting at most STARTUP_TIMEOUT in all for PostgreSQL and
+ * Redis to be ready.
+ * @throws BackendNotReadyError when one is not ready in time; whatever creating or migrating
+ *   the database throws otherwise (a rejected password fails at once)
  */
 export async function startServer(config: Config, log: Logger): Promise<Running> {
+  const wait = startupWait(log, config.startupTimeout);
   let fake: FakeWechat | undefined;
   if (config.wechat.devMode) {
     fake = await new FakeWechat({ ...DEV_WECHAT, anyAppid: true, reusableCodes: true }).start();
@@ -162,11 +167,17 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   if (config.session.ephemeralKey) {
     log.warn("DEV MODE: no SESSION_KEY_ENCRYPTION_KEY, using a random key for this process: stored session_keys die with it.");
   }
-  if (await ensureDatabase(config.databaseUrl)) log.info("created the database");
+  const created = await waitUntilReady(
+    "PostgreSQL",
+    () => ensureDatabase(config.databaseUrl),
+    wait,
+    (err) => !isPostgresNotReady(err),
+  );
+  if (created) log.info("created the database");
   const applied = await applyMigrations(config.databaseUrl, config.migrationLockTimeout);
   if (applied.length) log.info({ migrations: applied }, "applied migrations");
 
-  const deps = await connectBackends(config, log);
+  const deps = await connectBackends(config, log, wait);
   const { redis, prisma } = deps;
   try {
     const claimed = await adoptPrimaryApp(prisma, redis, config.redisKeyPrefix, deps.apps);

@@ -47,8 +47,10 @@ test("the line logged just before the process exits is written (a failed start's
       NODE_ENV: "production",
       HOST: "127.0.0.1",
       PORT: "0",
-      // Nothing listens on port 1: the start fails at once, and main.ts logs it, then exits.
+      // Nothing listens on port 1: the start gives up after STARTUP_TIMEOUT, and main.ts logs it,
+      // then exits.
       DATABASE_URL: "postgresql://postgres@127.0.0.1:1/tongxing",
+      STARTUP_TIMEOUT: "1",
       WECHAT_APPID: APPID,
       WECHAT_SECRET: SECRET,
       SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
@@ -63,7 +65,7 @@ test("the line logged just before the process exits is written (a failed start's
   // "close": the process has exited and its stdout has been read to the end.
   const [code] = await once(child, "close");
   assert.equal(code, 1);
-  const fatal = jsonLines(out).find((l) => l.msg === "tongxing failed to start");
+  const fatal = jsonLines(out).find((l) => /^PostgreSQL not ready within STARTUP_TIMEOUT/.test(String(l.msg)));
   assert.ok(fatal, `the fatal line is on stdout:\n${out}`);
   assert.equal(fatal.level, 60);
 });

@@ -37,13 +37,67 @@ export function productionEnv(
   };
 }
 
-export interface ServerProcess {
-  child: ChildProcess;
+export interface ServerProcess extends SpawnedProcess {
   url: string;
+}
+
+/** A spawned process whose output is being collected, listening or not. */
+export interface SpawnedProcess {
+  child: ChildProcess;
   /** Everything it printed so far. */
   output(): string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
+}
+
+/**
+ * Spawns a process (by default tongxing's src/main.ts through tsx) collecting its stdout and
+ * stderr, without waiting for anything. The caller kills it.
+ */
+export function spawnProcess(
+  env: Record<string, string>,
+  entry = ["--import", "tsx", "src/main.ts"],
+  cwd?: string,
+  command = process.execPath,
+): SpawnedProcess {
+  const child = spawn(command, entry, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], cwd });
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+/**
+ * Waits until `spawned` prints the line that gives its URL; kills it when that takes over `ms`.
+ * @param listening - matches the line that says it listens; group 1 is the URL
+ */
+export function untilListening(spawned: SpawnedProcess, listening = /"url":"([^"]+)".*tongxing listening/, ms = 60_000): Promise<string> {
+  const { child, output, exited } = spawned;
+  return new Promise<string>((resolve, reject) => {
+    // A server that never says it listens is killed, so it cannot keep the test run alive.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`not listening after ${ms / 1000} s:\n${output()}`));
+    }, ms);
+    const check = () => {
+      const m = listening.exec(output());
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    };
+    check();
+    child.stdout?.on("data", check);
+    exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`exited before listening:\n${output()}`));
+    });
+  });
 }
 
 /**
@@ -57,33 +111,9 @@ export async function startProcess(
   cwd?: string,
   opts: { command?: string; listening?: RegExp } = {},
 ): Promise<ServerProcess> {
-  const listening = opts.listening ?? /"url":"([^"]+)".*tongxing listening/;
-  const child = spawn(opts.command ?? process.execPath, entry, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], cwd });
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    // A server that never says it listens is killed, so it cannot keep the test run alive.
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`not listening after 60 s:\n${out}`));
-    }, 60_000);
-    const check = () => {
-      const m = listening.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] as string);
-      }
-    };
-    child.stdout?.on("data", check);
-    exited.then(() => reject(new Error(`exited before listening:\n${out}`)));
-  });
-  return { child, url, output: () => out, exited };
+  const spawned = spawnProcess(env, entry, cwd, opts.command);
+  const url = await untilListening(spawned, opts.listening);
+  return { ...spawned, url };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * A real 3-master Redis Cluster on loopback, from the local redis-server binary, for the
- * session suite's cluster run. Stops by itself with the test process.
+ * session suite's cluster run. Stops by itself with the test process. Started unformed, its
+ * nodes answer but own no slots, as while a cluster and its clients start together.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -14,6 +15,8 @@ const exec = promisify(execFile);
 export interface RedisClusterHandle {
   /** "127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3" for REDIS_CLUSTER_NODES. */
   nodes: string;
+  /** Assigns the slots (redis-cli --cluster create) and waits for cluster_state:ok everywhere. */
+  form(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -30,7 +33,7 @@ async function isFree(port: number): Promise<boolean> {
  * Three ports whose cluster bus ports (port + 10000) are free too, all below the kernel's
  * ephemeral range (32768 and up) so that no outgoing connection can be holding one.
  */
-async function pickPorts(): Promise<number[]> {
+export async function pickClusterPorts(): Promise<number[]> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 11000 + Math.floor(Math.random() * 5000);
     const ports = [base, base + 1, base + 2];
@@ -40,20 +43,24 @@ async function pickPorts(): Promise<number[]> {
   throw new Error("no free ports for a Redis Cluster");
 }
 
-/** Starts a cluster; retries with other ports if one does not come up. */
-export async function startRedisCluster(): Promise<RedisClusterHandle> {
+/**
+ * Starts a cluster; retries with other ports if one does not come up.
+ * @param opts.formed - false: the nodes run but no slot is assigned until `form()`
+ * @param opts.ports - three ports from pickClusterPorts(), for clients told them beforehand
+ */
+export async function startRedisCluster(opts: { formed?: boolean; ports?: number[] } = {}): Promise<RedisClusterHandle> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce();
+      return await startOnce(opts.formed ?? true, opts.ports);
     } catch (err) {
       if (attempt >= 3) throw err;
     }
   }
 }
 
-async function startOnce(): Promise<RedisClusterHandle> {
+async function startOnce(formed: boolean, given?: number[]): Promise<RedisClusterHandle> {
   const dir = await mkdtemp(path.join(tmpdir(), "tongxing-cluster-"));
-  const ports = await pickPorts();
+  const ports = given ?? (await pickClusterPorts());
   const procs: ChildProcess[] = ports.map((port) =>
     spawn(
       "redis-server",
@@ -80,17 +87,20 @@ async function startOnce(): Promise<RedisClusterHandle> {
     for (const p of procs) p.kill("SIGKILL");
     await rm(dir, { recursive: true, force: true });
   };
-  try {
-    for (const port of ports) await waitFor(async () => (await exec("redis-cli", ["-p", String(port), "ping"])).stdout.trim() === "PONG");
+  const form = async () => {
     await exec("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
     for (const port of ports) {
       await waitFor(async () => (await exec("redis-cli", ["-p", String(port), "cluster", "info"])).stdout.includes("cluster_state:ok"));
     }
+  };
+  try {
+    for (const port of ports) await waitFor(async () => (await exec("redis-cli", ["-p", String(port), "ping"])).stdout.trim() === "PONG");
+    if (formed) await form();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { nodes: ports.map((p) => `127.0.0.1:${p}`).join(","), stop };
+  return { nodes: ports.map((p) => `127.0.0.1:${p}`).join(","), form, stop };
 }
 
 async function waitFor(check: () => Promise<boolean>, ms = 20_000): Promise<void> {

@@ -7,9 +7,11 @@
  * - commandTimeout: a Redis that accepts connections but does not answer fails a request in
  *   at most that many milliseconds.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { RedisClient } from "../sessions/store.js";
+import { type StartupWait, waitUntilReady } from "./readiness.js";
 
 const COMMON: RedisOptions = {
   lazyConnect: true,
@@ -21,15 +23,18 @@ const COMMON: RedisOptions = {
 };
 
 /**
- * Connects to Redis (or, with `clusterNodes`, a Redis Cluster) and waits until it is ready.
+ * Connects to Redis (or, with `clusterNodes`, a Redis Cluster) and waits until it is ready,
+ * saying every few seconds what it waits for (readiness.ts).
  * @param clusterNodes - "host:port,host:port" seed nodes; empty for a single Redis
- * @throws when the first connection fails
+ * @param wait - the start's deadline (STARTUP_TIMEOUT)
+ * @throws BackendNotReadyError when it is not ready by the deadline
  */
-export async function connectRedis(url: string, log: Logger, clusterNodes?: string): Promise<RedisClient> {
+export async function connectRedis(url: string, log: Logger, clusterNodes: string | undefined, wait: StartupWait): Promise<RedisClient> {
   const client = clusterNodes ? createCluster(clusterNodes) : new Redis(url, COMMON);
   // Without an 'error' listener ioredis prints every reconnect failure to the console. Log the
   // state changes once each instead: down (with the first error), and up again.
   let up = false;
+  let lastError: Error | undefined;
   client.on("ready", () => {
     if (!up) log.info("redis connected");
     up = true;
@@ -37,17 +42,60 @@ export async function connectRedis(url: string, log: Logger, clusterNodes?: stri
   client.on("error", (err: Error) => {
     if (up) log.error({ err }, "redis connection lost; requests get 503 until it is back");
     up = false;
+    lastError = err;
   });
-  await client.connect();
+  // connect() rejects on the first refused connection, and never settles for a Cluster whose
+  // slots are not assigned yet (its ready check fails and it reconnects quietly). ioredis goes
+  // on reconnecting in both cases, so the start watches its status instead of that promise.
+  client.connect().catch(() => {});
+  const ready = new Promise<boolean>((resolve) => client.once("ready", () => resolve(true)));
+  const notReady = async () => {
+    // Each attempt gives it a moment, so that a Redis that is up costs the start no poll delay.
+    if (client.status === "ready" || (await Promise.race([ready, sleep(250, false)]))) return;
+    if (clusterNodes) throw new Error(await clusterState(clusterNodes));
+    throw new Error(lastError?.message ?? `no answer yet (${client.status})`);
+  };
+  try {
+    await waitUntilReady(clusterNodes ? "Redis Cluster" : "Redis", notReady, wait);
+  } catch (err) {
+    client.disconnect();
+    throw err;
+  }
   return client;
 }
 
-function createCluster(clusterNodes: string): Cluster {
-  const nodes = clusterNodes.split(",").map((hp) => {
+/** Why a Redis Cluster is not usable yet, from CLUSTER INFO on the first seed node that answers. */
+async function clusterState(clusterNodes: string): Promise<string> {
+  let unreachable = "no seed node answers";
+  for (const { host, port } of seedNodes(clusterNodes)) {
+    const probe = new Redis({ host, port, lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, retryStrategy: () => null });
+    probe.on("error", () => {});
+    try {
+      await probe.connect();
+      const info = await probe.cluster("INFO");
+      const field = (name: string) => new RegExp(`^${name}:(\\S+)`, "m").exec(info)?.[1];
+      const assigned = Number(field("cluster_slots_assigned"));
+      // 16384 hash slots in every Redis Cluster (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/).
+      if (assigned < 16384) return `slots not assigned (${assigned} of 16384)`;
+      return field("cluster_state") === "ok" ? "cluster forming, connecting to its nodes" : `cluster_state:${field("cluster_state")}`;
+    } catch (err) {
+      unreachable = `no seed node answers (${(err as Error).message})`;
+    } finally {
+      probe.disconnect();
+    }
+  }
+  return unreachable;
+}
+
+function seedNodes(clusterNodes: string): { host: string; port: number }[] {
+  return clusterNodes.split(",").map((hp) => {
     const [host, port] = hp.trim().split(":");
     return { host: host as string, port: Number(port) };
   });
-  return new Cluster(nodes, {
+}
+
+function createCluster(clusterNodes: string): Cluster {
+  return new Cluster(seedNodes(clusterNodes), {
     lazyConnect: true,
     enableAutoPipelining: true,
     enableOfflineQueue: false,

@@ -15,7 +15,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const name = decodeURIComponent(url.pathname.replace(/^\//, ""));
   if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new Error(`DATABASE_URL names an unusual database "${name}"; create it by hand`);
   url.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: url.toString() });
+  // Bounded, so that a server that drops packets is one failed attempt of the start's wait.
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
     const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
@@ -34,6 +35,25 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * True when `err` from connecting to PostgreSQL is one that waiting can cure: nothing listens
+ * yet, the name does not resolve yet, the server is starting or shutting down, or is out of
+ * connections. A rejected password or a bad database name is not: the start fails at once.
+ * SQLSTATE classes from https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function isPostgresNotReady(err: unknown): boolean {
+  if (err instanceof pg.DatabaseError) {
+    const code = err.code ?? "";
+    // 08: connection exception; 57P01-57P03: shutting down, crash recovery, starting up;
+    // 53300: too many connections.
+    return code.startsWith("08") || /^57P0[123]$/.test(code) || code === "53300";
+  }
+  const code = (err as { code?: unknown }).code;
+  // Node's socket errors (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ECONNRESET, ...).
+  if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return true;
+  return /Connection terminated|timeout/i.test((err as Error).message ?? "");
 }
 
 /**

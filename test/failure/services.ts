@@ -39,10 +39,9 @@ export class PrivateRedis {
   private dir = "";
 
   async start(): Promise<this> {
-    if (!this.dir) {
-      this.dir = await mkdtemp(path.join(tmpdir(), "tongxing-redis-"));
-      this.port = await freePort();
-    }
+    // A port set before the first start is kept: a client can be pointed at it before it listens.
+    if (!this.port) this.port = await freePort();
+    if (!this.dir) this.dir = await mkdtemp(path.join(tmpdir(), "tongxing-redis-"));
     this.proc = spawn(
       "redis-server",
       [
