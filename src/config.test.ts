@@ -124,3 +124,21 @@ test("STARTUP_TIMEOUT: seconds, 120 by default, a positive integer", () => {
   assert.equal(loadConfig({ STARTUP_TIMEOUT: "5" }).startupTimeout, 5);
   for (const bad of ["0", "-1", "2.5", "soon"]) assert.throws(() => loadConfig({ STARTUP_TIMEOUT: bad }), /STARTUP_TIMEOUT/);
 });
+
+test("SESSION_KEY_ENCRYPTION_KEY: a keyring, newest first; a bad key is named by position and never echoed", () => {
+  const older = Buffer.alloc(32, 9).toString("base64");
+  const c = loadConfig({ SESSION_KEY_ENCRYPTION_KEY: ` ${KEY} , ${older}` });
+  assert.deepEqual(
+    c.session.sessionKeyEncryptionKeys.map((k) => k.toString("base64")),
+    [KEY, older],
+  );
+  assert.equal(c.session.ephemeralKey, false);
+  assert.equal(loadConfig({ SESSION_KEY_ENCRYPTION_KEY: KEY }).session.sessionKeyEncryptionKeys.length, 1);
+  for (const bad of [`${KEY},c2hvcnQtc2VjcmV0`, `${KEY},`, `${KEY},${KEY}`]) {
+    assert.throws(
+      () => loadConfig({ SESSION_KEY_ENCRYPTION_KEY: bad }),
+      (err: Error) => /SESSION_KEY_ENCRYPTION_KEY: /.test(err.message) && !err.message.includes(KEY) && !err.message.includes("c2hvcnQ"),
+      bad,
+    );
+  }
+});

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { type ProxyTrust, parseProxyList } from "./middlewares/clientIp.js";
+import { readSecretFiles } from "./secretFiles.js";
 import { DEV_WECHAT, parseApps, type WechatApp } from "./wechat/appConfig.js";
 
 const positiveInt = z.coerce.number().int().positive();
@@ -14,9 +15,20 @@ const optionalNonEmpty = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
-const base64Key32 = z
-  .string()
-  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+/**
+ * SESSION_KEY_ENCRYPTION_KEY: a keyring of 32-byte base64 keys, comma-separated, newest first
+ * (sessionKeyVault.ts seals with the first and opens with any). A bad key is named by its place
+ * in the list, never by its value.
+ */
+const keyring = z.string().superRefine((v, ctx) => {
+  const keys = v.split(",").map((k) => k.trim());
+  keys.forEach((k, i) => {
+    if (Buffer.from(k, "base64").length === 32) return;
+    const which = keys.length > 1 ? ` (key ${i + 1} of ${keys.length})` : "";
+    ctx.addIssue({ code: "custom", message: `must be 32 bytes, base64-encoded (openssl rand -base64 32)${which}` });
+  });
+  if (new Set(keys).size !== keys.length) ctx.addIssue({ code: "custom", message: "lists the same key twice" });
+});
 
 /**
  * A shared secret: RFC 6750's b64token characters (A-Z a-z 0-9 - . _ ~ + / =), which covers
@@ -74,7 +86,7 @@ const envSchema = z.object({
   SESSION_CACHE_TTL: positiveInt.max(3_600_000).default(60_000),
   /** Sessions the cache holds at most (least recently used users go first). */
   SESSION_CACHE_MAX: positiveInt.max(10_000_000).default(100_000),
-  SESSION_KEY_ENCRYPTION_KEY: optionalNonEmpty.pipe(base64Key32.optional()),
+  SESSION_KEY_ENCRYPTION_KEY: optionalNonEmpty.pipe(keyring.optional()),
   TOKEN_HEADER: z
     .string()
     .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name")
@@ -191,8 +203,8 @@ export interface Config {
     /** Seconds. */
     maxAge: number;
     maxPerUser: number;
-    /** 32-byte AES-256-GCM key for session_key at rest. */
-    sessionKeyEncryptionKey: Buffer;
+    /** 32-byte AES-256-GCM keys for session_key at rest, newest (the sealing one) first. */
+    sessionKeyEncryptionKeys: Buffer[];
     /** True when the key was made up at start (dev mode): session_keys die with the process. */
     ephemeralKey: boolean;
     /** The process-local cache: off, or its limits (ms, sessions). */
@@ -241,13 +253,16 @@ export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "./wechat/appConfig.js
 export class ConfigError extends Error {}
 
 /**
- * Parses the environment.
+ * Parses the environment, with each secret variable's X_FILE read in (secretFiles.ts).
  * @param env - usually process.env
  * @throws ConfigError naming every invalid variable; in production also when WECHAT_APPID,
- *   WECHAT_SECRET or SESSION_KEY_ENCRYPTION_KEY is missing
+ *   WECHAT_SECRET or SESSION_KEY_ENCRYPTION_KEY is missing; X and X_FILE both set, or an X_FILE
+ *   that cannot be read
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const files = readSecretFiles(env);
+  if (files.problems.length) throw new ConfigError(`Invalid configuration:\n${files.problems.join("\n")}`);
+  const parsed = envSchema.safeParse(files.env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
@@ -275,7 +290,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === "production") {
     if (devMode)
       problems.push("  WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production (or WECHAT_APPS for several mini-programs)");
-    if (!e.SESSION_KEY_ENCRYPTION_KEY) problems.push("  SESSION_KEY_ENCRYPTION_KEY: required when NODE_ENV=production");
+    if (!e.SESSION_KEY_ENCRYPTION_KEY)
+      problems.push("  SESSION_KEY_ENCRYPTION_KEY: required when NODE_ENV=production (or SESSION_KEY_ENCRYPTION_KEY_FILE)");
   }
   if (e.TRUST_PROXY && e.TRUSTED_PROXIES !== undefined) {
     problems.push("  TRUST_PROXY and TRUSTED_PROXIES: set TRUSTED_PROXIES only (TRUST_PROXY=true believes any caller)");
@@ -300,7 +316,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleTtl: e.SESSION_IDLE_TTL,
       maxAge: e.SESSION_MAX_AGE,
       maxPerUser: e.SESSIONS_PER_USER_MAX,
-      sessionKeyEncryptionKey: e.SESSION_KEY_ENCRYPTION_KEY ? Buffer.from(e.SESSION_KEY_ENCRYPTION_KEY, "base64") : randomBytes(32),
+      sessionKeyEncryptionKeys: e.SESSION_KEY_ENCRYPTION_KEY
+        ? e.SESSION_KEY_ENCRYPTION_KEY.split(",").map((k) => Buffer.from(k.trim(), "base64"))
+        : [randomBytes(32)],
       ephemeralKey: !e.SESSION_KEY_ENCRYPTION_KEY,
       cache: e.SESSION_CACHE === "on" ? { ttlMs: e.SESSION_CACHE_TTL, maxSessions: e.SESSION_CACHE_MAX } : null,
     },

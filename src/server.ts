@@ -102,7 +102,7 @@ export async function connectBackends(config: Config, log: Logger, wait = startu
   const clock = Date.now;
   const apps = WechatApps.fromConfig(config.wechat);
   const store = new SessionStore(redis, config.redisKeyPrefix, apps.primary.appid);
-  const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKey), config.session, clock);
+  const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKeys), config.session, clock);
   const metrics = new Metrics();
   const wechat = new WechatClient(config.wechat, redis, config.redisKeyPrefix, {
     call: metrics.observeWechat,

@@ -67,8 +67,11 @@ export interface Stack {
   ): Promise<Res<T>>;
   /** Logs in with a fresh code of `user` (fake WeChat: part before # names the user). */
   login(user: string, body?: Record<string, unknown>): Promise<Res>;
-  /** Starts another instance of the server sharing this one's Redis, database and WeChat. */
-  startSibling(): Promise<Running>;
+  /**
+   * Starts another instance of the server sharing this one's Redis, database and WeChat; `env`
+   * overrides its configuration (a restart with a rotated key, say).
+   */
+  startSibling(env?: Record<string, string>): Promise<Running>;
   stop(): Promise<void>;
 }
 
@@ -151,8 +154,8 @@ export async function startStack(
     logs,
     request,
     login: (user, body = {}) => request("POST", "/auth/login", { body: { code: codeFor(user), ...body } }),
-    async startSibling() {
-      const sibling = await startServer(config, log);
+    async startSibling(env) {
+      const sibling = await startServer(env ? loadConfig({ ...fullEnv, ...env }) : config, log);
       siblings.push(sibling);
       return sibling;
     },
