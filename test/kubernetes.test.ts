@@ -4,7 +4,9 @@
  * kubernetes-models package ships them, compiled from Kubernetes' OpenAPI document), then the
  * links between documents that no schema can see: probe paths and port names, selectors and
  * labels, the grace period against tongxing's own shutdown settings, and every secret named by
- * reference to a documented variable.
+ * reference to a documented variable. The schemas, like Kubernetes' own OpenAPI document, let
+ * unknown fields through (the API server's field validation refuses them), so the fields that
+ * matter are checked by name.
  */
 import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
