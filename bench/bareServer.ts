@@ -1,7 +1,7 @@
 /**
  * Bench-only: the floor. A bare Koa app answering one JSON route, no middleware at all: what HTTP,
- * Koa, the kernel and the load generator cost here, against which tongxing's routes are compared
- * (issue #16's "÷ bare Koa"). Prints the same "tongxing listening" line as main.ts.
+ * Koa, the kernel and the load generator cost on the machine at hand, against which tongxing's
+ * routes are compared (the "÷ bare Koa" ratios). Prints the same "tongxing listening" line as main.ts.
  */
 import Koa from "koa";
 

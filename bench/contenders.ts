@@ -1,6 +1,6 @@
 /**
  * Bench scenario 10: tongxing against the session libraries teams would otherwise use, each
- * measured the same way (issue #16, part 3). A contender is two instances of one server sharing
+ * measured the same way. A contender is two instances of one server sharing
  * a private Redis; each has an unauthenticated route (`health`), a checked route (`checked`), a
  * way to log a user in (giving the headers that carry the credential) and to log them out.
  *
@@ -117,7 +117,7 @@ function peer(name: string, file: string, env: Record<string, string> = {}): Con
   };
 }
 
-/** The peers of issue #16, as bench/peers/ runs them. */
+/** The peers tongxing is compared with, as bench/peers/ runs them. */
 export const PEERS: Contender[] = [
   peer("koa-session + koa-redis", "bench/peers/koaSession.ts"),
   peer("express-session + connect-redis", "bench/peers/expressSession.ts"),

@@ -1,7 +1,7 @@
 /**
  * Server CPU per request of two (or more) builds of tongxing, side by side: what a change to the
- * per-request stack costs or saves, measured where throughput on this shared 2-core VM is too
- * noisy to show it (the load generator competes with the server for the cores).
+ * per-request stack costs or saves, measured where throughput is too noisy to show it (on a
+ * machine of a few cores the load generator competes with the server for them).
  *
  *   npm run build -- --outDir ../ab/before   (then change the code)
  *   npm run build -- --outDir ../ab/after

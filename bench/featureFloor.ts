@@ -7,8 +7,8 @@
  * turn's I/O as tongxing's is (src/eventLoop.ts), in one middleware; then @koa/router holding
  * every route of tongxing's OpenAPI table, each answering `{"status":"ok"}`.
  *
- * Set beside bare Koa (bench/bareServer.ts) and tongxing's own /healthz, it splits issue #16's
- * "÷ bare Koa" into what the features cost with these libraries and what tongxing adds on top.
+ * Set beside bare Koa (bench/bareServer.ts) and tongxing's own /healthz, it splits the
+ * "÷ bare Koa" ratio into what the features cost with these libraries and what tongxing adds on top.
  */
 import { randomUUID } from "node:crypto";
 import Koa from "koa";

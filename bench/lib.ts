@@ -97,9 +97,9 @@ export function cpuMicros(pid: number): number {
 
 /**
  * `run`, with the CPU the server process `pid` spent per request answered (`cpuUs`): what a
- * request costs the server itself, whichever share of the 2 cores the load generator took
- * meanwhile. Throughput on this VM swings with that share; the CPU per request does not (±3%
- * between rounds against up to ±50% for a bare Koa app's req/s).
+ * request costs the server itself, whichever share of the cores the load generator took
+ * meanwhile. Throughput swings with that share; the CPU per request barely does (a few percent
+ * between rounds, where a bare Koa app's req/s can move by half).
  * @param duration - the run's length in seconds, as given to the load generator
  */
 export function withServerCpu(pid: number, duration: number, run: () => Promise<Measure>): () => Promise<Measure> {
@@ -111,7 +111,7 @@ export function withServerCpu(pid: number, duration: number, run: () => Promise<
 }
 
 /**
- * wrk (C, from Debian's packages) loads a 2-core machine far less than autocannon (JavaScript),
+ * wrk (C, from Debian's packages) loads a small machine far less than autocannon (JavaScript),
  * so the server, not the load generator, is what gets measured; autocannon is the fallback that
  * `npm ci` alone provides. BENCH_LOADGEN=autocannon forces it.
  */
@@ -193,8 +193,8 @@ export interface Spread {
 
 /**
  * The spread of the per-round ratios a[i] / b[i] (quartiles by simple-statistics' `quantile`).
- * On this VM a round can run at twice the speed of the next, so a median of 7 rounds can move by
- * ±0.1 between runs; the middle half says how far to trust it.
+ * On a shared machine a round can run at twice the speed of the next, so a median of 7 rounds can
+ * move by ±0.1 between runs; the middle half says how far to trust it.
  */
 export function pairedRatioSpread(a: number[], b: number[]): Spread {
   const ratios = a.map((x, i) => x / (b[i] ?? Number.NaN));

@@ -22,9 +22,9 @@ import {
 } from "./lib.js";
 import { APPID, addReturningUsers, KEY, login, measureLogins, PREFIX, startFake, startTongxing } from "./tongxing.js";
 
-// GET scenarios: many short paired rounds. This machine's speed drifts by up to 2.5x over tens
-// of seconds (user CPU per /healthz request measured at 91-244 µs in consecutive 5 s runs), so a
-// ratio is only fair between runs a few seconds apart. Logins report absolute throughput.
+// GET scenarios: many short paired rounds. A shared machine's speed can drift by 2.5x over tens
+// of seconds (user CPU per /healthz request has more than doubled between consecutive 5 s runs),
+// so a ratio is only fair between runs a few seconds apart. Logins report absolute throughput.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const DURATION = Number(process.env.BENCH_DURATION ?? 2);
 const PEER_ROUNDS = Number(process.env.BENCH_PEER_ROUNDS ?? 7);
@@ -195,9 +195,9 @@ async function scenarios(dbA: string, dbB: string, started: number) {
   // (bench/contenders.ts).
   log("scenario 10: tongxing and its peers");
   // tongxing's two rows carry the ≥ 0.70 target, so they get scenario 7's ROUNDS: a ratio to
-  // bare Koa moves most here, because bare Koa's own throughput swings up to 2.5x between
-  // seconds on this VM (0.54-0.79 for the same two processes in five back-to-back 7-round
-  // measurements); the peers, reported only, keep PEER_ROUNDS.
+  // bare Koa moves most here, because bare Koa's own throughput can swing 2.5x between seconds
+  // (0.54-0.79 for the same two processes in five back-to-back 7-round measurements); the
+  // peers, reported only, keep PEER_ROUNDS.
   const s10 = [];
   for (const [contender, rounds] of [
     [tongxingContender("tongxing GET /auth/session, session cache on", wechat, {}), ROUNDS],
@@ -207,7 +207,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     log(`scenario 10: ${contender.name}`);
     // A bare Koa process of its own, started just before, as scenario 11's is: every ratio to bare
     // Koa is then against a process of the same age (scenario 10 read higher than scenario 11 in
-    // five runs of five when they shared one, docs/performance.md "Why a ratio to bare Koa moves").
+    // five runs of five when they shared one; docs/performance.md, "Why a ratio to bare Koa moves").
     const ownBare = await startTongxing(["--import", "tsx", "bench/bareServer.ts"], {});
     s10.push(await measureContender(contender, { bare: ownBare, rounds, duration: DURATION, runs: PEER_RUNS }));
   }

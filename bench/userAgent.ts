@@ -1,5 +1,5 @@
 /**
- * Does the User-Agent dictionary pay for itself? (issue #14). For real WeChat User-Agents:
+ * Does the User-Agent dictionary pay for itself? For real WeChat User-Agents:
  *
  * - Redis bytes: a user hash written by the session store (two sessions from one phone) is
  *   copied with its User-Agent pieces replaced by the plain string in 64-character pieces (the

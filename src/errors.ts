@@ -14,8 +14,8 @@ export class AppError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     // No stack trace: an AppError is an answer, not a fault. Its stack is never logged or sent
-    // (errorHandler.ts logs only a cause's), and capturing one under Koa's middleware chain cost
-    // ~20 µs of CPU per request: on every 401 of an expired token, most of that answer's cost.
+    // (errorHandler.ts logs only a cause's), and capturing one under Koa's middleware chain was
+    // most of the CPU of a 401 for an expired token, an answer given on every stale request.
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super(message);

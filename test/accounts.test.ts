@@ -1,7 +1,6 @@
 /**
  * Finding users (admin API and CLI: a user with their identities; search by openid, unionid,
- * phone) and deleting accounts (DELETE /me, DELETE /admin/users/:userId, `users delete`):
- * issue #15, parts 3 and 5.
+ * phone) and deleting accounts (DELETE /me, DELETE /admin/users/:userId, `users delete`).
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

@@ -1,5 +1,5 @@
 /**
- * Several mini-programs (issue #15): which app a login is for, one user per person across apps
+ * Several mini-programs (docs/apps.md): which app a login is for, one user per person across apps
  * bound to one Open Platform account (the fake gives each app its own openid and one unionid),
  * the session's app everywhere it is named, session_key and access_token per app, and the
  * unionid conflict that is reported, not merged.

@@ -1,5 +1,5 @@
 /**
- * The admin console (issue #17) in a real Chromium (Debian's, driven by playwright-core) against
+ * The admin console in a real Chromium (Debian's, driven by playwright-core) against
  * a real server, Redis and PostgreSQL: sign in, find a user by unionid, see their two sessions,
  * revoke one (its token is 401 on the next request), ban with a reason and find it in the audit
  * page, a wrong token refused with nothing stored; strict CSP, both languages. Screenshots of

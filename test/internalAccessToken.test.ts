@@ -1,7 +1,8 @@
 /**
- * The access_token as a service for the team's other backends (issue #15, part 4): one
- * stable_token call per appid per lifetime across instances and callers; a storm of
- * invalidations after 40001 causes one refresh; the service token guards it; off without it.
+ * The access_token as a service for the team's other backends
+ * (`GET /internal/wechat/access-token`): one stable_token call per appid per lifetime across
+ * instances and callers; a storm of invalidations after 40001 causes one refresh; the service
+ * token guards it; off without it.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

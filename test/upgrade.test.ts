@@ -1,9 +1,9 @@
 /**
- * Upgrading a one-app deployment to several apps (issue #15): yesterday's database (built by the
- * migrations before identities, with users in it) and yesterday's Redis sessions (the one-app
- * hash layout, written field by field here) go on working: no user changes id, no session is
- * lost, the old identities become the primary app's, and a person's first login from the new
- * app is linked to their old user by unionid.
+ * Upgrading a one-app deployment to several apps (docs/apps.md, "Upgrading a one-app
+ * deployment"): yesterday's database (built by the migrations before identities, with users in
+ * it) and yesterday's Redis sessions (the one-app hash layout, written field by field here) go
+ * on working: no user changes id, no session is lost, the old identities become the primary
+ * app's, and a person's first login from the new app is linked to their old user by unionid.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

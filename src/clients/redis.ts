@@ -1,7 +1,7 @@
 /**
  * The Redis connection. Options chosen for a session service:
  * - enableAutoPipelining: concurrent requests' GETs share one write to the socket
- *   (measured here: 0.82 vs 0.71 of a bare Koa route; docs/performance.md);
+ *   (in the bench a checked route ran at 0.82 of a bare Koa route with it, 0.71 without);
  * - no offline queue and one retry per command: while Redis is down a request fails at once
  *   with 503 instead of hanging, and ioredis keeps reconnecting in the background;
  * - commandTimeout: a Redis that accepts connections but does not answer fails a request in

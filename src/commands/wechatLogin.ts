@@ -123,8 +123,8 @@ async function recordLogin(db: Pick<PrismaClient, "user">, userId: number, profi
  * The common case, a returning user: one statement, UPDATE ... FROM identities ... RETURNING
  * (the user by the identity's unique index, only when neither banned nor deleted), plus one more
  * the first time WeChat gives a unionid. Raw SQL because Prisma's API needs two statements here
- * (the identity, then the user): 660 µs of client CPU per login against 250 µs for this one,
- * measured side by side, and logins are CPU-bound in the server (docs/performance.md).
+ * (the identity, then the user), which cost 2.6 times this one's client CPU per login, measured
+ * side by side, and logins are CPU-bound in the server (docs/performance.md, "Logins").
  * @returns null when no user was updated: a new identity, or a banned or deleted user's
  */
 async function knownIdentity(

@@ -31,7 +31,7 @@ export function newToken(userId: number): string {
 
 /** The session id stored in Redis for a token. */
 export function sidOf(token: string): string {
-  // One-shot crypto.hash (Node ≥ 20.12): 0.9 µs per token against 1.8 µs for createHash here.
+  // One-shot crypto.hash (Node ≥ 20.12): half the CPU per token of createHash.
   return hash("sha256", token, "base64url").slice(0, 22);
 }
 

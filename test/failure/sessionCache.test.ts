@@ -1,8 +1,8 @@
 /**
- * The process-local session cache (issue #16) against its failure modes, with two real tongxing
- * processes (A and B) on one private Redis: a logout, a revoke or a ban on A is refused by B on
- * the next request though B had the session cached; B's invalidation connection killed → B
- * stops serving from its cache at once; Redis SIGKILL → 503, never 200; Redis back → correct
+ * The process-local session cache (src/sessions/sessionCache.ts) against its failure modes, with
+ * two real tongxing processes (A and B) on one private Redis: a logout, a revoke or a ban on A is
+ * refused by B on the next request though B had the session cached; B's invalidation connection
+ * killed → B stops serving from its cache at once; Redis SIGKILL → 503, never 200; Redis back → correct
  * answers, cache included, without restarting tongxing.
  */
 import assert from "node:assert/strict";
