@@ -8,6 +8,7 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { ruleViolations } from "../src/db/migrationRules.js";
 import { diffSchemas, isEmptyDiff, MIGRATIONS_DIR, SCHEMA_PATH, SNAPSHOT_PATH } from "../src/db/schemaEngine.js";
 
 const name = process.argv[2];
@@ -23,6 +24,8 @@ if (isEmptyDiff(sql)) {
 } else {
   const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
   const dir = path.join(MIGRATIONS_DIR, `${stamp}_${name}`);
+  // Expand, then contract (src/db/migrationRules.ts): say so now rather than in the test suite.
+  for (const line of ruleViolations(`${stamp}_${name}`, sql)) console.warn(`warning: ${line}`);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, "migration.sql"), sql);
   await copyFile(SCHEMA_PATH, SNAPSHOT_PATH);

@@ -151,6 +151,12 @@ const envSchema = z.object({
   /** Seconds an instance waits for another one's migrations at start. */
   MIGRATION_LOCK_TIMEOUT: positiveInt.default(120),
   /**
+   * Create the database and apply pending migrations at start. `false` (production, with
+   * `tongxing migrate` run as its own step first): the service changes no schema and waits while
+   * migrations are pending.
+   */
+  MIGRATE_ON_START: z.enum(["true", "false"]).default("true"),
+  /**
    * Seconds a start waits for PostgreSQL and Redis (or a Redis Cluster) to be ready before it
    * gives up with exit code 1; a stack started together brings tongxing up before them.
    */
@@ -235,6 +241,8 @@ export interface Config {
   shutdownTimeout: number;
   /** Seconds to wait for another instance's migrations at start. */
   migrationLockTimeout: number;
+  /** MIGRATE_ON_START: create the database and apply migrations before serving. */
+  migrateOnStart: boolean;
   /** Seconds a start waits for its backends before exiting 1 (STARTUP_TIMEOUT). */
   startupTimeout: number;
   /** Seconds /readyz answers 503 before the listener closes (SHUTDOWN_DELAY). */
@@ -251,6 +259,31 @@ export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "./wechat/appConfig.js
 
 /** Thrown by loadConfig; the message names each bad variable and why. */
 export class ConfigError extends Error {}
+
+/** What `tongxing migrate` needs: the database, the lock and start waits, the log level. */
+export type MigrateConfig = Pick<Config, "databaseUrl" | "migrationLockTimeout" | "startupTimeout" | "logLevel">;
+
+/**
+ * Parses only the variables `tongxing migrate` reads, so a migration job needs DATABASE_URL and
+ * none of the service's secrets.
+ * @throws ConfigError naming every invalid variable
+ */
+export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): MigrateConfig {
+  const parsed = envSchema
+    .pick({ DATABASE_URL: true, MIGRATION_LOCK_TIMEOUT: true, STARTUP_TIMEOUT: true, LOG_LEVEL: true })
+    .safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    migrationLockTimeout: e.MIGRATION_LOCK_TIMEOUT,
+    startupTimeout: e.STARTUP_TIMEOUT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
 
 /**
  * Parses the environment, with each secret variable's X_FILE read in (secretFiles.ts).
@@ -336,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     requestTimeout: e.REQUEST_TIMEOUT,
     migrationLockTimeout: e.MIGRATION_LOCK_TIMEOUT,
+    migrateOnStart: e.MIGRATE_ON_START === "true",
     startupTimeout: e.STARTUP_TIMEOUT,
     shutdownDelay: e.SHUTDOWN_DELAY ?? (e.NODE_ENV === "production" ? 5 : 0),
     corsOrigins: e.CORS_ORIGINS

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * The process: parse configuration (exit 1 naming the bad variable), start, and stop gracefully
- * on SIGTERM/SIGINT.
+ * The process. `tongxing` (no argument): parse configuration (exit 1 naming the bad variable),
+ * start, and stop gracefully on SIGTERM/SIGINT. `tongxing migrate`: create the database if
+ * missing, apply pending migrations, exit 0 (1 on failure); it reads only DATABASE_URL,
+ * MIGRATION_LOCK_TIMEOUT, STARTUP_TIMEOUT and LOG_LEVEL.
  */
 import { setFlagsFromString } from "node:v8";
-import { BackendNotReadyError } from "./clients/readiness.js";
-import { type Config, ConfigError, loadConfig } from "./config.js";
+import { BackendNotReadyError, startupWait } from "./clients/readiness.js";
+import { type Config, ConfigError, loadConfig, loadMigrateConfig } from "./config.js";
+import { migrateDatabase } from "./db/migrate.js";
 import { createLogger } from "./log.js";
 import { startServer } from "./server.js";
 
@@ -20,37 +23,65 @@ import { startServer } from "./server.js";
 // what was tenured while the modules loaded stays so (long-lived by nature).
 setFlagsFromString("--no-allocation-site-pretenuring");
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`tongxing: ${err.message}\n`);
+const command = process.argv[2];
+if (command === "migrate") await migrate();
+else if (command === undefined) await serve();
+else {
+  process.stderr.write(`tongxing: unknown command ${JSON.stringify(command)}; usage: tongxing [migrate]\n`);
+  process.exit(2);
+}
+
+/** A ConfigError's message on stderr and exit 1; anything else is thrown. */
+function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`tongxing: ${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** A start that failed: a backend still not ready says which and why (no stack); anything else with its error. */
+function fatal(log: ReturnType<typeof createLogger>, err: unknown, what: string): never {
+  if (err instanceof BackendNotReadyError) log.fatal({ backend: err.backend }, err.message);
+  else log.fatal({ err }, what);
   process.exit(1);
 }
-const log = createLogger(config.logLevel);
 
-try {
-  const running = await startServer(config, log);
-  log.info({ url: running.url, devMode: config.wechat.devMode }, "tongxing listening");
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "shutting down");
-    running.stop(config.shutdownTimeout * 1000, config.shutdownDelay * 1000).then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
-} catch (err) {
-  // A backend still not ready: its own line says which and why; no stack, nothing to debug.
-  if (err instanceof BackendNotReadyError) log.fatal({ backend: err.backend }, err.message);
-  else log.fatal({ err }, "tongxing failed to start");
-  process.exit(1);
+async function migrate(): Promise<void> {
+  const config = configOrExit(() => loadMigrateConfig());
+  const log = createLogger(config.logLevel);
+  try {
+    await migrateDatabase(config.databaseUrl, config.migrationLockTimeout, log, startupWait(log, config.startupTimeout));
+  } catch (err) {
+    fatal(log, err, "tongxing migrate failed");
+  }
+  process.exit(0);
+}
+
+async function serve(): Promise<void> {
+  const config: Config = configOrExit(() => loadConfig());
+  const log = createLogger(config.logLevel);
+  try {
+    const running = await startServer(config, log);
+    log.info({ url: running.url, devMode: config.wechat.devMode }, "tongxing listening");
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, "shutting down");
+      running.stop(config.shutdownTimeout * 1000, config.shutdownDelay * 1000).then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+  } catch (err) {
+    fatal(log, err, "tongxing failed to start");
+  }
 }

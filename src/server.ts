@@ -11,13 +11,12 @@ import type { Logger } from "pino";
 import { createApp, createMetricsApp } from "./app.js";
 import { AuditLog } from "./audit.js";
 import { createPrisma } from "./clients/prisma.js";
-import { startupWait, waitUntilReady } from "./clients/readiness.js";
+import { startupWait } from "./clients/readiness.js";
 import { connectRedis } from "./clients/redis.js";
 import { WechatClient } from "./clients/wechat.js";
 import { LoginReplay } from "./commands/loginReplay.js";
 import { type Config, DEV_WECHAT } from "./config.js";
-import { ensureDatabase, isPostgresNotReady } from "./db/database.js";
-import { applyMigrations } from "./db/schemaEngine.js";
+import { awaitMigrated, migrateDatabase } from "./db/migrate.js";
 import type { AppDeps } from "./deps.js";
 import { Metrics } from "./metrics.js";
 import { Overview } from "./overview.js";
@@ -167,15 +166,8 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   if (config.session.ephemeralKey) {
     log.warn("DEV MODE: no SESSION_KEY_ENCRYPTION_KEY, using a random key for this process: stored session_keys die with it.");
   }
-  const created = await waitUntilReady(
-    "PostgreSQL",
-    () => ensureDatabase(config.databaseUrl),
-    wait,
-    (err) => !isPostgresNotReady(err),
-  );
-  if (created) log.info("created the database");
-  const applied = await applyMigrations(config.databaseUrl, config.migrationLockTimeout);
-  if (applied.length) log.info({ migrations: applied }, "applied migrations");
+  if (config.migrateOnStart) await migrateDatabase(config.databaseUrl, config.migrationLockTimeout, log, wait);
+  else await awaitMigrated(config.databaseUrl, wait);
 
   const deps = await connectBackends(config, log, wait);
   const { redis, prisma } = deps;

@@ -35,11 +35,19 @@ test("Dockerfile: multi-stage, pinned base, non-root, healthcheck, no secrets, r
   for (const entry of ["node_modules", ".git", ".env"]) assert.ok(ignore.split("\n").includes(entry), entry);
 });
 
-test("compose.yaml: tongxing waits for healthy Redis and PostgreSQL", async () => {
+test("compose.yaml: migrations run once as their own step on a healthy PostgreSQL; tongxing waits for them and a healthy Redis", async () => {
   const compose = parse(await readFile("compose.yaml", "utf8"));
-  const { tongxing, redis, postgres } = compose.services;
+  const { tongxing, redis, postgres, migrate } = compose.services;
   for (const s of [tongxing, redis, postgres]) assert.ok(s.healthcheck?.test, "each service has a health check");
-  assert.deepEqual(tongxing.depends_on, { postgres: { condition: "service_healthy" }, redis: { condition: "service_healthy" } });
+  assert.deepEqual(migrate.command, ["node", "dist/main.js", "migrate"]);
+  assert.equal(migrate.build, ".");
+  assert.deepEqual(migrate.depends_on, { postgres: { condition: "service_healthy" } });
+  assert.equal(migrate.environment.DATABASE_URL, tongxing.environment.DATABASE_URL);
+  assert.deepEqual(tongxing.depends_on, {
+    migrate: { condition: "service_completed_successfully" },
+    redis: { condition: "service_healthy" },
+  });
+  assert.equal(tongxing.environment.MIGRATE_ON_START, "false");
   assert.equal(tongxing.environment.HOST, "0.0.0.0");
   assert.match(tongxing.environment.DATABASE_URL, /@postgres:5432\//);
   assert.match(tongxing.environment.REDIS_URL, /^redis:\/\/redis:6379/);
@@ -69,7 +77,8 @@ test("compose.yaml is safe to copy: production mode, secrets from .env, persiste
     "PostgreSQL data on a volume",
   );
   for (const [name, service] of Object.entries(compose.services)) {
-    assert.equal((service as { restart?: string }).restart, "unless-stopped", `${name} restarts`);
+    // The migration job runs once; everything else comes back after a crash or a reboot.
+    assert.equal((service as { restart?: string }).restart, name === "migrate" ? "no" : "unless-stopped", `${name} restarts`);
   }
   assert.match(tongxing.healthcheck.test.join(" "), /\/readyz/, "readiness, not liveness");
   // Every variable compose reads is documented in .env.example.

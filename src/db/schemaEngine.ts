@@ -149,6 +149,25 @@ export async function applyMigrations(databaseUrl: string, lockTimeoutSeconds = 
   }
 }
 
+/**
+ * The migrations of prisma/migrations not yet recorded as finished in the database: what a
+ * service started with MIGRATE_ON_START=false waits for `tongxing migrate` to apply. Reads
+ * `_prisma_migrations` only, so the service's role needs no schema rights.
+ * @returns directory names, oldest first; empty when up to date
+ * @throws when the database cannot be reached
+ */
+export async function pendingMigrations(databaseUrl: string): Promise<string[]> {
+  const { migrationDirectories } = await readMigrations();
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const applied = await appliedMigrationNames(client);
+    return migrationDirectories.map((d) => d.path).filter((name) => !applied.has(name));
+  } finally {
+    await client.end();
+  }
+}
+
 /** Our advisory lock key ("txmg"): not Prisma's own (72707369), which the engine takes inside it. */
 const MIGRATION_LOCK_KEY = 0x74786d67;
 
