@@ -264,14 +264,16 @@ export class ConfigError extends Error {}
 export type MigrateConfig = Pick<Config, "databaseUrl" | "migrationLockTimeout" | "startupTimeout" | "logLevel">;
 
 /**
- * Parses only the variables `tongxing migrate` reads, so a migration job needs DATABASE_URL and
- * none of the service's secrets.
- * @throws ConfigError naming every invalid variable
+ * Parses only the variables `tongxing migrate` reads, so a migration job needs DATABASE_URL (or
+ * DATABASE_URL_FILE) and none of the service's secrets.
+ * @throws ConfigError naming every invalid variable, or an X_FILE problem
  */
 export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): MigrateConfig {
+  const files = readSecretFiles(env);
+  if (files.problems.length) throw new ConfigError(`Invalid configuration:\n${files.problems.join("\n")}`);
   const parsed = envSchema
     .pick({ DATABASE_URL: true, MIGRATION_LOCK_TIMEOUT: true, STARTUP_TIMEOUT: true, LOG_LEVEL: true })
-    .safeParse(env);
+    .safeParse(files.env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);

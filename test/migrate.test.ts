@@ -6,11 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
 import { dropDatabase } from "../src/db/database.js";
-import { applyMigrations } from "../src/db/schemaEngine.js";
+import { applyMigrations, pendingMigrations } from "../src/db/schemaEngine.js";
 import { spawnProcess } from "./process.js";
 import { freshDatabaseUrl, type Stack, startStack } from "./support.js";
 
@@ -49,6 +51,18 @@ test("tongxing migrate creates the database, applies every migration, exits 0; a
   const second = await migrate({ DATABASE_URL: databaseUrl });
   assert.equal(second.code, 0, second.output);
   assert.match(second.output, /no pending migrations/);
+});
+
+test("tongxing migrate takes DATABASE_URL_FILE like the service", async () => {
+  const databaseUrl = freshDatabaseUrl();
+  cleanups.push(() => dropDatabase(databaseUrl));
+  const dir = await mkdtemp(path.join(tmpdir(), "tx-migrate-"));
+  cleanups.push(() => rm(dir, { recursive: true }));
+  await writeFile(path.join(dir, "database_url"), `${databaseUrl}\n`);
+  const run = await migrate({ DATABASE_URL_FILE: path.join(dir, "database_url") });
+  assert.equal(run.code, 0, run.output);
+  assert.doesNotMatch(run.output, new RegExp(new URL(databaseUrl).pathname.slice(1)), "the URL stays out of the log");
+  assert.equal((await pendingMigrations(databaseUrl)).length, 0);
 });
 
 test("tongxing migrate names a bad DATABASE_URL and exits 1", async () => {
