@@ -24,4 +24,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Creates the database if missing and applies migrations before listening, like `npm start`.
-CMD ["node", "dist/main.js"]
+CMD ["node", "--no-allocation-site-pretenuring", "dist/main.js"]

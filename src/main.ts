@@ -1,27 +1,27 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-allocation-site-pretenuring
 /**
  * The process. `tongxing` (no argument): parse configuration (exit 1 naming the bad variable),
  * start, and stop gracefully on SIGTERM/SIGINT. `tongxing migrate`: create the database if
  * missing, apply pending migrations, exit 0 (1 on failure); it reads only DATABASE_URL,
  * MIGRATION_LOCK_TIMEOUT, STARTUP_TIMEOUT and LOG_LEVEL.
+ *
+ * The server runs with V8's allocation-site pretenuring off, given on the command line (the
+ * shebang above, `npm start`, the Dockerfile's CMD, deploy/kubernetes; a test checks each, and
+ * that the server under load makes no pretenuring decision). Why: pretenuring allocates the
+ * objects of a site straight in the old generation once most of them have survived a
+ * young-generation GC. A server's per-request objects are short-lived, but a GC that lands on a
+ * burst of in-flight requests (start-up, the first load) can tenure their sites; their objects
+ * then keep young ones alive until the next full GC, and every young-generation GC copies and
+ * promotes megabytes. Under wrk that happened in 10 of 48 process starts (7-8 times the young
+ * GC time, 20-35% fewer requests served for the life of the process); with the flag, in none of
+ * 26 (docs/performance.md, "Garbage collection"). On the command line, not set at run time:
+ * Node documents changing V8 flags after the VM has started as undefined behaviour.
  */
-import { setFlagsFromString } from "node:v8";
 import { BackendNotReadyError, startupWait } from "./clients/readiness.js";
 import { type Config, ConfigError, loadConfig, loadMigrateConfig } from "./config.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createLogger } from "./log.js";
 import { startServer } from "./server.js";
-
-// V8's allocation-site pretenuring allocates the objects of a site straight in the old
-// generation once most of them have survived a young-generation GC. A server's per-request
-// objects are short-lived, but a GC that lands on a burst of in-flight requests (start-up, the
-// first load) can tenure their sites; their objects then keep young ones alive until the next
-// full GC, and every young-generation GC copies and promotes megabytes. Under wrk that happened
-// in 10 of 48 process starts: 0.7-1.0 s of young-generation GC in 6 s of load instead of
-// 0.10-0.13 s, and 20-35% fewer requests served, for the life of the process. With pretenuring
-// off: none in 26 (docs/performance.md, "Garbage collection"). Set before the first request;
-// what was tenured while the modules loaded stays so (long-lived by nature).
-setFlagsFromString("--no-allocation-site-pretenuring");
 
 const command = process.argv[2];
 if (command === "migrate") await migrate();

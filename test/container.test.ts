@@ -29,7 +29,7 @@ test("Dockerfile: multi-stage, pinned base, non-root, healthcheck, no secrets, r
   assert.match(text, /^EXPOSE 3000$/m);
   assert.match(text, /^HEALTHCHECK .*\n?.*\/healthz/m);
   assert.match(text, /HOST=0\.0\.0\.0/);
-  assert.match(text, /^CMD \["node", "dist\/main\.js"\]$/m);
+  assert.match(text, /^CMD \["node", "--no-allocation-site-pretenuring", "dist\/main\.js"\]$/m);
   assert.doesNotMatch(text, /^(ENV|ARG) .*(SECRET|TOKEN|ENCRYPTION_KEY|PASSWORD)/m, "no secrets baked in");
   const ignore = await readFile(".dockerignore", "utf8");
   for (const entry of ["node_modules", ".git", ".env"]) assert.ok(ignore.split("\n").includes(entry), entry);
@@ -117,5 +117,5 @@ test("the image's start command runs from a production-only install of a build",
     timeout: 240_000,
   });
 
-  await checkProductionStart(cleanups, ["dist/main.js"], dir);
+  await checkProductionStart(cleanups, ["--no-allocation-site-pretenuring", "dist/main.js"], dir);
 });

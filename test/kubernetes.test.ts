@@ -201,7 +201,7 @@ test("kubernetes: migrations run once, from a Job, before the Deployment's pods 
   const server = deployment.spec.template.spec.containers[0] as IContainer;
   const migrate = job.spec.template.spec.containers[0] as IContainer;
   assert.equal(plainEnv(server).MIGRATE_ON_START, "false", "pods do not migrate: the Job does");
-  assert.deepEqual(server.command, ["node", "dist/main.js"]);
+  assert.deepEqual(server.command, ["node", "--no-allocation-site-pretenuring", "dist/main.js"]);
   assert.equal(server.args, undefined, "the server: no subcommand");
   assert.deepEqual([...(migrate.command ?? []), ...(migrate.args ?? [])], ["node", "dist/main.js", "migrate"]);
   assert.equal(migrate.image, server.image, "the migrations of the image the pods run");
