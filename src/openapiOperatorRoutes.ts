@@ -52,7 +52,8 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
   {
     method: "get",
     path: "/admin/users",
-    summary: "Find users by exactly one of ?openid=, ?unionid= or ?phone= (exact match, at most 50)",
+    summary:
+      "Users, newest first, paged by ?limit= (1-200, default 50) and ?cursor= (the previous page's next); ?nickname= narrows to a case-insensitive nickname prefix; or exactly one of ?openid=, ?unionid=, ?phone= (exact match, at most 50, no paging)",
     auth: "admin",
     status: 200,
     response: r.adminUserList,

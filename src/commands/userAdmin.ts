@@ -56,6 +56,44 @@ export async function findUsers(deps: AdminDeps, query: UserQuery): Promise<User
   return deps.prisma.user.findMany({ where, include: withIdentities, orderBy: { id: "asc" }, take: FIND_LIMIT });
 }
 
+/** A page of users when none is asked for; at most 200. */
+export const USER_PAGE = 50;
+
+/** A page of users, newest first. */
+export interface UserPage {
+  users: UserWithIdentities[];
+  /** The `cursor` of the next (older) page, or null when this page is the last. */
+  next: string | null;
+}
+
+/**
+ * Every user, or those whose nickname starts with `nickname` (case-insensitive: operators type
+ * what they remember of a name, and `%` and `_` are plain characters), newest first.
+ * @param q.cursor - only users with a smaller id (the previous page's `next`)
+ * @param q.limit - page size, 1-200 (default 50)
+ * @throws whatever Prisma throws (an unreachable database is 503 in the error handler)
+ */
+export async function listUsers(
+  deps: Pick<AdminDeps, "prisma">,
+  q: { nickname?: string | undefined; cursor?: number | undefined; limit?: number | undefined },
+): Promise<UserPage> {
+  const limit = q.limit ?? USER_PAGE;
+  const rows = await deps.prisma.user.findMany({
+    where: {
+      // Prisma hands startsWith to ILIKE as it is: its wildcards (and the escape) are escaped here.
+      ...(q.nickname !== undefined && { nickname: { startsWith: q.nickname.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" as const } }),
+      ...(q.cursor !== undefined && { id: { lt: q.cursor } }),
+    },
+    include: withIdentities,
+    orderBy: { id: "desc" },
+    // One more than asked: whether an older page exists, without a count.
+    take: limit + 1,
+  });
+  const users = rows.slice(0, limit);
+  const last = users.at(-1);
+  return { users, next: rows.length > limit && last ? String(last.id) : null };
+}
+
 /**
  * Deletes an account: every session revoked and every session_key and identity deleted, the
  * profile, ban reason and last login time cleared, the audit events' personal data dropped
