@@ -28,7 +28,7 @@ const withIdentities = { identities: { orderBy: { id: "asc" } } } as const;
  * One user and their identities.
  * @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE
  */
-export async function showUser(deps: AdminDeps, userId: number): Promise<UserWithIdentities> {
+export async function showUser(deps: Pick<AdminDeps, "prisma">, userId: number): Promise<UserWithIdentities> {
   const user = await deps.prisma.user.findUnique({ where: { id: userId }, include: withIdentities });
   if (!user) throw userNotFound();
   return user;
@@ -46,7 +46,7 @@ export interface UserQuery {
  * @throws AppError 400 INVALID_REQUEST unless exactly one of openid, unionid, phone is given
  *   (1-128 characters), 503 SERVICE_UNAVAILABLE
  */
-export async function findUsers(deps: AdminDeps, query: UserQuery): Promise<UserWithIdentities[]> {
+export async function findUsers(deps: Pick<AdminDeps, "prisma">, query: UserQuery): Promise<UserWithIdentities[]> {
   const given = (["openid", "unionid", "phone"] as const).filter((k) => query[k] !== undefined);
   const [field] = given;
   if (given.length !== 1 || !field) throw invalidRequest("Give exactly one of openid, unionid or phone.");
