@@ -42,6 +42,15 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
   },
   {
     method: "get",
+    path: "/admin/apps",
+    summary: "The configured mini-programs: appid and name (WECHAT_APPS' name, else the appid); never a secret",
+    auth: "admin",
+    status: 200,
+    response: r.appList,
+    errors: { 401: ["ADMIN_UNAUTHORIZED"] },
+  },
+  {
+    method: "get",
     path: "/admin/audit",
     summary: "The audit trail, newest first: ?userId=, ?action=, ?before= (cursor: the previous page's next), ?limit= (1-200, default 50)",
     auth: "admin",

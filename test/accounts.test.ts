@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
 import { runAdminCli } from "./process.js";
-import { APPID, codeFor, dumpRedis, type Stack, startStack } from "./support.js";
+import { APPID, codeFor, dumpRedis, SECRET, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
 let db: pg.Client;
@@ -363,6 +363,16 @@ describe("the audit trail: GET /admin/audit", () => {
       assert.ok(res.body.error.message.includes(field as string), `${query}: ${res.body.error.message}`);
     }
     assert.equal((await stack.request("GET", "/admin/audit")).status, 401);
+  });
+});
+
+describe("the apps: GET /admin/apps", () => {
+  test("each configured app's appid and name (WECHAT_APPS name, else the appid), never its secret", async () => {
+    const res = await admin("GET", "/admin/apps");
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body, { apps: [{ appid: APPID, name: APPID }] });
+    assert.ok(!res.text.includes(SECRET));
+    assert.equal((await stack.request("GET", "/admin/apps")).status, 401);
   });
 });
 

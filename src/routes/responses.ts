@@ -67,6 +67,7 @@ export const accessTokenResponse = z.object({
   accessToken: z.string(),
   expiresAt: isoTime.describe("When tongxing's cache lets go of it, before WeChat's own expiry"),
 });
+export const appList = z.object({ apps: z.array(z.object({ appid: z.string(), name: z.string() })) });
 export const auditPage = z.object({
   events: z.array(
     z.object({

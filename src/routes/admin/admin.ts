@@ -1,6 +1,6 @@
 /**
- * The admin API: find users, list and revoke sessions, ban and unban users, delete accounts, read
- * the audit trail. On
+ * The admin API: list and find users, list and revoke sessions, ban and unban users, delete
+ * accounts, read the audit trail, name the configured apps. On
  * only when ADMIN_TOKEN is set.
  */
 import type Router from "@koa/router";
@@ -11,6 +11,7 @@ import type { AppDeps } from "../../deps.js";
 import { invalidRequest } from "../../errors.js";
 import { requireAdmin } from "../../middlewares/requireAdmin.js";
 import { describeIssue, validateBody } from "../../middlewares/validate.js";
+import { presentApp } from "../../presenters/app.js";
 import { presentAuditEvent } from "../../presenters/audit.js";
 import { presentSessionListItem } from "../../presenters/session.js";
 import { presentAdminUser } from "../../presenters/user.js";
@@ -33,6 +34,11 @@ export function adminRoutes(deps: AppDeps): Router {
     await deps.overview.flush();
     const data = await deps.overview.lastHour();
     ctx.body = { minutes: data.minutes.map((m) => new Date(m).toISOString()), series: data.series };
+  });
+
+  router.get("/apps", function adminApps(ctx) {
+    // The names the console shows beside each appid (identities, sessions, audit events).
+    ctx.body = { apps: deps.apps.list.map(presentApp) };
   });
 
   router.get("/audit", async function adminAudit(ctx) {
