@@ -31,6 +31,8 @@ export interface AuditEvent {
   sessionId?: string | null;
   ip?: string | null;
   detail?: string | null;
+  /** The mini-program it happened in: a login's, a logout's, a unionid conflict's. */
+  appid?: string | null;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function forgetPerson(db: Pick<PrismaClient, "auditEvent">, userId:
 
 const BATCH = 500;
 /** Column sizes of audit_events (prisma/schema.prisma). */
-const COLUMN = { sessionId: 64, ip: 64, detail: 500 } as const;
+const COLUMN = { sessionId: 64, ip: 64, detail: 500, appid: 32 } as const;
 const DELAY_MS = 50;
 
 export class AuditLog {
@@ -73,6 +75,7 @@ export class AuditLog {
         sessionId: e.sessionId?.slice(0, COLUMN.sessionId) ?? null,
         ip: e.ip?.slice(0, COLUMN.ip) ?? null,
         detail: e.detail?.slice(0, COLUMN.detail) ?? null,
+        appid: e.appid?.slice(0, COLUMN.appid) ?? null,
       });
     }
     if (this.queue.length >= BATCH) void this.flush();

@@ -257,6 +257,36 @@ export interface Config {
 
 export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "./wechat/appConfig.js";
 
+/** What the admin CLI needs: the two stores, nothing of WeChat's or of the session_key's. */
+export interface CliConfig {
+  redisUrl: string;
+  redisKeyPrefix: string;
+  redisClusterNodes: string | undefined;
+  databaseUrl: string;
+}
+
+/**
+ * Parses the admin CLI's part of the environment: DATABASE_URL, REDIS_URL (or
+ * REDIS_CLUSTER_NODES) and REDIS_KEY_PREFIX, as the server reads them. The rest is not asked for,
+ * so an operator's shell needs no WeChat secret and no SESSION_KEY_ENCRYPTION_KEY: the CLI neither
+ * calls WeChat nor reads a session_key.
+ * @throws ConfigError naming every invalid variable
+ */
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const parsed = envSchema.pick({ REDIS_URL: true, REDIS_CLUSTER_NODES: true, REDIS_KEY_PREFIX: true, DATABASE_URL: true }).safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    databaseUrl: e.DATABASE_URL,
+  };
+}
+
 /** Thrown by loadConfig; the message names each bad variable and why. */
 export class ConfigError extends Error {}
 

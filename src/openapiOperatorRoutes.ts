@@ -42,6 +42,15 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
   },
   {
     method: "get",
+    path: "/admin/apps",
+    summary: "The configured mini-programs: appid and name (WECHAT_APPS' name, else the appid); never a secret",
+    auth: "admin",
+    status: 200,
+    response: r.appList,
+    errors: { 401: ["ADMIN_UNAUTHORIZED"] },
+  },
+  {
+    method: "get",
     path: "/admin/audit",
     summary: "The audit trail, newest first: ?userId=, ?action=, ?before= (cursor: the previous page's next), ?limit= (1-200, default 50)",
     auth: "admin",
@@ -52,7 +61,8 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
   {
     method: "get",
     path: "/admin/users",
-    summary: "Find users by exactly one of ?openid=, ?unionid= or ?phone= (exact match, at most 50)",
+    summary:
+      "Users, newest first, paged by ?limit= (1-200, default 50) and ?cursor= (the previous page's next); ?nickname= narrows to a case-insensitive nickname prefix; or exactly one of ?openid=, ?unionid=, ?phone= (exact match, at most 50, no paging)",
     auth: "admin",
     status: 200,
     response: r.adminUserList,

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
 import { runAdminCli } from "./process.js";
-import { APPID, codeFor, dumpRedis, type Stack, startStack } from "./support.js";
+import { APPID, codeFor, dumpRedis, SECRET, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
 let db: pg.Client;
@@ -72,9 +72,8 @@ describe("admin: find a user", () => {
     }
     assert.deepEqual((await admin("GET", `/admin/users?openid=${openid.slice(0, -1)}`)).body, { users: [] });
     for (const query of [
-      "",
       `openid=${openid}&phone=1`,
-      "nickname=bob",
+      `openid=${openid}&nickname=bob`,
       `openid=${openid}&openid=${openid}`,
       `openid=${"x".repeat(129)}`,
     ]) {
@@ -82,6 +81,71 @@ describe("admin: find a user", () => {
       assert.equal(res.status, 400, query);
       assert.equal(res.body.error.code, "INVALID_REQUEST");
       assert.match(res.body.error.message, /openid/);
+    }
+  });
+
+  test("GET /admin/users lists users newest first, paged by cursor; ?nickname= is a case-insensitive prefix", async () => {
+    const made: number[] = [];
+    for (const nickname of ["Lin_Wei", "lin%hua", "LINDA", "Bo"]) {
+      const u = await login(`list-${nickname}`);
+      assert.equal((await stack.request("PATCH", "/me", { token: u.token, body: { nickname } })).status, 200);
+      made.push(u.userId);
+    }
+    const newest = [...made].reverse();
+    const first = await admin("GET", "/admin/users?limit=3");
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(
+      first.body.users.map((u: { id: number }) => u.id),
+      newest.slice(0, 3),
+    );
+    assert.equal(first.body.users[0].nickname, "Bo");
+    assert.equal(typeof first.body.next, "string");
+    const second = await admin("GET", `/admin/users?limit=3&cursor=${encodeURIComponent(first.body.next)}`);
+    assert.equal(second.body.users[0].id, newest[3]);
+    const all = await admin("GET", "/admin/users");
+    const ids = all.body.users.map((u: { id: number }) => u.id);
+    assert.deepEqual(
+      ids,
+      [...ids].sort((x: number, y: number) => y - x),
+    );
+    assert.equal(all.body.next, null, "fewer than a default page: no next");
+
+    const byPrefix = async (q: string) =>
+      (await admin("GET", `/admin/users?${q}`)).body as { users: { id: number; nickname: string }[]; next: string | null };
+    assert.deepEqual(
+      (await byPrefix("nickname=lin")).users.map((u) => u.nickname),
+      ["LINDA", "lin%hua", "Lin_Wei"],
+    );
+    // LIKE's wildcards are plain characters in a prefix.
+    assert.deepEqual(
+      (await byPrefix(`nickname=${encodeURIComponent("lin%")}`)).users.map((u) => u.nickname),
+      ["lin%hua"],
+    );
+    assert.deepEqual(
+      (await byPrefix("nickname=lin_")).users.map((u) => u.nickname),
+      ["Lin_Wei"],
+    );
+    const paged = await byPrefix("nickname=lin&limit=2");
+    assert.equal(paged.users.length, 2);
+    assert.deepEqual(
+      (await byPrefix(`nickname=lin&limit=2&cursor=${paged.next}`)).users.map((u) => u.nickname),
+      ["Lin_Wei"],
+    );
+
+    for (const [query, field] of [
+      ["limit=0", "limit"],
+      ["limit=201", "limit"],
+      ["limit=abc", "limit"],
+      ["cursor=abc", "cursor"],
+      ["cursor=-1", "cursor"],
+      ["nickname=", "nickname"],
+      [`nickname=${"x".repeat(257)}`, "nickname"],
+      ["colour=red", "colour"],
+    ]) {
+      const res = await admin("GET", `/admin/users?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.equal(res.body.error.code, "INVALID_REQUEST");
+      assert.ok(res.body.error.message.includes(field as string), `${query}: ${res.body.error.message}`);
     }
   });
 
@@ -252,7 +316,22 @@ describe("the audit trail: GET /admin/audit", () => {
       "newest first",
     );
     assert.equal(all.body.next, null);
-    assert.deepEqual(Object.keys(all.body.events[0]).sort(), ["action", "actor", "at", "detail", "id", "ip", "sessionId", "userId"]);
+    assert.deepEqual(Object.keys(all.body.events[0]).sort(), [
+      "action",
+      "actor",
+      "appid",
+      "at",
+      "detail",
+      "id",
+      "ip",
+      "sessionId",
+      "userId",
+    ]);
+    // The app a login or logout happened in; an operator's ban concerns the person, in every app.
+    assert.deepEqual(
+      all.body.events.map((e: { appid: string | null }) => e.appid),
+      [null, APPID, APPID, APPID],
+    );
 
     const logins = await admin("GET", `/admin/audit?userId=${h.userId}&action=login`);
     assert.deepEqual(new Set(logins.body.events.map((e: { action: string }) => e.action)), new Set(["login"]));
@@ -283,6 +362,16 @@ describe("the audit trail: GET /admin/audit", () => {
       assert.ok(res.body.error.message.includes(field as string), `${query}: ${res.body.error.message}`);
     }
     assert.equal((await stack.request("GET", "/admin/audit")).status, 401);
+  });
+});
+
+describe("the apps: GET /admin/apps", () => {
+  test("each configured app's appid and name (WECHAT_APPS name, else the appid), never its secret", async () => {
+    const res = await admin("GET", "/admin/apps");
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body, { apps: [{ appid: APPID, name: APPID }] });
+    assert.ok(!res.text.includes(SECRET));
+    assert.equal((await stack.request("GET", "/admin/apps")).status, 401);
   });
 });
 

@@ -3,10 +3,14 @@
  * the audit trail.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import pg from "pg";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
-import { runAdminCli } from "./process.js";
+import { runAdminCli, runBuiltAdminCli } from "./process.js";
 import { type Stack, startStack } from "./support.js";
 
 let stack: Stack;
@@ -192,6 +196,49 @@ describe("CLI", () => {
     const unknown = await cli("sessions", "list", "999999", "--json");
     assert.equal(unknown.code, 1);
     assert.equal(JSON.parse(unknown.stdout).error.code, "USER_NOT_FOUND");
+  });
+});
+
+describe("the built CLI (the tongxing-admin bin)", () => {
+  // Built inside the repository, so that the built files find node_modules as the package does.
+  const outDir = `test/output/cli-${randomBytes(4).toString("hex")}`;
+  before(async () => {
+    await promisify(execFile)(process.execPath, ["scripts/build.mjs", "--outDir", outDir], { timeout: 240_000 });
+  });
+  after(() => rm(outDir, { recursive: true, force: true }));
+  /** What the CLI touches, and nothing else: no WECHAT_*, no SESSION_KEY_ENCRYPTION_KEY. */
+  const only = () => ({
+    NODE_ENV: "production",
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: stack.env.REDIS_URL as string,
+    REDIS_KEY_PREFIX: stack.prefix,
+  });
+
+  test("--help prints the npx form, and starts well under a second", async () => {
+    const started = performance.now();
+    const out = await runBuiltAdminCli(outDir, only(), "--help");
+    const ms = performance.now() - started;
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^usage: npx tongxing-admin <command>/);
+    assert.ok(ms < 1000, `${Math.round(ms)} ms`);
+  });
+
+  test("runs with only DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX, in production", async () => {
+    const { user } = await login("ivy", "agent-ivy");
+    await stack.request("PATCH", "/me", { token: (await login("ivy")).token, body: { nickname: "Ivy Chen" } });
+    const sessions = await runBuiltAdminCli(outDir, only(), "sessions", "list", String(user.id), "--json");
+    assert.equal(sessions.code, 0, sessions.stderr);
+    assert.deepEqual(JSON.parse(sessions.stdout), (await admin("GET", `/admin/users/${user.id}/sessions`)).body);
+    const listed = await runBuiltAdminCli(outDir, only(), "users", "list", "--nickname", "ivy", "--json");
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout), (await admin("GET", "/admin/users?nickname=ivy")).body);
+    const all = await runBuiltAdminCli(outDir, only(), "sessions", "revoke-all", String(user.id), "--json");
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(JSON.parse(all.stdout), { revoked: 2 });
+    const ban = await runBuiltAdminCli(outDir, only(), "users", "ban", String(user.id), "--json");
+    assert.equal(ban.code, 0, ban.stderr);
+    assert.equal((await stack.login("ivy")).body.error.code, "USER_BANNED");
+    assert.equal((await runBuiltAdminCli(outDir, only(), "users", "unban", String(user.id))).code, 0);
   });
 });
 

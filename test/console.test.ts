@@ -2,7 +2,8 @@
  * The admin console in a real Chromium (Debian's, driven by playwright-core) against
  * a real server, Redis and PostgreSQL: sign in, find a user by unionid, see their two sessions,
  * revoke one (its token is 401 on the next request), ban with a reason and find it in the audit
- * page, a wrong token refused with nothing stored; strict CSP, both languages. Screenshots of
+ * page, a wrong token refused with nothing stored; the home page's user list, nickname search and
+ * recent logins, app names beside appids, the charts' labelled axes; strict CSP, both languages. Screenshots of
  * each page go to test/output/ (gitignored).
  */
 import assert from "node:assert/strict";
@@ -11,7 +12,7 @@ import { after, before, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { CONSOLE_CSP } from "../src/routes/admin/console.js";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
-import { codeFor, type Stack, startStack } from "./support.js";
+import { APPID, codeFor, SECRET, type Stack, startStack } from "./support.js";
 import { chromiumTool } from "./tools.js";
 
 const tool = chromiumTool;
@@ -23,7 +24,13 @@ let stack: Stack;
 let browser: Browser | undefined;
 before(async () => {
   if (tool.skip) return;
-  stack = await startStack({ ADMIN_TOKEN });
+  // The app has a name, which the console shows beside its appid.
+  stack = await startStack({
+    ADMIN_TOKEN,
+    WECHAT_APPID: "",
+    WECHAT_SECRET: "",
+    WECHAT_APPS: JSON.stringify([{ appid: APPID, secret: SECRET, name: "Tongxing Shop" }]),
+  });
   await mkdir(OUTPUT, { recursive: true });
 });
 after(async () => {
@@ -133,6 +140,62 @@ test("an operator signs in, finds a user, revokes a session, bans them and reads
   await page.waitForSelector("#admin-token");
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   assert.deepEqual(problems, [], "no CSP violation or script error on any page");
+});
+
+test("the home page lists users newest first, finds them by nickname and shows recent logins; apps by name; charts label their axes", {
+  timeout: 120_000,
+  skip: tool.skip,
+}, async () => {
+  const made: number[] = [];
+  for (const nickname of ["Meiling Wu", "Zhou Mei"]) {
+    const login = await stack.request("POST", "/auth/login", { body: { code: codeFor(`console-${nickname}`) } });
+    assert.equal((await stack.request("PATCH", "/me", { token: login.body.token, body: { nickname } })).status, 200);
+    made.push(login.body.user.id as number);
+  }
+  await stack.running.deps.audit.flush();
+  const { page, problems } = await open("en-US");
+  await page.goto(`${stack.url}/admin/console/`);
+  await page.fill("#admin-token", ADMIN_TOKEN);
+  await page.click("#signin");
+
+  // Every user, newest first; the newest logins, with the app's name.
+  await page.waitForSelector("#users tbody tr");
+  assert.equal(await page.locator("#users tbody tr").first().getAttribute("data-user"), String(made[1]));
+  await page.waitForSelector("#recent-logins tbody tr");
+  const recent = page.locator("#recent-logins tbody tr").first();
+  assert.equal(await recent.getAttribute("data-user"), String(made[1]));
+  assert.match(await recent.innerText(), /Tongxing Shop/);
+  await page.screenshot({ path: `${OUTPUT}/console-home.png`, fullPage: true });
+
+  // By nickname: a case-insensitive prefix.
+  await page.selectOption("#search-by", "nickname");
+  await page.fill("#search-value", "mei");
+  await page.click("#search");
+  await page.locator(`#users tbody tr[data-user="${made[1]}"]`).waitFor({ state: "detached" });
+  assert.equal(await page.locator("#users tbody tr").count(), 1);
+  assert.equal(await page.locator("#users tbody tr").first().getAttribute("data-user"), String(made[0]));
+
+  // The app's name wherever its appid is shown: identities, sessions, the audit trail.
+  await page.locator(`#users a[href="#/users/${made[0]}"]`).click();
+  await page.waitForSelector("#sessions tbody tr");
+  assert.match(await page.locator("#identities").innerText(), /Tongxing Shop/);
+  assert.match(await page.locator("#sessions").innerText(), /Tongxing Shop/);
+  await page.click('header a[href="#/audit"]');
+  await page.fill("#audit-user", String(made[0]));
+  await page.click("#audit-filter");
+  await page.waitForSelector('#audit tr[data-action="login"]');
+  assert.match(await page.locator('#audit tr[data-action="login"]').first().innerText(), /Tongxing Shop/);
+
+  // The charts' time axis: minute ticks (HH:MM) and a title on both axes.
+  await page.click('header a[href="#/overview"]');
+  await page.waitForSelector("#chart-logins");
+  const ticks = await page.locator("#chart-logins .x-tick").allTextContents();
+  assert.ok(ticks.length >= 3, ticks.join());
+  for (const tick of ticks) assert.match(tick, /^\d{2}:\d{2}$/);
+  assert.match(await page.locator("#chart-logins .x-title").innerHTML(), /Time/);
+  assert.match(await page.locator("#chart-logins .y-title").innerHTML(), /per minute/);
+  await page.screenshot({ path: `${OUTPUT}/console-overview-axes.png`, fullPage: true });
+  assert.deepEqual(problems, []);
 });
 
 test("a browser in Chinese gets the Chinese console; a token revoked meanwhile signs the console out", {

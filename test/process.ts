@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import path from "node:path";
 import { dropDatabase } from "../src/db/database.js";
 import { FakeWechat } from "../src/wechat/fakeServer.js";
 import { APPID, clearRedisPrefix, freshDatabaseUrl, SECRET } from "./support.js";
@@ -173,7 +174,23 @@ export async function runAdminCli(
   env: Record<string, string>,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/admin.ts", ...args], { env: { ...process.env, ...env } });
+  return runNode(["--import", "tsx", "src/cli/admin.ts", ...args], { ...process.env, ...env });
+}
+
+/**
+ * Runs the built admin CLI (`<outDir>/cli/admin.js`, what the `tongxing-admin` bin points at)
+ * with `env` alone: no other variable of this process reaches it.
+ */
+export function runBuiltAdminCli(
+  outDir: string,
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runNode([path.join(outDir, "cli", "admin.js"), ...args], env);
+}
+
+async function runNode(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, argv, { env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => {

@@ -1,37 +1,34 @@
 #!/usr/bin/env node
 /**
- * The operators' CLI: the admin API's operations, talking to Redis and PostgreSQL directly
- * (same environment variables as the server). Writes the same audit trail, with actor "cli".
- *
- *   npm run admin -- sessions list <userId> [--json]
- *   npm run admin -- sessions revoke <sessionId>
- *   npm run admin -- sessions revoke-all <userId>
- *   npm run admin -- users show <userId>
- *   npm run admin -- users find --openid o... | --unionid u... | --phone +86...
- *   npm run admin -- users ban <userId> [--reason text]
- *   npm run admin -- users unban <userId>
- *   npm run admin -- users delete <userId>
+ * The operators' CLI (`npx tongxing-admin`, the package's bin; `npm run admin --` in a checkout,
+ * after `npm run build`): the admin API's operations, talking to Redis and PostgreSQL directly.
+ * It needs only DATABASE_URL, REDIS_URL (or REDIS_CLUSTER_NODES) and REDIS_KEY_PREFIX
+ * (backends.ts); user commands touch only PostgreSQL. Writes the same audit trail, with actor "cli".
  *
  * Exit status: 0 done, 1 the operation failed (unknown user or session, backend down),
  * 2 bad arguments.
  */
 import { parseArgs } from "node:util";
 import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../commands/sessionAdmin.js";
-import { deleteAccount, findUsers, showUser } from "../commands/userAdmin.js";
-import { ConfigError, loadConfig } from "../config.js";
-import type { AppDeps } from "../deps.js";
-import { AppError } from "../errors.js";
+import { deleteAccount, findUsers, listUsers, showUser } from "../commands/userAdmin.js";
+import { ConfigError, loadCliConfig } from "../config.js";
+import { AppError, invalidRequest } from "../errors.js";
 import { createLogger } from "../log.js";
+import { describeIssue } from "../middlewares/validate.js";
 import { presentSessionListItem } from "../presenters/session.js";
 import { type AdminUser, presentAdminUser } from "../presenters/user.js";
+import { usersQuery } from "../routes/admin/schema.js";
 import { userIdParam } from "../routes/params.js";
-import { connectBackends } from "../server.js";
+import { type CliBackends, cliBackends } from "./backends.js";
 
-const USAGE = `usage: npm run admin -- <command> [--json]
+const USAGE = `usage: npx tongxing-admin <command> [--json]   (in a checkout: npm run -s admin -- <command>)
   sessions list <userId>          list a user's live sessions, newest first
   sessions revoke <sessionId>     revoke one session
   sessions revoke-all <userId>    revoke every session of a user
   users show <userId>             a user and their identities (appid, openid, unionid)
+  users list [--nickname p] [--limit n] [--cursor c]
+                                  users newest first, or by nickname prefix (case-insensitive);
+                                  a page of n (1-200, default 50); --cursor: the page's "next"
   users find --openid o | --unionid u | --phone p
                                   users by exactly one of those (exact match, at most 50)
   users ban <userId> [--reason r] ban a user (revokes every session, refuses logins)
@@ -45,8 +42,11 @@ interface Options {
   openid?: string | undefined;
   unionid?: string | undefined;
   phone?: string | undefined;
+  nickname?: string | undefined;
+  limit?: string | undefined;
+  cursor?: string | undefined;
 }
-type Run = (deps: AppDeps, arg: string, opts: Options) => Promise<{ json: unknown; text: string }>;
+type Run = (b: CliBackends, arg: string, opts: Options) => Promise<{ json: unknown; text: string }>;
 
 /** A user in a few lines: id, profile, state, then one line per identity. */
 function userText(u: AdminUser): string {
@@ -58,8 +58,8 @@ function userText(u: AdminUser): string {
 const by = { actor: "cli" as const, ip: null };
 
 const COMMANDS: Record<string, Run> = {
-  "sessions list": async (deps, arg) => {
-    const sessions = (await listUserSessions(deps, userIdParam(arg))).map(presentSessionListItem);
+  "sessions list": async (b, arg) => {
+    const sessions = (await listUserSessions(await b.admin(), userIdParam(arg))).map(presentSessionListItem);
     const text = sessions.length
       ? sessions
           .map((s) => `${s.sessionId}  created ${s.createdAt}  last seen ${s.lastSeenAt}  expires ${s.expiresAt}  ${s.ip}  ${s.userAgent}`)
@@ -67,32 +67,40 @@ const COMMANDS: Record<string, Run> = {
       : "no live sessions";
     return { json: { sessions }, text };
   },
-  "sessions revoke": async (deps, arg) => {
-    await revokeSession(deps, arg, by);
+  "sessions revoke": async (b, arg) => {
+    await revokeSession(await b.admin(), arg, by);
     return { json: { revoked: 1 }, text: `revoked ${arg}` };
   },
-  "sessions revoke-all": async (deps, arg) => {
-    const revoked = await revokeAllSessions(deps, userIdParam(arg), by);
+  "sessions revoke-all": async (b, arg) => {
+    const revoked = await revokeAllSessions(await b.admin(), userIdParam(arg), by);
     return { json: { revoked }, text: `revoked ${revoked} session(s)` };
   },
-  "users show": async (deps, arg) => {
-    const user = presentAdminUser(await showUser(deps, userIdParam(arg)));
+  "users show": async (b, arg) => {
+    const user = presentAdminUser(await showUser(b, userIdParam(arg)));
     return { json: user, text: userText(user) };
   },
-  "users find": async (deps, _arg, opts) => {
-    const users = (await findUsers(deps, opts)).map(presentAdminUser);
+  "users list": async (b, _arg, { nickname, limit, cursor }) => {
+    const parsed = usersQuery.safeParse({ nickname, limit, cursor }, { reportInput: true });
+    if (!parsed.success) throw invalidRequest(describeIssue(parsed.error));
+    const page = await listUsers(b, parsed.data);
+    const users = page.users.map(presentAdminUser);
+    const more = page.next ? `\nmore: --cursor ${page.next}` : "";
+    return { json: { users, next: page.next }, text: users.length ? users.map(userText).join("\n") + more : "no users" };
+  },
+  "users find": async (b, _arg, opts) => {
+    const users = (await findUsers(b, opts)).map(presentAdminUser);
     return { json: { users }, text: users.length ? users.map(userText).join("\n") : "no such user" };
   },
-  "users delete": async (deps, arg) => {
-    const revoked = await deleteAccount(deps, userIdParam(arg), by);
+  "users delete": async (b, arg) => {
+    const revoked = await deleteAccount(await b.admin(), userIdParam(arg), by);
     return { json: { deleted: true, revoked }, text: `deleted user ${arg}'s account; revoked ${revoked} session(s)` };
   },
-  "users ban": async (deps, arg, { reason }) => {
-    const result = await banUser(deps, userIdParam(arg), reason, by);
+  "users ban": async (b, arg, { reason }) => {
+    const result = await banUser(await b.admin(), userIdParam(arg), reason, by);
     return { json: result, text: `banned user ${arg}; revoked ${result.revoked} session(s)` };
   },
-  "users unban": async (deps, arg) => {
-    const result = await unbanUser(deps, userIdParam(arg), by);
+  "users unban": async (b, arg) => {
+    const result = await unbanUser(await b.admin(), userIdParam(arg), by);
     return { json: result, text: `unbanned user ${arg}` };
   },
 };
@@ -103,6 +111,9 @@ const OPTIONS = {
   openid: { type: "string" },
   unionid: { type: "string" },
   phone: { type: "string" },
+  nickname: { type: "string" },
+  limit: { type: "string" },
+  cursor: { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -117,16 +128,20 @@ function parse(argv: string[]) {
   const name = `${group} ${verb}`;
   const run = COMMANDS[name];
   if (!run) throw new UsageError(group ? `unknown command "${[group, verb].filter(Boolean).join(" ")}"` : "no command given");
-  const { reason, openid, unionid, phone } = parsed.values;
-  if (name === "users find") {
-    if (arg) throw new UsageError('"users find" takes --openid, --unionid or --phone, not an argument');
+  const { reason, openid, unionid, phone, nickname, limit, cursor } = parsed.values;
+  if (name === "users find" || name === "users list") {
+    const takes = name === "users find" ? "--openid, --unionid or --phone" : "--nickname, --limit or --cursor";
+    if (arg) throw new UsageError(`"${name}" takes ${takes}, not an argument`);
   } else if (!arg || rest.length) {
     throw new UsageError(`"${name}" takes exactly one argument`);
   }
   if (reason !== undefined && name !== "users ban") throw new UsageError("--reason goes with users ban");
   if ((openid ?? unionid ?? phone) !== undefined && name !== "users find")
     throw new UsageError("--openid, --unionid and --phone go with users find");
-  return { run, arg: arg ?? "", json: parsed.values.json ?? false, opts: { reason: reason ?? null, openid, unionid, phone } };
+  if ((nickname ?? limit ?? cursor) !== undefined && name !== "users list")
+    throw new UsageError("--nickname, --limit and --cursor go with users list");
+  const opts = { reason: reason ?? null, openid, unionid, phone, nickname, limit, cursor };
+  return { run, arg: arg ?? "", json: parsed.values.json ?? false, opts };
 }
 
 /**
@@ -155,12 +170,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`tongxing admin: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  let deps: AppDeps | undefined;
+  let backends: CliBackends | undefined;
   try {
-    const config = loadConfig();
     // Logs go to stderr so that --json output on stdout stays parseable.
-    deps = await connectBackends(config, createLogger("warn", process.stderr as never));
-    const out = await command.run(deps, command.arg, command.opts);
+    backends = cliBackends(loadCliConfig(), createLogger("warn", process.stderr as never));
+    const out = await command.run(backends, command.arg, command.opts);
     console.log(command.json ? JSON.stringify(out.json) : out.text);
     return 0;
   } catch (err) {
@@ -175,10 +189,7 @@ async function main(argv: string[]): Promise<number> {
     else console.error(`tongxing admin: ${error.code}: ${error.message}`);
     return error.code === "INVALID_REQUEST" ? 2 : 1;
   } finally {
-    if (deps) {
-      await deps.audit.flush();
-      await Promise.allSettled([deps.redis.quit(), deps.prisma.$disconnect()]);
-    }
+    await backends?.close();
   }
 }
 

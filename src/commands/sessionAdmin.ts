@@ -133,6 +133,13 @@ export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Pro
 export async function logout(deps: AdminDeps, session: SessionRecord, ip: string): Promise<void> {
   await deps.sessions.revoke(session.userId, session.sid);
   deps.audit.record([
-    { action: "logout", actor: "user", userId: session.userId, sessionId: publicSessionId(session.userId, session.sid), ip },
+    {
+      action: "logout",
+      actor: "user",
+      userId: session.userId,
+      sessionId: publicSessionId(session.userId, session.sid),
+      ip,
+      appid: session.appid,
+    },
   ]);
 }

@@ -28,7 +28,7 @@ const withIdentities = { identities: { orderBy: { id: "asc" } } } as const;
  * One user and their identities.
  * @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE
  */
-export async function showUser(deps: AdminDeps, userId: number): Promise<UserWithIdentities> {
+export async function showUser(deps: Pick<AdminDeps, "prisma">, userId: number): Promise<UserWithIdentities> {
   const user = await deps.prisma.user.findUnique({ where: { id: userId }, include: withIdentities });
   if (!user) throw userNotFound();
   return user;
@@ -46,7 +46,7 @@ export interface UserQuery {
  * @throws AppError 400 INVALID_REQUEST unless exactly one of openid, unionid, phone is given
  *   (1-128 characters), 503 SERVICE_UNAVAILABLE
  */
-export async function findUsers(deps: AdminDeps, query: UserQuery): Promise<UserWithIdentities[]> {
+export async function findUsers(deps: Pick<AdminDeps, "prisma">, query: UserQuery): Promise<UserWithIdentities[]> {
   const given = (["openid", "unionid", "phone"] as const).filter((k) => query[k] !== undefined);
   const [field] = given;
   if (given.length !== 1 || !field) throw invalidRequest("Give exactly one of openid, unionid or phone.");
@@ -54,6 +54,44 @@ export async function findUsers(deps: AdminDeps, query: UserQuery): Promise<User
   if (value.length < 1 || value.length > 128) throw invalidRequest(`${field} must be 1 to 128 characters.`);
   const where = field === "phone" ? { phone: value } : { identities: { some: { [field]: value } } };
   return deps.prisma.user.findMany({ where, include: withIdentities, orderBy: { id: "asc" }, take: FIND_LIMIT });
+}
+
+/** A page of users when none is asked for; at most 200. */
+export const USER_PAGE = 50;
+
+/** A page of users, newest first. */
+export interface UserPage {
+  users: UserWithIdentities[];
+  /** The `cursor` of the next (older) page, or null when this page is the last. */
+  next: string | null;
+}
+
+/**
+ * Every user, or those whose nickname starts with `nickname` (case-insensitive: operators type
+ * what they remember of a name, and `%` and `_` are plain characters), newest first.
+ * @param q.cursor - only users with a smaller id (the previous page's `next`)
+ * @param q.limit - page size, 1-200 (default 50)
+ * @throws whatever Prisma throws (an unreachable database is 503 in the error handler)
+ */
+export async function listUsers(
+  deps: Pick<AdminDeps, "prisma">,
+  q: { nickname?: string | undefined; cursor?: number | undefined; limit?: number | undefined },
+): Promise<UserPage> {
+  const limit = q.limit ?? USER_PAGE;
+  const rows = await deps.prisma.user.findMany({
+    where: {
+      // Prisma hands startsWith to ILIKE as it is: its wildcards (and the escape) are escaped here.
+      ...(q.nickname !== undefined && { nickname: { startsWith: q.nickname.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" as const } }),
+      ...(q.cursor !== undefined && { id: { lt: q.cursor } }),
+    },
+    include: withIdentities,
+    orderBy: { id: "desc" },
+    // One more than asked: whether an older page exists, without a count.
+    take: limit + 1,
+  });
+  const users = rows.slice(0, limit);
+  const last = users.at(-1);
+  return { users, next: rows.length > limit && last ? String(last.id) : null };
 }
 
 /**

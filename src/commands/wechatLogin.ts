@@ -258,7 +258,14 @@ async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginRe
     userAgent: input.userAgent,
   });
   deps.audit.record([
-    { action: "login", actor: "user", userId: user.id, sessionId: publicSessionId(user.id, created.record.sid), ip: input.ip },
+    {
+      action: "login",
+      actor: "user",
+      userId: user.id,
+      sessionId: publicSessionId(user.id, created.record.sid),
+      ip: input.ip,
+      appid: input.app.appid,
+    },
     ...created.evicted.map((sid) => ({
       action: "eviction" as const,
       actor: "system" as const,
@@ -274,6 +281,7 @@ async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginRe
             actor: "system" as const,
             userId: user.id,
             ip: input.ip,
+            appid: input.app.appid,
             detail: `this identity's unionid is also user ${unionidConflict}'s; not merged (appid ${input.app.appid})`,
           },
         ]),

@@ -2,54 +2,20 @@
  * The admin console: sign in with the admin token, find a user, see their identities and live
  * sessions and act on them, read the audit trail. Plain Preact; every call goes to the existing
  * admin API (api.ts), so every action lands in the audit trail as `admin_api`. Views are hash
- * routes: #/ (find), #/users/<id>, #/audit.
+ * routes: #/ (find, every user, recent logins: home.tsx), #/users/<id>, #/audit, #/overview.
  */
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, token, whenUnauthorized } from "./api.js";
+import { AppName, useAppNames } from "./apps.js";
+import { Chart } from "./chart.js";
+import { HomePage } from "./home.js";
 import { browserLang, type Lang, WORDS, type Words } from "./i18n.js";
+import { type AuditEvent, errorText, type Session, time, type User } from "./model.js";
 import { describeUserAgent } from "./userAgent.js";
-
-interface Identity {
-  appid: string;
-  openid: string;
-  unionid: string | null;
-  createdAt: string;
-}
-interface User {
-  id: number;
-  nickname: string | null;
-  avatarUrl: string | null;
-  phone: string | null;
-  createdAt: string;
-  bannedAt: string | null;
-  deletedAt: string | null;
-  identities: Identity[];
-}
-interface Session {
-  sessionId: string;
-  appid: string;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  ip: string;
-  userAgent: string;
-}
-interface AuditEvent {
-  id: number;
-  at: string;
-  action: string;
-  actor: string;
-  userId: number;
-  sessionId: string | null;
-  ip: string | null;
-  detail: string | null;
-}
 
 type Notice = { kind: "ok" | "error"; text: string } | null;
 const ACTIONS = ["login", "logout", "revoke", "revoke_all", "ban", "unban", "eviction", "unionid_conflict", "account_deleted"];
-const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "-");
-const errorText = (err: unknown) => (err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash || "#/");
@@ -104,69 +70,8 @@ function SignIn({ t, onSignedIn, notice }: { t: Words; onSignedIn: () => void; n
   );
 }
 
-function Search({ t }: { t: Words }) {
-  const [by, setBy] = useState<"id" | "openid" | "unionid" | "phone">("id");
-  const [value, setValue] = useState("");
-  const [users, setUsers] = useState<User[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    if (by === "id") {
-      location.hash = `#/users/${encodeURIComponent(value.trim())}`;
-      return;
-    }
-    try {
-      const found = await api<{ users: User[] }>("GET", `/users?${by}=${encodeURIComponent(value.trim())}`);
-      if (found.users.length === 1 && found.users[0]) location.hash = `#/users/${found.users[0].id}`;
-      else setUsers(found.users);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
-  return (
-    <main>
-      <section>
-        <h2>{t.search}</h2>
-        {error && <p class="notice error">{error}</p>}
-        <form onSubmit={submit}>
-          <select id="search-by" value={by} onChange={(e) => setBy((e.target as HTMLSelectElement).value as typeof by)}>
-            {(["id", "openid", "unionid", "phone"] as const).map((k) => (
-              <option value={k}>{t.by[k]}</option>
-            ))}
-          </select>
-          <input id="search-value" value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
-          <button class="primary" type="submit" id="search">
-            {t.find}
-          </button>
-        </form>
-      </section>
-      {users && (
-        <section>
-          {users.length === 0 ? (
-            <p class="muted">{t.noUser}</p>
-          ) : (
-            <table>
-              <tbody>
-                {users.map((u) => (
-                  <tr>
-                    <td>
-                      <a href={`#/users/${u.id}`}>#{u.id}</a>
-                    </td>
-                    <td>{u.nickname ?? "-"}</td>
-                    <td>{time(u.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>
-      )}
-    </main>
-  );
-}
-
 function UserPage({ t, userId }: { t: Words; userId: string }) {
+  const names = useAppNames();
   const [user, setUser] = useState<User | null>(null);
   const [sessions, setSessions] = useState<Session[]>([]);
   const [notice, setNotice] = useState<Notice>(null);
@@ -233,7 +138,9 @@ function UserPage({ t, userId }: { t: Words; userId: string }) {
               <tbody>
                 {user.identities.map((i) => (
                   <tr>
-                    <td class="mono">{i.appid}</td>
+                    <td>
+                      <AppName appid={i.appid} names={names} />
+                    </td>
                     <td class="mono">{i.openid}</td>
                     <td class="mono">{i.unionid ?? "-"}</td>
                     <td>{time(i.createdAt)}</td>
@@ -262,7 +169,9 @@ function UserPage({ t, userId }: { t: Words; userId: string }) {
                 <tbody>
                   {sessions.map((s) => (
                     <tr data-session={s.sessionId}>
-                      <td class="mono">{s.appid}</td>
+                      <td>
+                        <AppName appid={s.appid} names={names} />
+                      </td>
                       <td>{time(s.createdAt)}</td>
                       <td>{time(s.lastSeenAt)}</td>
                       <td>{time(s.expiresAt)}</td>
@@ -366,46 +275,6 @@ function UserPage({ t, userId }: { t: Words; userId: string }) {
   );
 }
 
-const COLORS = ["#07c160", "#1677ff", "#f53f3f", "#ff7d00", "#722ed1", "#86909c", "#14c9c9", "#d91ad9"];
-
-/** One series over the last hour as lines, one per outcome, with a legend: SVG only (CSP-safe). */
-function Chart({ id, title, counts }: { id: string; title: string; counts: Record<string, number[]> }) {
-  const outcomes = Object.keys(counts).sort();
-  const width = 600;
-  const height = 160;
-  const max = Math.max(1, ...outcomes.flatMap((o) => counts[o] ?? []));
-  const x = (i: number) => (i / 59) * width;
-  const y = (n: number) => height - (n / max) * (height - 10);
-  return (
-    <section>
-      <h2>{title}</h2>
-      <svg id={id} viewBox={`0 0 ${width} ${height + 24}`} width="100%" role="img" aria-label={title}>
-        <line x1="0" y1={height} x2={width} y2={height} stroke="#c9cdd4" />
-        <text x="0" y="10" font-size="10" fill="#86909c">
-          {max}
-        </text>
-        {outcomes.map((o, k) => (
-          <polyline
-            data-outcome={o}
-            fill="none"
-            stroke-width="2"
-            stroke={COLORS[k % COLORS.length]}
-            points={(counts[o] ?? []).map((n, i) => `${x(i).toFixed(1)},${y(n).toFixed(1)}`).join(" ")}
-          />
-        ))}
-        {outcomes.map((o, k) => (
-          <g>
-            <rect x={k * 120} y={height + 10} width="10" height="10" fill={COLORS[k % COLORS.length]} />
-            <text x={k * 120 + 14} y={height + 19} font-size="11" fill="#4e5969">
-              {o} ({(counts[o] ?? []).reduce((a, b) => a + b, 0)})
-            </text>
-          </g>
-        ))}
-      </svg>
-    </section>
-  );
-}
-
 function OverviewPage({ t }: { t: Words }) {
   const [data, setData] = useState<{ minutes: string[]; series: Record<string, Record<string, number[]>> } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -419,9 +288,9 @@ function OverviewPage({ t }: { t: Words }) {
       {error && <p class="notice error">{error}</p>}
       {data && (
         <>
-          <Chart id="chart-logins" title={t.chartLogins} counts={data.series.logins ?? {}} />
-          <Chart id="chart-wechat" title={t.chartWechat} counts={data.series.wechat_errors ?? {}} />
-          <Chart id="chart-checks" title={t.chartChecks} counts={data.series.checks ?? {}} />
+          <Chart id="chart-logins" title={t.chartLogins} counts={data.series.logins ?? {}} minutes={data.minutes} t={t} />
+          <Chart id="chart-wechat" title={t.chartWechat} counts={data.series.wechat_errors ?? {}} minutes={data.minutes} t={t} />
+          <Chart id="chart-checks" title={t.chartChecks} counts={data.series.checks ?? {}} minutes={data.minutes} t={t} />
         </>
       )}
     </main>
@@ -429,6 +298,7 @@ function OverviewPage({ t }: { t: Words }) {
 }
 
 function AuditPage({ t }: { t: Words }) {
+  const names = useAppNames();
   const [userId, setUserId] = useState("");
   const [action, setAction] = useState("");
   const [events, setEvents] = useState<AuditEvent[]>([]);
@@ -482,6 +352,7 @@ function AuditPage({ t }: { t: Words }) {
               <th>{t.action}</th>
               <th>{t.actor}</th>
               <th>{t.user}</th>
+              <th>{t.app}</th>
               <th>{t.ip}</th>
               <th>{t.detail}</th>
             </tr>
@@ -494,6 +365,9 @@ function AuditPage({ t }: { t: Words }) {
                 <td>{e.actor}</td>
                 <td>
                   <a href={`#/users/${e.userId}`}>#{e.userId}</a>
+                </td>
+                <td>
+                  <AppName appid={e.appid} names={names} />
                 </td>
                 <td class="mono">{e.ip ?? "-"}</td>
                 <td>{e.detail ?? ""}</td>
@@ -575,7 +449,7 @@ function App() {
       ) : hash === "#/overview" ? (
         <OverviewPage t={t} />
       ) : (
-        <Search t={t} />
+        <HomePage t={t} />
       )}
     </>
   );

@@ -12,6 +12,8 @@ export interface PresentedAuditEvent {
   sessionId: string | null;
   ip: string | null;
   detail: string | null;
+  /** The mini-program it happened in (login, logout, unionid_conflict); null otherwise. */
+  appid: string | null;
 }
 
 export function presentAuditEvent(e: AuditEvent): PresentedAuditEvent {
@@ -24,5 +26,6 @@ export function presentAuditEvent(e: AuditEvent): PresentedAuditEvent {
     sessionId: e.sessionId,
     ip: e.ip,
     detail: e.detail,
+    appid: e.appid,
   };
 }

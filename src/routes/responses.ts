@@ -19,7 +19,14 @@ export const adminUser = userResponse.extend({
   deletedAt: isoTime.nullable(),
   identities: z.array(z.object({ appid: z.string(), openid: z.string(), unionid: z.string().nullable(), createdAt: isoTime })),
 });
-export const adminUserList = z.object({ users: z.array(adminUser) });
+export const adminUserList = z.object({
+  users: z.array(adminUser),
+  next: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("Listing and nickname search only: pass as ?cursor= for the next (older) page; null on the last"),
+});
 export const loginResponse = z.object({ token: z.string(), expiresAt: isoTime, isNewUser: z.boolean(), user: userResponse });
 const appid = z.string().describe("The mini-program the session was logged in from");
 export const sessionResponse = z.object({
@@ -60,6 +67,7 @@ export const accessTokenResponse = z.object({
   accessToken: z.string(),
   expiresAt: isoTime.describe("When tongxing's cache lets go of it, before WeChat's own expiry"),
 });
+export const appList = z.object({ apps: z.array(z.object({ appid: z.string(), name: z.string() })) });
 export const auditPage = z.object({
   events: z.array(
     z.object({
@@ -71,6 +79,7 @@ export const auditPage = z.object({
       sessionId: z.string().nullable(),
       ip: z.string().nullable(),
       detail: z.string().nullable(),
+      appid: z.string().nullable().describe("The mini-program of a login, logout or unionid conflict; null otherwise"),
     }),
   ),
   next: z.number().int().nullable().describe("Pass as ?before= for the next (older) page; null on the last"),

@@ -1,22 +1,23 @@
 /**
- * The admin API: find users, list and revoke sessions, ban and unban users, delete accounts, read
- * the audit trail. On
+ * The admin API: list and find users, list and revoke sessions, ban and unban users, delete
+ * accounts, read the audit trail, name the configured apps. On
  * only when ADMIN_TOKEN is set.
  */
 import type Router from "@koa/router";
 import { listAuditEvents } from "../../commands/auditTrail.js";
 import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../../commands/sessionAdmin.js";
-import { deleteAccount, findUsers, showUser } from "../../commands/userAdmin.js";
+import { deleteAccount, findUsers, listUsers, showUser } from "../../commands/userAdmin.js";
 import type { AppDeps } from "../../deps.js";
 import { invalidRequest } from "../../errors.js";
 import { requireAdmin } from "../../middlewares/requireAdmin.js";
 import { describeIssue, validateBody } from "../../middlewares/validate.js";
+import { presentApp } from "../../presenters/app.js";
 import { presentAuditEvent } from "../../presenters/audit.js";
 import { presentSessionListItem } from "../../presenters/session.js";
 import { presentAdminUser } from "../../presenters/user.js";
 import { userIdParam } from "../params.js";
 import { createRouter } from "../router.js";
-import { auditQuery, type BanBody, banBody } from "./schema.js";
+import { auditQuery, type BanBody, banBody, usersQuery } from "./schema.js";
 
 export function adminRoutes(deps: AppDeps): Router {
   const router = createRouter("/admin");
@@ -35,6 +36,11 @@ export function adminRoutes(deps: AppDeps): Router {
     ctx.body = { minutes: data.minutes.map((m) => new Date(m).toISOString()), series: data.series };
   });
 
+  router.get("/apps", function adminApps(ctx) {
+    // The names the console shows beside each appid (identities, sessions, audit events).
+    ctx.body = { apps: deps.apps.list.map(presentApp) };
+  });
+
   router.get("/audit", async function adminAudit(ctx) {
     const parsed = auditQuery.safeParse(ctx.query, { reportInput: true });
     if (!parsed.success) throw invalidRequest(describeIssue(parsed.error));
@@ -43,13 +49,17 @@ export function adminRoutes(deps: AppDeps): Router {
   });
 
   router.get("/users", async function adminFindUsers(ctx) {
-    const text = (name: string) => {
-      const v = ctx.query[name];
-      if (Array.isArray(v)) throw invalidRequest(`${name} must be given once.`);
-      return v;
-    };
-    const users = await findUsers(deps, { openid: text("openid"), unionid: text("unionid"), phone: text("phone") });
-    ctx.body = { users: users.map(presentAdminUser) };
+    const parsed = usersQuery.safeParse(ctx.query, { reportInput: true });
+    if (!parsed.success) throw invalidRequest(describeIssue(parsed.error));
+    const { openid, unionid, phone, nickname, cursor, limit } = parsed.data;
+    if (openid === undefined && unionid === undefined && phone === undefined) {
+      const page = await listUsers(deps, { nickname, cursor, limit });
+      ctx.body = { users: page.users.map(presentAdminUser), next: page.next };
+      return;
+    }
+    if (nickname !== undefined) throw invalidRequest("Give exactly one of openid, unionid, phone or nickname.");
+    if (cursor !== undefined || limit !== undefined) throw invalidRequest("cursor and limit page a listing or a nickname search.");
+    ctx.body = { users: (await findUsers(deps, { openid, unionid, phone })).map(presentAdminUser) };
   });
 
   router.get("/users/:userId", async function adminShowUser(ctx) {

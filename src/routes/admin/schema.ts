@@ -12,16 +12,36 @@ const positiveId = (name: string) =>
     .transform(Number)
     .refine((n) => Number.isSafeInteger(n), `${name} is too large`);
 
+/** A page size: 1 to 200. */
+const pageSize = z
+  .string()
+  .regex(/^[0-9]{1,3}$/, "must be 1 to 200")
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 200, "must be 1 to 200");
+
 /** GET /admin/audit: filters, the cursor (`before`: events older than that id) and the page size. */
 export const auditQuery = z.strictObject({
   userId: positiveId("userId").optional(),
   action: z.enum(AUDIT_ACTIONS, { error: `must be one of ${AUDIT_ACTIONS.join(", ")}` }).optional(),
   before: positiveId("before").optional(),
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,3}$/, "must be 1 to 200")
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 200, "must be 1 to 200")
-    .optional(),
+  limit: pageSize.optional(),
 });
 export type AuditQuery = z.infer<typeof auditQuery>;
+
+const text = (max: number) => z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+
+/**
+ * GET /admin/users: at most one of the exact matches (openid, unionid, phone) or the nickname
+ * prefix; without any, every user. `limit` and `cursor` page the listing and the nickname search.
+ * A parameter given twice arrives as an array and is refused as not a string.
+ */
+export const usersQuery = z.strictObject({
+  openid: z.string().optional(),
+  unionid: z.string().optional(),
+  phone: z.string().optional(),
+  /** users.nickname is varchar(256). */
+  nickname: text(256).optional(),
+  cursor: positiveId("cursor").optional(),
+  limit: pageSize.optional(),
+});
+export type UsersQuery = z.infer<typeof usersQuery>;

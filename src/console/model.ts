@@ -1,0 +1,44 @@
+/** What the console reads from the admin API, and the small helpers every view shares. */
+import { ApiError } from "./api.js";
+
+export interface Identity {
+  appid: string;
+  openid: string;
+  unionid: string | null;
+  createdAt: string;
+}
+export interface User {
+  id: number;
+  nickname: string | null;
+  avatarUrl: string | null;
+  phone: string | null;
+  createdAt: string;
+  bannedAt: string | null;
+  deletedAt: string | null;
+  identities: Identity[];
+}
+export interface Session {
+  sessionId: string;
+  appid: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  ip: string;
+  userAgent: string;
+}
+export interface AuditEvent {
+  id: number;
+  at: string;
+  action: string;
+  actor: string;
+  userId: number;
+  sessionId: string | null;
+  ip: string | null;
+  detail: string | null;
+  /** The mini-program of a login, logout or unionid conflict. */
+  appid: string | null;
+}
+
+/** An ISO time in the operator's locale and time zone; "-" for none. */
+export const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "-");
+export const errorText = (err: unknown) => (err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
