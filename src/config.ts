@@ -257,38 +257,31 @@ export interface Config {
 
 export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "./wechat/appConfig.js";
 
-/** What the admin CLI needs: the two stores, nothing of WeChat's or of the session_key's. */
-export interface CliConfig {
-  redisUrl: string;
-  redisKeyPrefix: string;
-  redisClusterNodes: string | undefined;
-  databaseUrl: string;
-}
+/** Thrown by loadConfig; the message names each bad variable and why. */
+export class ConfigError extends Error {}
+
+/** What the admin CLI needs: the database, Redis and its prefix, and how long to wait for them. */
+export type CliConfig = Pick<Config, "databaseUrl" | "redisUrl" | "redisKeyPrefix" | "redisClusterNodes" | "startupTimeout">;
 
 /**
  * Parses the admin CLI's part of the environment: DATABASE_URL, REDIS_URL (or
- * REDIS_CLUSTER_NODES) and REDIS_KEY_PREFIX, as the server reads them. The rest is not asked for,
- * so an operator's shell needs no WeChat secret and no SESSION_KEY_ENCRYPTION_KEY: the CLI neither
- * calls WeChat nor reads a session_key.
+ * REDIS_CLUSTER_NODES), REDIS_KEY_PREFIX and STARTUP_TIMEOUT, each X_FILE read in. Nothing else is
+ * read, so an operator's shell needs none of the service's secrets.
  * @throws ConfigError naming every invalid variable
  */
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
-  const parsed = envSchema.pick({ REDIS_URL: true, REDIS_CLUSTER_NODES: true, REDIS_KEY_PREFIX: true, DATABASE_URL: true }).safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
-  }
-  const e = parsed.data;
+  const e = parseSome(
+    env,
+    envSchema.pick({ DATABASE_URL: true, REDIS_URL: true, REDIS_CLUSTER_NODES: true, REDIS_KEY_PREFIX: true, STARTUP_TIMEOUT: true }),
+  );
   return {
+    databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
-    databaseUrl: e.DATABASE_URL,
+    startupTimeout: e.STARTUP_TIMEOUT,
   };
 }
-
-/** Thrown by loadConfig; the message names each bad variable and why. */
-export class ConfigError extends Error {}
 
 /** What `tongxing migrate` needs: the database, the lock and start waits, the log level. */
 export type MigrateConfig = Pick<Config, "databaseUrl" | "migrationLockTimeout" | "startupTimeout" | "logLevel">;
@@ -299,16 +292,7 @@ export type MigrateConfig = Pick<Config, "databaseUrl" | "migrationLockTimeout" 
  * @throws ConfigError naming every invalid variable, or an X_FILE problem
  */
 export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): MigrateConfig {
-  const files = readSecretFiles(env);
-  if (files.problems.length) throw new ConfigError(`Invalid configuration:\n${files.problems.join("\n")}`);
-  const parsed = envSchema
-    .pick({ DATABASE_URL: true, MIGRATION_LOCK_TIMEOUT: true, STARTUP_TIMEOUT: true, LOG_LEVEL: true })
-    .safeParse(files.env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
-  }
-  const e = parsed.data;
+  const e = parseSome(env, envSchema.pick({ DATABASE_URL: true, MIGRATION_LOCK_TIMEOUT: true, STARTUP_TIMEOUT: true, LOG_LEVEL: true }));
   return {
     databaseUrl: e.DATABASE_URL,
     migrationLockTimeout: e.MIGRATION_LOCK_TIMEOUT,
@@ -317,6 +301,17 @@ export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): Migrate
   };
 }
 
+/** Some of the variables (envSchema or a pick of it), each X_FILE read in, validated as loadConfig validates them. */
+function parseSome<S extends z.ZodType>(env: NodeJS.ProcessEnv, schema: S): z.infer<S> {
+  const files = readSecretFiles(env);
+  if (files.problems.length) throw new ConfigError(`Invalid configuration:\n${files.problems.join("\n")}`);
+  const parsed = schema.safeParse(files.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
 /**
  * Parses the environment, with each secret variable's X_FILE read in (secretFiles.ts).
  * @param env - usually process.env
@@ -325,14 +320,7 @@ export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): Migrate
  *   that cannot be read
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const files = readSecretFiles(env);
-  if (files.problems.length) throw new ConfigError(`Invalid configuration:\n${files.problems.join("\n")}`);
-  const parsed = envSchema.safeParse(files.env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
-  }
-  const e = parsed.data;
+  const e = parseSome(env, envSchema);
   const problems: string[] = [];
   if ((e.WECHAT_APPID === undefined) !== (e.WECHAT_SECRET === undefined)) {
     problems.push("  WECHAT_APPID and WECHAT_SECRET: set both, or neither for dev mode");

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { AuditLog } from "../audit.js";
 import { createPrisma, type PrismaClient } from "../clients/prisma.js";
+import { startupWait } from "../clients/readiness.js";
 import { connectRedis } from "../clients/redis.js";
 import type { AdminDeps } from "../commands/sessionAdmin.js";
 import type { CliConfig } from "../config.js";
@@ -39,7 +40,7 @@ export function cliBackends(config: CliConfig, log: Logger): CliBackends {
   let redis: RedisClient | undefined;
   let deps: Promise<AdminDeps> | undefined;
   const connect = async (): Promise<AdminDeps> => {
-    redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes);
+    redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes, startupWait(log, config.startupTimeout));
     const settings = await readSettings(redis, config.redisKeyPrefix);
     if (!settings) {
       throw serviceUnavailable(
