@@ -85,7 +85,15 @@ test("compose.yaml: the nginx gateway renders the template and fronts tongxing a
     gateway.volumes.includes("./examples/nginx/tongxing.conf.template:/etc/nginx/templates/tongxing.conf.template:ro"),
     "template mounted where the image renders it",
   );
-  assert.deepEqual(Object.keys(gateway.environment).sort(), ["APP_ADDR", "LISTEN_PORT", "SERVICE_TOKEN", "TONGXING_ADDR"]);
+  assert.deepEqual(Object.keys(gateway.environment).sort(), [
+    "APP_ADDR",
+    "HTTP_PORT",
+    "LISTEN_PORT",
+    "SERVICE_TOKEN",
+    "TLS_CERT",
+    "TLS_KEY",
+    "TONGXING_ADDR",
+  ]);
   assert.equal(gateway.environment.TONGXING_ADDR, "tongxing:3000");
   assert.equal(gateway.environment.APP_ADDR, `business-api:${app.environment.PORT}`);
   assert.equal(gateway.environment.SERVICE_TOKEN, tongxing.environment.SERVICE_TOKEN, "one SERVICE_TOKEN for both");
@@ -95,6 +103,19 @@ test("compose.yaml: the nginx gateway renders the template and fronts tongxing a
   assert.equal(app.environment.TRUST_GATEWAY, "1");
   assert.equal(app.build.dockerfile, "examples/business-api/Dockerfile");
   await readFile(app.build.dockerfile, "utf8");
+});
+
+test("compose.yaml: the gateway serves HTTPS with the certificate from ./certs; plain HTTP only redirects", async () => {
+  const { gateway } = parse(await readFile("compose.yaml", "utf8")).services;
+  const env = gateway.environment;
+  assert.deepEqual(gateway.ports.sort(), [`443:${env.LISTEN_PORT}`, `80:${env.HTTP_PORT}`]);
+  assert.ok(gateway.volumes.includes("./certs:/etc/nginx/certs:ro"), "certificate and key mounted read-only");
+  assert.equal(env.TLS_CERT, "/etc/nginx/certs/tls.crt");
+  assert.equal(env.TLS_KEY, "/etc/nginx/certs/tls.key");
+  const script = await readFile("scripts/self-signed-cert.sh", "utf8");
+  assert.match(script, /\$\{1:-certs\}/, "the script writes to ./certs by default");
+  assert.ok((await readFile(".gitignore", "utf8")).split("\n").includes("certs/"), "keys never committed");
+  assert.ok((await readFile(".dockerignore", "utf8")).split("\n").includes("certs"), "keys never in the image");
 });
 
 test("the image's start command runs from a production-only install of a build", { timeout: 300_000 }, async () => {
