@@ -89,6 +89,7 @@ test("compose.yaml: the nginx gateway renders the template and fronts tongxing a
     "APP_ADDR",
     "HTTP_PORT",
     "LISTEN_PORT",
+    "RESOLVER",
     "SERVICE_TOKEN",
     "TLS_CERT",
     "TLS_KEY",
@@ -116,6 +117,21 @@ test("compose.yaml: the gateway serves HTTPS with the certificate from ./certs; 
   assert.match(script, /\$\{1:-certs\}/, "the script writes to ./certs by default");
   assert.ok((await readFile(".gitignore", "utf8")).split("\n").includes("certs/"), "keys never committed");
   assert.ok((await readFile(".dockerignore", "utf8")).split("\n").includes("certs"), "keys never in the image");
+});
+
+test("compose.yaml: `--scale tongxing=3` works behind the gateway, which finds the replicas by name", async () => {
+  const text = await readFile("compose.yaml", "utf8");
+  const { gateway, tongxing } = parse(text).services;
+  // A fixed host port (or container name) would make the second replica fail to start.
+  assert.equal(tongxing.ports, undefined, "no host port on tongxing");
+  assert.equal(tongxing.container_name, undefined);
+  assert.equal(gateway.environment.TONGXING_ADDR, "tongxing:3000", "the service name: every replica's address");
+  assert.equal(gateway.environment.RESOLVER, "127.0.0.11", "Docker's embedded DNS, asked again while nginx runs");
+  const [major = 0, minor = 0, patch = 0] = (/^nginx:(\d+)\.(\d+)\.(\d+)/.exec(gateway.image)?.slice(1) ?? []).map(Number);
+  assert.ok(major > 1 || minor > 27 || (minor === 27 && patch >= 3), "nginx 1.27.3+ for an upstream server's `resolve`");
+  // Every replica reaches PostgreSQL and Redis by name, and believes only the gateway.
+  assert.match(tongxing.environment.TRUSTED_PROXIES, /^\$\{TRUSTED_PROXIES:-172\.28\.0\.10\}$/);
+  assert.equal(gateway.networks.default.ipv4_address, "172.28.0.10");
 });
 
 test("the image's start command runs from a production-only install of a build", { timeout: 300_000 }, async () => {

@@ -66,7 +66,7 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
   test("the template uses exactly the variables docs/backends.md names", async () => {
     const text = await readFile(TEMPLATE, "utf8");
     const upper = new Set([...text.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g)].map((m) => m[1]));
-    const names = ["APP_ADDR", "HTTP_PORT", "LISTEN_PORT", "SERVICE_TOKEN", "TLS_CERT", "TLS_KEY", "TONGXING_ADDR"];
+    const names = ["APP_ADDR", "HTTP_PORT", "LISTEN_PORT", "RESOLVER", "SERVICE_TOKEN", "TLS_CERT", "TLS_KEY", "TONGXING_ADDR"];
     assert.deepEqual([...upper].sort(), names);
     assert.equal((text.match(/^server\s*\{/gm) ?? []).length, 2, "the API over HTTPS, and the redirect to it");
     const rendered = renderTemplate(text, Object.fromEntries(names.map((n) => [n, "x"])));

@@ -119,4 +119,36 @@ describe("nginx gateway, many users", { skip: nginxBinary.skip }, () => {
     assert.equal(res.status, 200);
     assert.equal(await recordedIp(res.body.token), "127.0.0.43");
   });
+
+  test("nginx reuses its connections to tongxing and the business API (HTTP/1.1 keepalive)", async () => {
+    const res = await loginFrom("127.0.0.44", "gw-keepalive");
+    const token = res.body.token as string;
+    const [toTongxing, toApp] = [relay.connections, app.connections];
+    for (let i = 0; i < 20; i++) {
+      const orders = await fetch(`${gateway.url}/orders`, { headers: { "X-WX-Token": token } });
+      assert.equal(orders.status, 200);
+      await orders.arrayBuffer();
+      assert.equal((await fetch(`${gateway.url}/auth/session`, { headers: { "X-WX-Token": token } })).status, 200);
+    }
+    // 40 requests to tongxing (20 session checks, 20 /auth/session) and 20 to the API.
+    assert.ok(relay.connections - toTongxing <= 2, `${relay.connections - toTongxing} new connections to tongxing`);
+    assert.ok(app.connections - toApp <= 2, `${app.connections - toApp} new connections to the business API`);
+  });
+
+  test("the template re-resolves the upstream names (containers recreated or scaled keep being found)", async () => {
+    const text = await readFile(TEMPLATE, "utf8");
+    assert.match(text, /^resolver \$\{RESOLVER\} valid=\d+s/m, "compose's DNS, asked again every few seconds");
+    for (const addr of ["TONGXING_ADDR", "APP_ADDR"]) {
+      const block = new RegExp(
+        `upstream \\w+ \\{[^}]*\\bzone \\w+ \\d+k;[^}]*server \\$\\{${addr}\\} resolve;[^}]*keepalive \\d+;[^}]*\\}`,
+      );
+      assert.match(text, block, `${addr}: an upstream with a shared zone, resolve and keepalive`);
+    }
+    for (const location of text.split(/\n {4}location /).slice(1)) {
+      if (!location.includes("proxy_pass")) continue;
+      assert.match(location, /proxy_pass http:\/\/(tongxing|business_api)[/;]/, "through an upstream block");
+      assert.match(location, /proxy_set_header Connection "";/, "no Connection: close to the upstream");
+    }
+    assert.match(text, /^ {4}proxy_http_version 1\.1;/m, "HTTP/1.1 to the upstreams (keepalive needs it)");
+  });
 });
