@@ -94,7 +94,16 @@ test("compose.yaml: the nginx gateway renders the template and fronts tongxing a
     gateway.volumes.includes("./examples/nginx/tongxing.conf.template:/etc/nginx/templates/tongxing.conf.template:ro"),
     "template mounted where the image renders it",
   );
-  assert.deepEqual(Object.keys(gateway.environment).sort(), ["APP_ADDR", "LISTEN_PORT", "SERVICE_TOKEN", "TONGXING_ADDR"]);
+  assert.deepEqual(Object.keys(gateway.environment).sort(), [
+    "APP_ADDR",
+    "HTTP_PORT",
+    "LISTEN_PORT",
+    "RESOLVER",
+    "SERVICE_TOKEN",
+    "TLS_CERT",
+    "TLS_KEY",
+    "TONGXING_ADDR",
+  ]);
   assert.equal(gateway.environment.TONGXING_ADDR, "tongxing:3000");
   assert.equal(gateway.environment.APP_ADDR, `business-api:${app.environment.PORT}`);
   assert.equal(gateway.environment.SERVICE_TOKEN, tongxing.environment.SERVICE_TOKEN, "one SERVICE_TOKEN for both");
@@ -104,6 +113,34 @@ test("compose.yaml: the nginx gateway renders the template and fronts tongxing a
   assert.equal(app.environment.TRUST_GATEWAY, "1");
   assert.equal(app.build.dockerfile, "examples/business-api/Dockerfile");
   await readFile(app.build.dockerfile, "utf8");
+});
+
+test("compose.yaml: the gateway serves HTTPS with the certificate from ./certs; plain HTTP only redirects", async () => {
+  const { gateway } = parse(await readFile("compose.yaml", "utf8")).services;
+  const env = gateway.environment;
+  assert.deepEqual(gateway.ports.sort(), [`443:${env.LISTEN_PORT}`, `80:${env.HTTP_PORT}`]);
+  assert.ok(gateway.volumes.includes("./certs:/etc/nginx/certs:ro"), "certificate and key mounted read-only");
+  assert.equal(env.TLS_CERT, "/etc/nginx/certs/tls.crt");
+  assert.equal(env.TLS_KEY, "/etc/nginx/certs/tls.key");
+  const script = await readFile("scripts/self-signed-cert.sh", "utf8");
+  assert.match(script, /\$\{1:-certs\}/, "the script writes to ./certs by default");
+  assert.ok((await readFile(".gitignore", "utf8")).split("\n").includes("certs/"), "keys never committed");
+  assert.ok((await readFile(".dockerignore", "utf8")).split("\n").includes("certs"), "keys never in the image");
+});
+
+test("compose.yaml: `--scale tongxing=3` works behind the gateway, which finds the replicas by name", async () => {
+  const text = await readFile("compose.yaml", "utf8");
+  const { gateway, tongxing } = parse(text).services;
+  // A fixed host port (or container name) would make the second replica fail to start.
+  assert.equal(tongxing.ports, undefined, "no host port on tongxing");
+  assert.equal(tongxing.container_name, undefined);
+  assert.equal(gateway.environment.TONGXING_ADDR, "tongxing:3000", "the service name: every replica's address");
+  assert.equal(gateway.environment.RESOLVER, "127.0.0.11", "Docker's embedded DNS, asked again while nginx runs");
+  const [major = 0, minor = 0, patch = 0] = (/^nginx:(\d+)\.(\d+)\.(\d+)/.exec(gateway.image)?.slice(1) ?? []).map(Number);
+  assert.ok(major > 1 || minor > 27 || (minor === 27 && patch >= 3), "nginx 1.27.3+ for an upstream server's `resolve`");
+  // Every replica reaches PostgreSQL and Redis by name, and believes only the gateway.
+  assert.match(tongxing.environment.TRUSTED_PROXIES, /^\$\{TRUSTED_PROXIES:-172\.28\.0\.10\}$/);
+  assert.equal(gateway.networks.default.ipv4_address, "172.28.0.10");
 });
 
 test("the image's start command runs from a production-only install of a build", { timeout: 300_000 }, async () => {

@@ -6,13 +6,12 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { Agent, setGlobalDispatcher } from "undici";
 import { createClient } from "../client/src/index.js";
 import { loadConfig } from "../src/config.js";
 import { simulatedWx } from "./fixtures/simulatedWx.js";
-import { checkConfig, freePort, type Nginx, renderTemplate, startNginx, TEMPLATE } from "./nginx.js";
+import { BusinessApi, checkConfig, freePort, type Nginx, renderTemplate, type Seen, startNginx, TEMPLATE, tls } from "./nginx.js";
 import { CuttableProxy } from "./proxy.js";
 import { codeFor, REDIS_URL, type Stack, startStack } from "./support.js";
 import { findTool } from "./tools.js";
@@ -22,43 +21,6 @@ const nginxBinary = findTool("nginx", "apt-get install -y nginx-light", ["/usr/s
 // suite shows them surviving the template and the header.
 const SERVICE_TOKEN = `svc-${randomBytes(24).toString("hex")}._~+/=`;
 
-/** What the business API saw of one request. */
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A business API that records what reaches it and answers it back as JSON. */
-class BusinessApi {
-  readonly seen: Seen[] = [];
-  private server: Server | undefined;
-  addr = "";
-
-  async start(): Promise<this> {
-    const server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
-      this.seen.push(seen);
-      if (req.url === "/boom") {
-        res.writeHead(500, { "content-type": "text/plain" }).end("the business API's own failure");
-        return;
-      }
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(seen));
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    this.addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server?.close(() => resolve()));
-  }
-}
-
 let stack: Stack;
 let redisProxy: CuttableProxy;
 let app: BusinessApi;
@@ -66,6 +28,8 @@ let gateway: Nginx;
 
 before(async () => {
   if (!nginxBinary.path) return;
+  // The gateway's self-signed certificate, trusted by every fetch here (the SDK's included).
+  setGlobalDispatcher(new Agent({ connect: { ca: tls.ca } }));
   redisProxy = await new CuttableProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname).start();
   stack = await startStack({ SERVICE_TOKEN, TRUSTED_PROXIES: "loopback", REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
   app = await new BusinessApi().start();
@@ -99,14 +63,42 @@ async function loginViaGateway(user: string, code = codeFor(user)) {
 describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
   test("nginx is installed", () => assert.ok(nginxBinary.path, nginxBinary.missing));
 
-  test("the template uses exactly LISTEN_PORT, TONGXING_ADDR, APP_ADDR and SERVICE_TOKEN", async () => {
+  test("the template uses exactly the variables docs/backends.md names", async () => {
     const text = await readFile(TEMPLATE, "utf8");
     const upper = new Set([...text.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g)].map((m) => m[1]));
-    assert.deepEqual([...upper].sort(), ["APP_ADDR", "LISTEN_PORT", "SERVICE_TOKEN", "TONGXING_ADDR"]);
-    assert.equal((text.match(/^server\s*\{/gm) ?? []).length, 1, "one server block");
-    const rendered = renderTemplate(text, { LISTEN_PORT: "8080", TONGXING_ADDR: "t:3000", APP_ADDR: "a:4000", SERVICE_TOKEN: "s" });
+    const names = ["APP_ADDR", "HTTP_PORT", "LISTEN_PORT", "RESOLVER", "SERVICE_TOKEN", "TLS_CERT", "TLS_KEY", "TONGXING_ADDR"];
+    assert.deepEqual([...upper].sort(), names);
+    assert.equal((text.match(/^server\s*\{/gm) ?? []).length, 2, "the API over HTTPS, and the redirect to it");
+    const rendered = renderTemplate(text, Object.fromEntries(names.map((n) => [n, "x"])));
     assert.doesNotMatch(rendered, /\$\{/, "nothing left for envsubst");
     assert.match(rendered, /\$request_uri/, "nginx's own variables survive");
+  });
+
+  test("plain HTTP answers only a redirect to HTTPS (308: a POST stays a POST with its body)", async () => {
+    const before = app.seen.length;
+    for (const [method, path] of [
+      ["POST", "/auth/login?from=http"],
+      ["GET", "/orders"],
+    ] as const) {
+      const res = await fetch(gateway.httpUrl + path, { method, redirect: "manual", body: method === "POST" ? "{}" : undefined });
+      assert.equal(res.status, 308);
+      assert.equal(res.headers.get("location"), `https://127.0.0.1${path}`);
+      assert.equal(res.headers.get("server"), "nginx");
+    }
+    assert.equal(app.seen.length, before, "nothing reached the business API over plain HTTP");
+  });
+
+  test("every HTTPS answer carries one HSTS header: tongxing's, the business API's, refusals, 503", async () => {
+    const hsts = "max-age=31536000; includeSubDomains";
+    const { token } = await loginViaGateway("gw-hsts");
+    const answers = [
+      await viaGateway("GET", "/healthz"),
+      await viaGateway("GET", "/orders", { "X-WX-Token": token }),
+      await viaGateway("GET", "/boom", { "X-WX-Token": token }),
+      await viaGateway("GET", "/orders"),
+      await viaGateway("GET", "/orders", { "X-WX-Token": `1.${"A".repeat(32)}` }),
+    ];
+    for (const res of answers) assert.equal(res.headers.get("strict-transport-security"), hsts, `${res.status} ${res.text}`);
   });
 
   test("every SERVICE_TOKEN tongxing starts with renders a template nginx loads", async () => {
@@ -306,6 +298,7 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
       const res = await viaGateway("GET", "/orders", { "X-WX-Token": `1.${"A".repeat(32)}` }, undefined, broken.url);
       assert.equal(res.status, 503, res.text);
       assert.equal(res.json.error.code, "SERVICE_UNAVAILABLE");
+      assert.equal(res.headers.get("strict-transport-security"), "max-age=31536000; includeSubDomains");
       assert.equal(app.seen.length, before);
     } finally {
       await broken.stop();

@@ -1,22 +1,85 @@
 /**
  * A real nginx on loopback serving examples/nginx/tongxing.conf.template, rendered as the
  * official nginx image renders /etc/nginx/templates/*.template: envsubst of the variables set
- * in its environment only, so nginx's own $variables survive.
+ * in its environment only, so nginx's own $variables survive. It serves HTTPS with a certificate
+ * made by scripts/self-signed-cert.sh, as compose.yaml's gateway does.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 export const TEMPLATE = "examples/nginx/tongxing.conf.template";
 
-/** The template's variables, exactly those the README and the issue name. */
+/** The template's variables, exactly those the README and docs/backends.md name. */
 export interface GatewayVars {
+  /** the HTTPS listener: the API */
   LISTEN_PORT: string;
+  /** the plain-HTTP listener: a redirect to HTTPS only */
+  HTTP_PORT: string;
+  TLS_CERT: string;
+  TLS_KEY: string;
+  /** the DNS server nginx re-resolves the upstream names with */
+  RESOLVER: string;
   TONGXING_ADDR: string;
   APP_ADDR: string;
   SERVICE_TOKEN: string;
+}
+
+/** What a test chooses; ports, the certificate and the resolver are the harness's. */
+export type UpstreamVars = Pick<GatewayVars, "TONGXING_ADDR" | "APP_ADDR" | "SERVICE_TOKEN">;
+
+/** The certificate every test nginx serves (made once per process by the repository's script). */
+export const tls = (() => {
+  const dir = mkdtempSync(path.join(tmpdir(), "tongxing-tls-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  execFileSync("bash", ["scripts/self-signed-cert.sh", dir, "localhost"], { stdio: "ignore" });
+  const cert = path.join(dir, "tls.crt");
+  return { cert, key: path.join(dir, "tls.key"), ca: readFileSync(cert, "utf8") };
+})();
+
+/** What the business API saw of one request. */
+export interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A business API that records what reaches it, and over how many connections, and answers it back as JSON. */
+export class BusinessApi {
+  readonly seen: Seen[] = [];
+  /** TCP connections accepted so far (nginx's keepalive shows here). */
+  connections = 0;
+  private server: Server | undefined;
+  addr = "";
+
+  async start(): Promise<this> {
+    const server = createHttpServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
+      this.seen.push(seen);
+      if (req.url === "/boom") {
+        res.writeHead(500, { "content-type": "text/plain" }).end("the business API's own failure");
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(seen));
+    });
+    server.on("connection", () => this.connections++);
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    return new Promise((resolve) => this.server?.close(() => resolve()));
+  }
 }
 
 /** envsubst restricted to `vars`: `${NAME}` and `$NAME` of those names, nothing else. */
@@ -37,7 +100,10 @@ export async function freePort(): Promise<number> {
 }
 
 export interface Nginx {
+  /** https://127.0.0.1:port, the API (trust `tls.ca` to call it) */
   url: string;
+  /** http://127.0.0.1:port, the redirect to HTTPS */
+  httpUrl: string;
   child: ChildProcess;
   /** nginx's error log so far (for failure messages). */
   errors(): Promise<string>;
@@ -49,9 +115,10 @@ export interface Nginx {
  * its `http {}` block, as conf.d/*.conf is in the official image.
  * @param vars - LISTEN_PORT is chosen here when empty
  */
-export async function startNginx(binary: string, vars: Omit<GatewayVars, "LISTEN_PORT">): Promise<Nginx> {
+export async function startNginx(binary: string, vars: UpstreamVars): Promise<Nginx> {
   const port = await freePort();
-  const dir = await writeConfig(vars, port);
+  const httpPort = await freePort();
+  const dir = await writeConfig(binary, vars, port, httpPort);
   const child = spawn(binary, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -61,12 +128,17 @@ export async function startNginx(binary: string, vars: Omit<GatewayVars, "LISTEN
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const errors = async () => `${out}${await readFile(path.join(dir, "error.log"), "utf8").catch(() => "")}`;
   const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start:\n${await errors()}`);
+  while (!(await accepts(port)) || !(await accepts(httpPort))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // A half-started nginx would keep the test process alive.
+      child.kill("SIGKILL");
+      throw new Error(`nginx did not start:\n${await errors()}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `https://127.0.0.1:${port}`,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
     child,
     errors,
     async stop() {
@@ -78,10 +150,24 @@ export async function startNginx(binary: string, vars: Omit<GatewayVars, "LISTEN
   };
 }
 
-/** A directory holding nginx.conf, which includes the rendered template listening on `port`. */
-async function writeConfig(vars: Omit<GatewayVars, "LISTEN_PORT">, port: number): Promise<string> {
+/**
+ * A directory holding nginx.conf, which includes the rendered template serving HTTPS on `port`
+ * and its redirect on `httpPort`.
+ */
+async function writeConfig(binary: string, vars: UpstreamVars, port: number, httpPort: number): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "tongxing-nginx-"));
-  const rendered = renderTemplate(await readFile(TEMPLATE, "utf8"), { ...vars, LISTEN_PORT: `127.0.0.1:${port}` });
+  let rendered = renderTemplate(await readFile(TEMPLATE, "utf8"), {
+    ...vars,
+    LISTEN_PORT: `127.0.0.1:${port}`,
+    HTTP_PORT: `127.0.0.1:${httpPort}`,
+    TLS_CERT: tls.cert,
+    TLS_KEY: tls.key,
+    // Nothing here is a name to resolve: the upstreams are loopback addresses.
+    RESOLVER: "127.0.0.1",
+  });
+  // An upstream server's `resolve` parameter came to open-source nginx in 1.27.3 (compose.yaml
+  // pins 1.28); Debian's nginx-light is older, so it runs the template without it.
+  if (!supportsResolve(binary)) rendered = rendered.replace(/^(\s*server\s+\S+)\s+resolve;/gm, "$1;");
   await writeFile(path.join(dir, "tongxing.conf"), rendered);
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${path.join(dir, t)};`).join("\n");
   await writeFile(
@@ -96,8 +182,8 @@ async function writeConfig(vars: Omit<GatewayVars, "LISTEN_PORT">, port: number)
  * `nginx -t` on the template rendered with `vars`, as the official image would load it.
  * @returns null when nginx accepts the configuration, else its complaint
  */
-export async function checkConfig(binary: string, vars: Omit<GatewayVars, "LISTEN_PORT">): Promise<string | null> {
-  const dir = await writeConfig(vars, await freePort());
+export async function checkConfig(binary: string, vars: UpstreamVars): Promise<string | null> {
+  const dir = await writeConfig(binary, vars, await freePort(), await freePort());
   try {
     const conf = path.join(dir, "nginx.conf");
     const run = spawnSync(binary, ["-t", "-q", "-p", dir, "-c", conf, "-e", path.join(dir, "error.log")], { encoding: "utf8" });
@@ -105,6 +191,13 @@ export async function checkConfig(binary: string, vars: Omit<GatewayVars, "LISTE
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Whether this nginx takes `server host:port resolve;` in an upstream block (1.27.3 and later). */
+export function supportsResolve(binary: string): boolean {
+  const version = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(spawnSync(binary, ["-v"], { encoding: "utf8" }).stderr);
+  const [major, minor, patch] = (version?.slice(1) ?? ["0", "0", "0"]).map(Number) as [number, number, number];
+  return major > 1 || (major === 1 && (minor > 27 || (minor === 27 && patch >= 3)));
 }
 
 function accepts(port: number): Promise<boolean> {

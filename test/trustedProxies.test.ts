@@ -1,8 +1,8 @@
 /**
  * TRUSTED_PROXIES: X-Forwarded-For is believed only as far as it was written by a listed proxy,
  * walking from the socket's address towards the client (Express's `trust proxy` with subnets).
- * A caller that reaches tongxing directly (compose.yaml publishes it on 127.0.0.1:3000 beside its
- * gateway) cannot choose its rate-limit bucket or the IP in the audit trail.
+ * A caller that reaches tongxing directly, not through its gateway, cannot choose its rate-limit
+ * bucket or the IP in the audit trail.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";

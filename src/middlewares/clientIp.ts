@@ -5,7 +5,7 @@
  * Express's `trust proxy` does with subnets: starting from the socket's address, while the
  * address at hand is a listed proxy, step to the entry it appended (the rightmost one left). The
  * first address no listed proxy holds is the client; what it claims before that is its own to
- * forge. A caller that reaches tongxing directly (compose.yaml publishes it beside its gateway)
+ * forge. A caller that reaches tongxing directly (another container on compose's network)
  * therefore chooses nothing. An entry that is not an IP address ends the walk: a sloppy proxy
  * passing on 100 × "x" once overflowed the audit trail's ip column and lost a whole batch of
  * other users' events (OWASP ASVS V5.1.3: validate input, including headers).
