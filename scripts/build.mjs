@@ -1,5 +1,5 @@
 // `npm run build`: compiles src/ to dist/ (or to `--outDir <dir>`) with tsc, copies what tsc does
-// not (the session scripts in src/sessions/lua, which src/sessions/store.ts reads at start), and
+// not (the Lua scripts in src/sessions/lua and src/clients/lua, read at start), and
 // bundles the admin console (src/console, Preact) with esbuild into <outDir>/console.
 // `--console-only` bundles just the console (the console tests run from src/).
 import { execFileSync } from "node:child_process";
@@ -14,6 +14,7 @@ if (!process.argv.includes("--console-only")) {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   execFileSync(process.execPath, [tsc, "-p", "tsconfig.json", "--outDir", outDir], { stdio: "inherit" });
   cpSync("src/sessions/lua", path.join(outDir, "sessions", "lua"), { recursive: true });
+  cpSync("src/clients/lua", path.join(outDir, "clients", "lua"), { recursive: true });
 }
 const consoleDir = path.join(outDir, "console");
 mkdirSync(consoleDir, { recursive: true });

@@ -230,7 +230,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
     await deps.audit.flush();
     await deps.overview.stop().catch(() => {});
     cache?.stop();
-    published.stop();
+    await published.stop();
     // quit() fails while Redis is unreachable and ioredis would go on reconnecting, keeping the
     // process alive: disconnect() then stops it for good.
     await Promise.allSettled([redis.quit().catch(() => redis.disconnect()), prisma.$disconnect(), fake?.stop()]);

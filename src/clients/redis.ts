@@ -7,6 +7,7 @@
  * - commandTimeout: a Redis that accepts connections but does not answer fails a request in
  *   at most that many milliseconds.
  */
+import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
@@ -104,7 +105,8 @@ function createCluster(clusterNodes: string): Cluster {
   });
 }
 
-const COMPARE_AND_DELETE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** ./lua/compareAndDelete.lua (its header says what it reads, writes and returns), read once. */
+const COMPARE_AND_DELETE = readFileSync(new URL("./lua/compareAndDelete.lua", import.meta.url), "utf8");
 type Scripted = RedisClient & { txCompareAndDelete(key: string, value: string): Promise<number> };
 
 /**

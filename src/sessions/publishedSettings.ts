@@ -63,9 +63,12 @@ export async function readSettings(redis: RedisClient, prefix: string): Promise<
  * Every REPUBLISH_MS, writes whichever of the settings is missing (SET NX, HSETNX: a newer
  * configuration's instance, started later, wins over an older one still running in a rolling
  * deploy). A failed check is logged at debug level and tried again on the next tick.
- * @returns stop(): ends the timer
+ * @returns stop(): ends the timer and resolves once a check in flight is done, so the caller can
+ *   close the connection after it (a command cut off by a Cluster client's quit can throw inside
+ *   ioredis's auto-pipelining, out of reach of any catch)
  */
-export function keepSettingsPublished(redis: RedisClient, prefix: string, s: PublishedSettings, log: Logger): { stop(): void } {
+export function keepSettingsPublished(redis: RedisClient, prefix: string, s: PublishedSettings, log: Logger): { stop(): Promise<void> } {
+  let inFlight: Promise<void> | undefined;
   const check = async () => {
     const [appid, idle, max] = await Promise.all([
       redis.set(primaryAppidKey(prefix), s.primaryAppid, "NX"),
@@ -74,7 +77,19 @@ export function keepSettingsPublished(redis: RedisClient, prefix: string, s: Pub
     ]);
     if (appid || idle || max) log.warn({ prefix }, "the session settings were missing from Redis: published them again");
   };
-  const timer = setInterval(() => check().catch((err) => log.debug({ err }, "could not check the published settings")), REPUBLISH_MS);
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = check()
+      .catch((err) => log.debug({ err }, "could not check the published settings"))
+      .finally(() => {
+        inFlight = undefined;
+      });
+  }, REPUBLISH_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
 }

@@ -16,6 +16,20 @@
  * session in steady use is written about once per idleTtl/2 and every other request is one HMGET.
  * The cost: lastSeenAt lags by up to idleTtl/2.
  *
+ * Rules the Lua scripts enforce, atomically per user (src/sessions/lua; each script's header
+ * names the rule it carries out and points back here):
+ * - ban check on create: a user carrying a live ban marker gets no session (create.lua);
+ * - eviction: a login past `maxPerUser` live sessions deletes the oldest by createdAt in the same
+ *   script, so a user never holds more (create.lua);
+ * - renewal never resurrects: a renewal writes only a session that still exists, and moves the
+ *   key's TTL forward, never back (renew.lua);
+ * - ban, erase, revoke-all: the ban marker is set before the sessions are deleted, in one script,
+ *   so no login can slip in between; erase also deletes the per-app openids, unionids and
+ *   session_keys (revokeAll.lua, called as three named operations by store.ts);
+ * - cleanup: every script but renew drops sessions past expiresAt, a lapsed ban and User-Agents
+ *   no session names, and sets the key's TTL to the latest expiry left, or deletes the key
+ *   (lib.lua's load and finish): nothing outlives what it belongs to, without keyspace events.
+ *
  * Threats: a leaked Redis dump holds no token (only hashes); the token's 192-bit secret can't
  * be guessed; revocation deletes the field, so it takes effect on the next request on every
  * instance (the process-local cache, sessionCache.ts, is told of every write to a user's hash
@@ -182,7 +196,7 @@ export class Sessions {
    */
   ban(userId: number): Promise<string[]> {
     const now = this.clock();
-    return this.write(userId, () => this.store.revokeAll(userId, now, null, now + this.policy.maxAge * 1000));
+    return this.write(userId, () => this.store.ban(userId, now, now + this.policy.maxAge * 1000));
   }
 
   /**
@@ -193,7 +207,7 @@ export class Sessions {
    */
   erase(userId: number): Promise<string[]> {
     const now = this.clock();
-    return this.write(userId, () => this.store.revokeAll(userId, now, null, now + this.policy.maxAge * 1000, true));
+    return this.write(userId, () => this.store.erase(userId, now, now + this.policy.maxAge * 1000));
   }
 
   unban(userId: number): Promise<void> {

@@ -128,19 +128,31 @@ export class SessionStore {
   }
 
   /**
-   * Deletes every live session of a user (but `exceptSid`), optionally setting the ban marker
-   * in the same script so no session can be created between the two.
-   * @param banExpiresAt - epoch ms until which the ban marker holds, or null to leave bans alone
+   * Deletes every live session of a user but `exceptSid` (revoke-all, logout-others).
    * @returns the sids revoked
    */
-  async revokeAll(
-    userId: number,
-    now: number,
-    exceptSid: string | null = null,
-    banExpiresAt: number | null = null,
-    erase = false,
-  ): Promise<string[]> {
-    return this.redis.txRevokeAll(this.keys.user(userId), exceptSid ?? "", now, banExpiresAt ?? "", erase ? "1" : "");
+  revokeAll(userId: number, now: number, exceptSid: string | null = null): Promise<string[]> {
+    return this.redis.txRevokeAll(this.keys.user(userId), exceptSid ?? "", now, "", "");
+  }
+
+  /**
+   * Sets the ban marker and deletes every live session, in one script, so no session can be
+   * created between the two.
+   * @param until - epoch ms until which the marker holds
+   * @returns the sids revoked
+   */
+  ban(userId: number, now: number, until: number): Promise<string[]> {
+    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "");
+  }
+
+  /**
+   * Account deletion: what ban does, and deletes the user's per-app fields (openids, unionids,
+   * session_keys, app slots) in the same script.
+   * @param until - epoch ms until which the ban marker holds
+   * @returns the sids revoked
+   */
+  erase(userId: number, now: number, until: number): Promise<string[]> {
+    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "1");
   }
 
   /** Lifts the ban marker. */

@@ -8,6 +8,7 @@
 -- session_key with the sid that delivered it, and the User-Agent (replacing a stale copy).
 -- Returns {'banned'}, {'full'} (36 apps besides the primary one already) or
 --   {'ok', slot, evicted sids...}.
+-- The rules this carries out are stated in src/sessions/sessions.ts's header.
 local key, now = KEYS[1], tonumber(ARGV[4])
 local live, pieces, ban, meta = load(key, now)
 if ban > 0 then return {'banned'} end

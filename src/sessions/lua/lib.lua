@@ -10,6 +10,7 @@
 --   fields as {field = value}.
 -- finish(key, live, pieces, ban): deletes the pieces no live session names (HDEL) and sets the
 --   key's TTL to the latest expiry (PEXPIREAT), or deletes the key when nothing is left.
+-- The rules this carries out are stated in src/sessions/sessions.ts's header.
 
 -- The characters of User-Agent piece indexes and of app slots.
 local INDEX = '0123456789abcdefghijklmnopqrstuvwxyz'

@@ -1,6 +1,7 @@
 -- A user's live sessions. KEYS[1]: the user's hash. ARGV: now.
 -- Drops the dead ones on the way (lib.lua). Returns {count of per-app fields, field, value, ...,
 --   then per session: sid, record, User-Agent pieces joined}.
+-- The rules this carries out are stated in src/sessions/sessions.ts's header.
 local key = KEYS[1]
 local live, pieces, ban, meta = load(key, tonumber(ARGV[1]))
 finish(key, live, pieces, ban)

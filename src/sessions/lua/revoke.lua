@@ -1,5 +1,6 @@
 -- Logout or revoking one session. KEYS[1]: the user's hash. ARGV: sid, now.
 -- Deletes the session and tidies the hash (lib.lua's finish). Returns 1 when the session was live.
+-- The rules this carries out are stated in src/sessions/sessions.ts's header.
 local key = KEYS[1]
 local live, pieces, ban = load(key, tonumber(ARGV[2]))
 local kept, n = {}, 0

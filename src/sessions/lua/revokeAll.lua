@@ -1,8 +1,10 @@
--- Revoke-all, logout-others, ban and account deletion. KEYS[1]: the user's hash.
+-- store.ts's revokeAll (revoke-all, logout-others), ban and erase (account deletion).
+-- KEYS[1]: the user's hash.
 -- ARGV: exceptSid ('' for none), now, banExpiresAt ('' for no ban), erase ('1': also delete the
 --   per-app fields: openids, unionids, session_keys, app slots).
 -- Sets the ban marker first when asked, so no session can be created between the two.
 -- Returns the sids revoked.
+-- The rules this carries out are stated in src/sessions/sessions.ts's header.
 local key = KEYS[1]
 local live, pieces, ban, meta = load(key, tonumber(ARGV[2]))
 if ARGV[4] == '1' then
