@@ -47,8 +47,8 @@ export function loginRateLimits(redis: RedisClient, prefix: string, perMinute: n
       await consume(ipLimiter, ipBucket(ctx.ip), LOGIN_LIMITED);
       await next();
     },
-    byCode: async function loginRateLimitByCode(ctx: Context, next: Next): Promise<void> {
-      const code = (ctx.state.body as { code: string }).code;
+    byCode: async function loginRateLimitByCode(ctx: ParameterizedContext<{ body: { code: string } }>, next: Next): Promise<void> {
+      const { code } = ctx.state.body;
       await consume(codeLimiter, createHash("sha256").update(code).digest("base64url").slice(0, 22), LOGIN_LIMITED);
       await next();
     },

@@ -3,7 +3,7 @@
  * library. Answers as tongxing does (the same JSON error bodies, so the mini-program SDK's
  * re-login works), and gives the handler `ctx.state.session`.
  */
-import type { Context, Next } from "koa";
+import type { Next, ParameterizedContext } from "koa";
 import { type AppError, serviceUnavailable, tokenInvalid, tokenMissing } from "../errors.js";
 import { readToken } from "../middlewares/auth.js";
 import { renderError } from "../middlewares/errorHandler.js";
@@ -28,13 +28,13 @@ export interface SessionState {
  */
 export function requireSession(verifier: SessionVerifier, options: RequireSessionOptions = {}) {
   const header = (options.tokenHeader ?? "X-WX-Token").toLowerCase();
-  return async function requireSession(ctx: Context, next: Next): Promise<void> {
+  return async function requireSession(ctx: ParameterizedContext<SessionState>, next: Next): Promise<void> {
     const refusal = await check(ctx);
     if (refusal) return renderError(ctx, refusal);
     await next();
   };
 
-  async function check(ctx: Context): Promise<AppError | null> {
+  async function check(ctx: ParameterizedContext<SessionState>): Promise<AppError | null> {
     const token = readToken(ctx, header);
     if (token === null) return tokenMissing(header);
     let session: VerifiedSession | null;
@@ -44,7 +44,7 @@ export function requireSession(verifier: SessionVerifier, options: RequireSessio
       return serviceUnavailable();
     }
     if (!session) return tokenInvalid();
-    (ctx.state as SessionState).session = session;
+    ctx.state.session = session;
     return null;
   }
 }

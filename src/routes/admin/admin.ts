@@ -85,9 +85,9 @@ export function adminRoutes(deps: AppDeps): Router {
     ctx.body = { revoked: await revokeAllSessions(deps, userIdParam(ctx.params.userId), by(ctx.ip)) };
   });
 
-  router.post("/users/:userId/ban", validateBody(banBody), async function adminBan(ctx) {
+  router.post<{ body: BanBody }>("/users/:userId/ban", validateBody(banBody), async function adminBan(ctx) {
     const userId = userIdParam(ctx.params.userId);
-    ctx.body = await banUser(deps, userId, (ctx.state.body as BanBody).reason ?? null, by(ctx.ip));
+    ctx.body = await banUser(deps, userId, ctx.state.body.reason ?? null, by(ctx.ip));
   });
 
   router.delete("/users/:userId/ban", async function adminUnban(ctx) {

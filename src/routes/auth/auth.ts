@@ -21,8 +21,8 @@ export function authRoutes(deps: AppDeps, auth: Middleware): Router {
 
   const limits = loginRateLimits(deps.redis, deps.config.redisKeyPrefix, deps.config.loginRateLimit);
 
-  router.post("/login", limits.byIp, validateBody(loginBody), limits.byCode, async function login(ctx) {
-    const body = ctx.state.body as LoginBody;
+  router.post<{ body: LoginBody }>("/login", limits.byIp, validateBody(loginBody), limits.byCode, async function login(ctx) {
+    const { body } = ctx.state;
     const result = await wechatLogin(
       { ...deps, log: ctx.state.log },
       {

@@ -54,13 +54,18 @@ export function internalRoutes(deps: AppDeps): Router {
     ctx.body = { accessToken, expiresAt: new Date(expiresAt).toISOString() };
   });
 
-  router.post("/wechat/access-token/invalidate", limit, validateBody(invalidateBody), async function invalidateAccessToken(ctx) {
-    const body = ctx.state.body as InvalidateBody;
-    const app = appFor(body.appid);
-    await deps.wechat.tokens(app).invalidate(body.accessToken);
-    count(ctx, app, "invalidate");
-    ctx.status = 204;
-  });
+  router.post<{ body: InvalidateBody }>(
+    "/wechat/access-token/invalidate",
+    limit,
+    validateBody(invalidateBody),
+    async function invalidateAccessToken(ctx) {
+      const { body } = ctx.state;
+      const app = appFor(body.appid);
+      await deps.wechat.tokens(app).invalidate(body.accessToken);
+      count(ctx, app, "invalidate");
+      ctx.status = 204;
+    },
+  );
 
   return router;
 }

@@ -23,9 +23,9 @@ export function meRoutes(deps: AppDeps, auth: Middleware): Router {
     ctx.body = presentUser(user);
   });
 
-  router.patch("/", validateBody(updateMeBody), async function updateMe(ctx) {
+  router.patch<{ body: UpdateMeBody }>("/", validateBody(updateMeBody), async function updateMe(ctx) {
     const { userId } = ctx.state.auth;
-    const body = ctx.state.body as UpdateMeBody;
+    const { body } = ctx.state;
     const user = await deps.prisma.user.update({ where: { id: userId }, data: body });
     ctx.body = presentUser(user);
   });
@@ -38,9 +38,9 @@ export function meRoutes(deps: AppDeps, auth: Middleware): Router {
   });
 
   const wechatLimit = wechatCallRateLimit(deps.redis, deps.config.redisKeyPrefix, deps.config.wechatCallRateLimit);
-  router.post("/phone", validateBody(phoneBody), wechatLimit, async function bindPhoneNumber(ctx) {
+  router.post<{ body: PhoneBody }>("/phone", validateBody(phoneBody), wechatLimit, async function bindPhoneNumber(ctx) {
     const { session } = ctx.state.auth;
-    ctx.body = presentUser(await bindPhone(deps, ctx.state.log, session, (ctx.state.body as PhoneBody).code));
+    ctx.body = presentUser(await bindPhone(deps, ctx.state.log, session, ctx.state.body.code));
   });
 
   return router;

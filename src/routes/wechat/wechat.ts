@@ -12,13 +12,13 @@ export function wechatRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/wechat");
   router.use(auth);
 
-  router.post("/decrypt", validateBody(decryptBody), async function decrypt(ctx) {
-    const { encryptedData, iv } = ctx.state.body as DecryptBody;
+  router.post<{ body: DecryptBody }>("/decrypt", validateBody(decryptBody), async function decrypt(ctx) {
+    const { encryptedData, iv } = ctx.state.body;
     ctx.body = { data: await decryptOpenData(deps, ctx.state.auth.session, encryptedData, iv) };
   });
 
-  router.post("/verify-signature", validateBody(verifySignatureBody), async function verifyRawData(ctx) {
-    const { rawData, signature } = ctx.state.body as VerifySignatureBody;
+  router.post<{ body: VerifySignatureBody }>("/verify-signature", validateBody(verifySignatureBody), async function verifyRawData(ctx) {
+    const { rawData, signature } = ctx.state.body;
     ctx.body = { valid: await verifySignature(deps, ctx.state.auth.session, rawData, signature) };
   });
 
