@@ -118,15 +118,11 @@ export async function connectBackends(config: Config, log: Logger, wait = startu
 
 /**
  * Starts the process-local session cache (SESSION_CACHE) on the service's Redis connection and
- * hands it to the session service. Off on Redis Cluster, with one log line.
+ * hands it to the session service; on a Redis Cluster it tracks every node (clusterTracking.ts).
  */
 async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefined> {
   const { config, log, metrics } = deps;
   if (!config.session.cache) return undefined;
-  if (!(deps.redis instanceof Redis)) {
-    log.info("session cache off: on Redis Cluster every check reads Redis (tracking would be needed per node)");
-    return undefined;
-  }
   const results = {
     hit: metrics.sessionCache.labels("hit"),
     miss: metrics.sessionCache.labels("miss"),
@@ -137,7 +133,7 @@ async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefine
     miss: () => results.miss.inc(),
     bypass: () => results.bypass.inc(),
   });
-  await cache.start(deps.redis);
+  await (deps.redis instanceof Redis ? cache.start(deps.redis) : cache.startCluster(deps.redis));
   deps.sessions.cache = cache;
   return cache;
 }

@@ -22,19 +22,18 @@ if (redisServerTool.skip) {
     return { REDIS_CLUSTER_NODES: cluster.nodes };
   });
 
-  test("the session cache is off on a Cluster: one log line, no hits, a logout refused on the next request", async () => {
+  test("the session cache works on a Cluster: hits counted, a logout refused on the next request", async () => {
     if (!cluster) throw new Error("the Redis Cluster did not start");
     const stack = await startStack({ REDIS_CLUSTER_NODES: cluster.nodes, SESSION_CACHE: "on" });
     try {
-      const off = stack.logs.filter((line) => line.includes("session cache off: on Redis Cluster"));
-      assert.equal(off.length, 1, "one line saying so");
       const { token } = (await stack.login("cluster-cache")).body;
-      for (let i = 0; i < 3; i++) assert.equal((await stack.request("GET", "/auth/session", { token })).status, 200);
-      const scrape = await stack.request("GET", "/metrics");
-      assert.equal(scrape.status, 200);
-      const metrics = scrape.text;
-      assert.match(metrics, /tongxing_session_cache_total/, "the cache's counter is exported");
-      assert.doesNotMatch(metrics, /tongxing_session_cache_total\{result="hit"\} [1-9]/);
+      const hits = async () =>
+        Number(/tongxing_session_cache_total\{result="hit"\} (\d+)/.exec((await stack.request("GET", "/metrics")).text)?.[1] ?? 0);
+      // Tracking is set up on every node in the background: hits come once it is proved.
+      const deadline = Date.now() + 5000;
+      while ((await hits()) === 0 && Date.now() < deadline)
+        assert.equal((await stack.request("GET", "/auth/session", { token })).status, 200);
+      assert.ok((await hits()) > 0, "checks answered from the cache");
       assert.equal((await stack.request("POST", "/auth/logout", { token })).status, 204);
       assert.equal((await stack.request("GET", "/auth/session", { token })).status, 401);
     } finally {

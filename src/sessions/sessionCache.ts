@@ -35,11 +35,13 @@
  *   consults the cache while it is usable, and a cache that cannot hear invalidations is not); a
  *   closed socket is seen when it reads its end (`watchSocket`), and a cached answer waits one
  *   turn of the event loop (sessions.ts), so I/O that arrived before the request is handled first.
- * Redis Cluster: off (one log line); tracking would have to be set up per node.
+ * Redis Cluster: tracking is per node; clusterTracking.ts tracks every node and drives this
+ * cache through the same switch (`setUsable`) and proof of delivery (`provenAt`).
  */
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
+import { ClusterTracking } from "./clusterTracking.js";
 import type { SessionRecord } from "./record.js";
 
 /** SESSION_CACHE, SESSION_CACHE_TTL (ms), SESSION_CACHE_MAX (sessions). */
@@ -100,6 +102,7 @@ export class SessionCache {
   /** Epoch ms at which the newest answered PING was sent on the current invalidation connection. */
   private provenAt = 0;
   private stopped = false;
+  private cluster: ClusterTracking | undefined;
 
   constructor(
     private readonly opts: SessionCacheOptions,
@@ -218,6 +221,21 @@ export class SessionCache {
     await this.connectSubscriber(data);
   }
 
+  /**
+   * Starts the cache on a Redis Cluster: every node tracked (clusterTracking.ts). Resolves once
+   * each node's first attempt is done, usable or not.
+   */
+  async startCluster(cluster: Cluster): Promise<void> {
+    this.cluster = new ClusterTracking(cluster, this.opts.prefix, this.log, {
+      invalidate: (keys) => this.invalidate(keys),
+      setUsable: (value, why) => this.setUsable(value, why),
+      proven: (at) => {
+        this.provenAt = at;
+      },
+    });
+    await this.cluster.start();
+  }
+
   private async connectSubscriber(data: Redis): Promise<void> {
     if (this.stopped) return;
     // A fresh connection each time (no automatic reconnect): its client id is what the data
@@ -306,6 +324,7 @@ export class SessionCache {
   stop(): void {
     this.stopped = true;
     clearInterval(this.pinger);
+    this.cluster?.stop();
     this.usable = false;
     this.users.clear();
     this.subscriber?.disconnect();
