@@ -101,8 +101,9 @@ export async function connectBackends(config: Config, log: Logger, wait = startu
   const clock = Date.now;
   const apps = WechatApps.fromConfig(config.wechat);
   const store = new SessionStore(redis, config.redisKeyPrefix, apps.primary.appid);
-  const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKeys), config.session, clock);
   const metrics = new Metrics();
+  const cache = config.session.cache ? sessionCache(config, log, metrics) : undefined;
+  const sessions = new Sessions(store, new SessionKeyVault(config.session.sessionKeyEncryptionKeys), config.session, clock, cache);
   const wechat = new WechatClient(config.wechat, redis, config.redisKeyPrefix, {
     call: metrics.observeWechat,
     tokenRefresh: () => metrics.accessTokenRefreshes.inc(),
@@ -117,24 +118,30 @@ export async function connectBackends(config: Config, log: Logger, wait = startu
 }
 
 /**
- * Starts the process-local session cache (SESSION_CACHE) on the service's Redis connection and
- * hands it to the session service; on a Redis Cluster it tracks every node (clusterTracking.ts).
+ * The process-local session cache (SESSION_CACHE), not started yet: until startSessionCache has
+ * switched tracking on, it is not usable and every check reads Redis.
  */
-async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefined> {
-  const { config, log, metrics } = deps;
+function sessionCache(config: Config, log: Logger, metrics: Metrics): SessionCache | undefined {
   if (!config.session.cache) return undefined;
   const results = {
     hit: metrics.sessionCache.labels("hit"),
     miss: metrics.sessionCache.labels("miss"),
     bypass: metrics.sessionCache.labels("bypass"),
   };
-  const cache = new SessionCache({ ...config.session.cache, prefix: config.redisKeyPrefix }, log, {
+  return new SessionCache({ ...config.session.cache, prefix: config.redisKeyPrefix }, log, {
     hit: () => results.hit.inc(),
     miss: () => results.miss.inc(),
     bypass: () => results.bypass.inc(),
   });
-  await (deps.redis instanceof Redis ? cache.start(deps.redis) : cache.startCluster(deps.redis));
-  deps.sessions.cache = cache;
+}
+
+/**
+ * Starts the session service's cache on the service's Redis connection; on a Redis Cluster it
+ * tracks every node (clusterTracking.ts).
+ */
+async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefined> {
+  const { cache } = deps.sessions;
+  if (cache) await (deps.redis instanceof Redis ? cache.start(deps.redis) : cache.startCluster(deps.redis));
   return cache;
 }
 

@@ -135,8 +135,8 @@ export class Sessions {
     private readonly vault: SessionKeyVault,
     readonly policy: SessionPolicy,
     private readonly clock: () => number = Date.now,
-    /** The process-local cache (SESSION_CACHE), set by the server once it is started. */
-    public cache?: SessionCache,
+    /** The process-local cache (SESSION_CACHE); unusable, so bypassed, until the server starts it. */
+    readonly cache?: SessionCache,
   ) {}
 
   /**
