@@ -16,8 +16,8 @@ import { afterIo } from "../src/eventLoop.js";
 import { createLogger } from "../src/log.js";
 import { Metrics } from "../src/metrics.js";
 import { SECURITY_HEADERS } from "../src/middlewares/securityHeaders.js";
-import { ROUTES } from "../src/openapi.js";
-import { OPERATOR_ROUTES } from "../src/openapiOperatorRoutes.js";
+import { ROUTES } from "../src/routes/openapi/openapi.js";
+import { OPERATOR_ROUTES } from "../src/routes/openapi/operatorRoutes.js";
 import { createRouter } from "../src/routes/router.js";
 import { announce, PORT } from "./peers/listen.js";
 

@@ -15,7 +15,6 @@ import { errorHandler } from "./middlewares/errorHandler.js";
 import { requestLog } from "./middlewares/requestLog.js";
 import { adminGate } from "./middlewares/requireAdmin.js";
 import { securityHeaders } from "./middlewares/securityHeaders.js";
-import { openapiRoutes } from "./openapi.js";
 import { adminRoutes } from "./routes/admin/admin.js";
 import { consoleRoutes } from "./routes/admin/console.js";
 import { authRoutes } from "./routes/auth/auth.js";
@@ -25,6 +24,7 @@ import { healthRoutes } from "./routes/health/health.js";
 import { metricsRoutes } from "./routes/health/metrics.js";
 import { internalRoutes } from "./routes/internal/internal.js";
 import { meRoutes } from "./routes/me/me.js";
+import { openapiRoutes } from "./routes/openapi/openapi.js";
 import { createRouter } from "./routes/router.js";
 import { wechatRoutes } from "./routes/wechat/wechat.js";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { allRouters, createApp } from "../src/app.js";
-import { ROUTES } from "../src/openapi.js";
+import { ROUTES } from "../src/routes/openapi/openapi.js";
 import * as schemas from "../src/routes/responses.js";
 import { wechatEncrypt } from "./fixtures/wechatData.js";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";

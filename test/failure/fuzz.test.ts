@@ -9,7 +9,7 @@ import { Agent, request } from "node:http";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
 import { dropDatabase } from "../../src/db/database.js";
-import { ROUTES } from "../../src/openapi.js";
+import { ROUTES } from "../../src/routes/openapi/openapi.js";
 import { ADMIN_TOKEN } from "../lifecycleSuite.js";
 import { freshDatabaseUrl, REDIS_URL } from "../support.js";
 import { assertConsistent, startTongxing, type Tongxing } from "./harness.js";

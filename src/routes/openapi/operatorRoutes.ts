@@ -1,11 +1,11 @@
 /**
  * The OpenAPI entries of the operators' routes: the admin API and the internal access_token API.
- * openapi.ts builds the document from these and the public routes.
+ * openapi.ts builds the document from these and the public routes (publicRoutes.ts).
  */
-import type { RouteDoc } from "./openapi.js";
-import { banBody } from "./routes/admin/schema.js";
-import { invalidateBody } from "./routes/internal/schema.js";
-import * as r from "./routes/responses.js";
+import { banBody } from "../admin/schema.js";
+import { invalidateBody } from "../internal/schema.js";
+import * as r from "../responses.js";
+import type { RouteDoc } from "./routeDoc.js";
 
 const ADMIN_ERRORS = {
   400: ["INVALID_REQUEST"],
