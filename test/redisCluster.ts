@@ -47,18 +47,20 @@ export async function pickClusterPorts(): Promise<number[]> {
  * Starts a cluster; retries with other ports if one does not come up.
  * @param opts.formed - false: the nodes run but no slot is assigned until `form()`
  * @param opts.ports - three ports from pickClusterPorts(), for clients told them beforehand
+ * @param opts.password - requirepass (and masterauth) on every node; redis-cli gets it as REDISCLI_AUTH
  */
-export async function startRedisCluster(opts: { formed?: boolean; ports?: number[] } = {}): Promise<RedisClusterHandle> {
+export async function startRedisCluster(opts: { formed?: boolean; ports?: number[]; password?: string } = {}): Promise<RedisClusterHandle> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(opts.formed ?? true, opts.ports);
+      return await startOnce(opts.formed ?? true, opts.ports, opts.password);
     } catch (err) {
       if (attempt >= 3) throw err;
     }
   }
 }
 
-async function startOnce(formed: boolean, given?: number[]): Promise<RedisClusterHandle> {
+async function startOnce(formed: boolean, given?: number[], password?: string): Promise<RedisClusterHandle> {
+  const cli = (args: string[]) => exec("redis-cli", args, password ? { env: { ...process.env, REDISCLI_AUTH: password } } : {});
   const dir = await mkdtemp(path.join(tmpdir(), "tongxing-cluster-"));
   const ports = given ?? (await pickClusterPorts());
   const procs: ChildProcess[] = ports.map((port) =>
@@ -79,6 +81,7 @@ async function startOnce(formed: boolean, given?: number[]): Promise<RedisCluste
         "no",
         "--dir",
         dir,
+        ...(password ? ["--requirepass", password, "--masterauth", password] : []),
       ],
       { stdio: "ignore" },
     ),
@@ -88,13 +91,13 @@ async function startOnce(formed: boolean, given?: number[]): Promise<RedisCluste
     await rm(dir, { recursive: true, force: true });
   };
   const form = async () => {
-    await exec("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
+    await cli(["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
     for (const port of ports) {
-      await waitFor(async () => (await exec("redis-cli", ["-p", String(port), "cluster", "info"])).stdout.includes("cluster_state:ok"));
+      await waitFor(async () => (await cli(["-p", String(port), "cluster", "info"])).stdout.includes("cluster_state:ok"));
     }
   };
   try {
-    for (const port of ports) await waitFor(async () => (await exec("redis-cli", ["-p", String(port), "ping"])).stdout.trim() === "PONG");
+    for (const port of ports) await waitFor(async () => (await cli(["-p", String(port), "ping"])).stdout.trim() === "PONG");
     if (formed) await form();
   } catch (err) {
     await stop();

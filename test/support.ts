@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { Cluster, Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { redisAuthOptions } from "../src/clients/redis.js";
 import { loadConfig } from "../src/config.js";
 import { dropDatabase } from "../src/db/database.js";
@@ -122,7 +122,7 @@ export async function startStack(
   const running = await startServer(config, log);
   const siblings: Running[] = [];
   const redis = config.redisClusterNodes
-    ? clusterClient(config.redisClusterNodes)
+    ? clusterClient(config.redisClusterNodes, redisAuthOptions(config.redisUrl, config.redisTlsCa))
     : new Redis(config.redisUrl, redisAuthOptions(config.redisUrl, config.redisTlsCa));
 
   async function request(
@@ -174,8 +174,9 @@ export async function startStack(
   };
 }
 
-function clusterClient(nodes: string): Cluster {
-  return new Cluster(nodes.split(",").map((hp) => ({ host: hp.split(":")[0], port: Number(hp.split(":")[1]) })));
+function clusterClient(nodes: string, auth: RedisOptions): Cluster {
+  const seeds = nodes.split(",").map((hp) => ({ host: hp.split(":")[0], port: Number(hp.split(":")[1]) }));
+  return new Cluster(seeds, { redisOptions: auth });
 }
 
 /**
