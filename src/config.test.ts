@@ -142,3 +142,17 @@ test("SESSION_KEY_ENCRYPTION_KEY: a keyring, newest first; a bad key is named by
     );
   }
 });
+
+test("REDIS_TLS_CA_FILE is read in for rediss://, refused with redis:// or when unreadable; REDIS_EVICTION_CHECK", () => {
+  const c = loadConfig({ REDIS_URL: "rediss://redis.internal:6380", REDIS_TLS_CA_FILE: "package.json" });
+  assert.ok(c.redisTlsCa?.toString().includes('"name"'));
+  assert.equal(c.redisEvictionCheck, "warn");
+  assert.equal(loadConfig({}).redisTlsCa, undefined);
+  assert.throws(() => loadConfig({ REDIS_TLS_CA_FILE: "package.json" }), /REDIS_TLS_CA_FILE: set, but REDIS_URL is not rediss:\/\//);
+  assert.throws(
+    () => loadConfig({ REDIS_URL: "rediss://:pw@redis:6380", REDIS_TLS_CA_FILE: "/nonexistent/ca.pem" }),
+    (err: Error) => /REDIS_TLS_CA_FILE: cannot read \/nonexistent\/ca.pem \(ENOENT\)/.test(err.message) && !err.message.includes("pw@"),
+  );
+  assert.equal(loadConfig({ REDIS_EVICTION_CHECK: "refuse" }).redisEvictionCheck, "refuse");
+  assert.throws(() => loadConfig({ REDIS_EVICTION_CHECK: "strict" }), /REDIS_EVICTION_CHECK/);
+});

@@ -4,6 +4,7 @@
  * secret).
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { type ProxyTrust, parseProxyList } from "./middlewares/clientIp.js";
 import { readSecretFiles } from "./secretFiles.js";
@@ -60,6 +61,10 @@ const envSchema = z.object({
       .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, "must be host:port,host:port,...")
       .optional(),
   ),
+  /** A PEM CA bundle the Redis server's certificate must chain to; with a rediss:// REDIS_URL. */
+  REDIS_TLS_CA_FILE: optionalNonEmpty,
+  /** At start, whether an evicting maxmemory-policy warns, stops the start, or is not checked. */
+  REDIS_EVICTION_CHECK: z.enum(["warn", "refuse", "off"]).default("warn"),
   /** Prefix for every Redis key; lets several deployments (or test runs) share one Redis. */
   REDIS_KEY_PREFIX: z
     .string()
@@ -188,6 +193,10 @@ export interface Config {
   redisUrl: string;
   redisKeyPrefix: string;
   redisClusterNodes: string | undefined;
+  /** The contents of REDIS_TLS_CA_FILE (PEM), or undefined for Node's default CAs. */
+  redisTlsCa: Buffer | undefined;
+  /** REDIS_EVICTION_CHECK (clients/redisEviction.ts). */
+  redisEvictionCheck: "warn" | "refuse" | "off";
   databaseUrl: string;
   wechat: {
     /**
@@ -349,6 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TRUST_PROXY && e.TRUSTED_PROXIES !== undefined) {
     problems.push("  TRUST_PROXY and TRUSTED_PROXIES: set TRUSTED_PROXIES only (TRUST_PROXY=true believes any caller)");
   }
+  const redisTlsCa = readRedisCa(e.REDIS_TLS_CA_FILE, e.REDIS_URL, problems);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   return {
     nodeEnv: e.NODE_ENV,
@@ -357,6 +367,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    redisTlsCa,
+    redisEvictionCheck: e.REDIS_EVICTION_CHECK,
     databaseUrl: e.DATABASE_URL,
     wechat: {
       apps,
@@ -400,4 +412,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     responseBatching: e.RESPONSE_BATCHING === "on",
   };
+}
+
+/**
+ * REDIS_TLS_CA_FILE read in, adding to `problems` when it cannot be read or when REDIS_URL does
+ * not ask for TLS (a CA with redis:// would be silently unused, and the traffic unencrypted).
+ */
+function readRedisCa(file: string | undefined, url: string, problems: string[]): Buffer | undefined {
+  if (file === undefined) return undefined;
+  if (!url.startsWith("rediss://")) {
+    problems.push("  REDIS_TLS_CA_FILE: set, but REDIS_URL is not rediss:// (TLS); use rediss://");
+    return undefined;
+  }
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    problems.push(`  REDIS_TLS_CA_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    return undefined;
+  }
 }

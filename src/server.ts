@@ -96,7 +96,8 @@ const MALFORMED: [string, string, string] = ["400 Bad Request", "INVALID_REQUEST
  * @throws BackendNotReadyError when Redis is not ready by the deadline
  */
 export async function connectBackends(config: Config, log: Logger, wait = startupWait(log, config.startupTimeout)): Promise<AppDeps> {
-  const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes, wait);
+  const redisOptions = { tlsCa: config.redisTlsCa, evictionCheck: config.redisEvictionCheck };
+  const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes, wait, redisOptions);
   const prisma = createPrisma(config.databaseUrl, log);
   const clock = Date.now;
   const apps = WechatApps.fromConfig(config.wechat);

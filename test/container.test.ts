@@ -50,7 +50,7 @@ test("compose.yaml: migrations run once as their own step on a healthy PostgreSQ
   assert.equal(tongxing.environment.MIGRATE_ON_START, "false");
   assert.equal(tongxing.environment.HOST, "0.0.0.0");
   assert.match(tongxing.environment.DATABASE_URL, /@postgres:5432\//);
-  assert.match(tongxing.environment.REDIS_URL, /^redis:\/\/redis:6379/);
+  assert.match(tongxing.environment.REDIS_URL, /^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379$/);
   assert.equal(tongxing.build, ".");
 });
 
@@ -84,6 +84,20 @@ test("compose.yaml is safe to copy: production mode, secrets from .env, persiste
   // Every variable compose reads is documented in .env.example.
   const documented = new Set([...(await readFile(".env.example", "utf8")).matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
   for (const [, name] of text.matchAll(/\$\{([A-Z_]+)/g)) assert.ok(documented.has(name), `${name} in .env.example`);
+});
+
+test("compose.yaml: Redis 7.4 pinned, AOF on, noeviction, a password from .env that the health check uses too", async () => {
+  const { redis, tongxing } = parse(await readFile("compose.yaml", "utf8")).services;
+  assert.match(redis.image, /^redis:7\.4\.\d+-bookworm$/, "a pinned Redis 7.4 patch release");
+  const arg = (name: string) => redis.command[redis.command.indexOf(name) + 1];
+  assert.equal(arg("--appendonly"), "yes");
+  assert.equal(arg("--maxmemory-policy"), "noeviction", "an evicting policy would log users out silently");
+  assert.match(arg("--requirepass"), /^\$\{REDIS_PASSWORD:\?/, "the password comes from .env, required");
+  // redis-cli reads REDISCLI_AUTH, so the health check authenticates without the password in its argv.
+  assert.match(redis.environment.REDISCLI_AUTH, /^\$\{REDIS_PASSWORD:\?/);
+  assert.match(redis.healthcheck.test.join(" "), /redis-cli ping \| grep -q PONG/);
+  assert.ok(tongxing.environment.REDIS_URL.includes("${REDIS_PASSWORD"), "tongxing authenticates");
+  assert.equal(tongxing.environment.REDIS_EVICTION_CHECK, undefined, "the default (warn) is enough: the policy is set here");
 });
 
 test("compose.yaml: the nginx gateway renders the template and fronts tongxing and the business API", async () => {

@@ -55,18 +55,23 @@ export async function pickClusterPorts(count = 3): Promise<number[]> {
  * Starts a cluster; retries with other ports if one does not come up.
  * @param opts.formed - false: the nodes run but no slot is assigned until `form()`
  * @param opts.ports - three ports from pickClusterPorts(), for clients told them beforehand
+ * @param opts.password - requirepass (and masterauth) on every node; redis-cli gets it as REDISCLI_AUTH
  */
-export async function startRedisCluster(opts: { formed?: boolean; ports?: number[]; replicas?: 0 | 1 } = {}): Promise<RedisClusterHandle> {
+export async function startRedisCluster(
+  opts: { formed?: boolean; ports?: number[]; replicas?: 0 | 1; password?: string } = {},
+): Promise<RedisClusterHandle> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(opts.formed ?? true, opts.ports, opts.replicas ?? 0);
+      return await startOnce(opts.formed ?? true, opts.ports, opts.replicas ?? 0, opts.password);
     } catch (err) {
       if (attempt >= 3) throw err;
     }
   }
 }
 
-async function startOnce(formed: boolean, given: number[] | undefined, replicas: number): Promise<RedisClusterHandle> {
+async function startOnce(formed: boolean, given: number[] | undefined, replicas: number, password?: string): Promise<RedisClusterHandle> {
+  // redis-cli takes the password from the environment, never from its arguments.
+  const auth = password ? { env: { ...process.env, REDISCLI_AUTH: password } } : {};
   const dir = await mkdtemp(path.join(tmpdir(), "tongxing-cluster-"));
   const ports = given ?? (await pickClusterPorts(3 * (1 + replicas)));
   const spawnNode = (port: number): ChildProcess =>
@@ -90,24 +95,22 @@ async function startOnce(formed: boolean, given: number[] | undefined, replicas:
         // A replica syncs at once instead of after the 5 s default wait for more replicas.
         "--repl-diskless-sync-delay",
         "0",
+        ...(password ? ["--requirepass", password, "--masterauth", password] : []),
       ],
       { stdio: "ignore" },
     );
   const procs = new Map(ports.map((port) => [port, spawnNode(port)]));
-  const cli = async (port: number, ...command: string[]) => (await exec("redis-cli", ["-p", String(port), ...command])).stdout;
+  const cli = async (port: number, ...command: string[]) => (await exec("redis-cli", ["-p", String(port), ...command], auth)).stdout;
   const stop = async () => {
     for (const p of procs.values()) p.kill("SIGKILL");
     await rm(dir, { recursive: true, force: true });
   };
   const form = async () => {
-    await exec("redis-cli", [
-      "--cluster",
-      "create",
-      ...ports.map((p) => `127.0.0.1:${p}`),
-      "--cluster-replicas",
-      String(replicas),
-      "--cluster-yes",
-    ]);
+    await exec(
+      "redis-cli",
+      ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", String(replicas), "--cluster-yes"],
+      auth,
+    );
     for (const port of ports) await waitFor(async () => (await cli(port, "cluster", "info")).includes("cluster_state:ok"));
     // Each replica has its master's data, and every node knows the roles, before a test fails one over.
     for (const port of ports.slice(3))
@@ -124,7 +127,7 @@ async function startOnce(formed: boolean, given: number[] | undefined, replicas:
     await waitFor(async () => (await cli(port, "cluster", "info")).includes("cluster_state:ok"));
   };
   try {
-    for (const port of ports) await waitFor(async () => (await exec("redis-cli", ["-p", String(port), "ping"])).stdout.trim() === "PONG");
+    for (const port of ports) await waitFor(async () => (await cli(port, "ping")).trim() === "PONG");
     if (formed) await form();
   } catch (err) {
     await stop();

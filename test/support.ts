@@ -6,7 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { Cluster, Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { redisAuthOptions } from "../src/clients/redis.js";
 import { loadConfig } from "../src/config.js";
 import { dropDatabase } from "../src/db/database.js";
 import { createLogger } from "../src/log.js";
@@ -20,9 +21,9 @@ export const APPID = "wxtest0123456789ab";
 export const SECRET = "test-app-secret-0123456789abcdef";
 
 /** Deletes every key under `prefix` in the test Redis (what a suite leaves behind). */
-export async function clearRedisPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+export async function clearRedisPrefix(prefix: string, url = REDIS_URL, tlsCa?: Buffer): Promise<void> {
   // One try: a Redis that is gone (a private one already destroyed) must not hang a cleanup.
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, ...redisAuthOptions(url, tlsCa) });
   redis.on("error", () => {});
   try {
     const keys = await redis.keys(`${prefix}*`);
@@ -120,7 +121,9 @@ export async function startStack(
   const log = createLogger(config.logLevel, sink);
   const running = await startServer(config, log);
   const siblings: Running[] = [];
-  const redis = config.redisClusterNodes ? clusterClient(config.redisClusterNodes) : new Redis(config.redisUrl);
+  const redis = config.redisClusterNodes
+    ? clusterClient(config.redisClusterNodes, redisAuthOptions(config.redisUrl, config.redisTlsCa))
+    : new Redis(config.redisUrl, redisAuthOptions(config.redisUrl, config.redisTlsCa));
 
   async function request(
     method: string,
@@ -164,14 +167,16 @@ export async function startStack(
       await running.stop(2000);
       await fake.stop();
       redis.disconnect();
-      if (!config.redisClusterNodes) await clearRedisPrefix(prefix, config.redisUrl);
+      // A private Redis's ACL user may not list keys (redisHardening.test.ts); it is thrown away whole.
+      if (!config.redisClusterNodes) await clearRedisPrefix(prefix, config.redisUrl, config.redisTlsCa).catch(() => {});
       await dropDatabase(databaseUrl);
     },
   };
 }
 
-function clusterClient(nodes: string): Cluster {
-  return new Cluster(nodes.split(",").map((hp) => ({ host: hp.split(":")[0], port: Number(hp.split(":")[1]) })));
+function clusterClient(nodes: string, auth: RedisOptions): Cluster {
+  const seeds = nodes.split(",").map((hp) => ({ host: hp.split(":")[0], port: Number(hp.split(":")[1]) }));
+  return new Cluster(seeds, { redisOptions: auth });
 }
 
 /**

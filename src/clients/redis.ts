@@ -6,6 +6,8 @@
  *   with 503 instead of hanging, and ioredis keeps reconnecting in the background;
  * - commandTimeout: a Redis that accepts connections but does not answer fails a request in
  *   at most that many milliseconds.
+ * Credentials and TLS come from REDIS_URL (`redis://user:password@host`, `rediss://` for TLS)
+ * and REDIS_TLS_CA_FILE; a Cluster's nodes get the same ones.
  */
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,6 +15,7 @@ import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { RedisClient } from "../sessions/store.js";
 import { type StartupWait, waitUntilReady } from "./readiness.js";
+import { checkEvictionPolicy, type EvictionCheck } from "./redisEviction.js";
 
 const COMMON: RedisOptions = {
   lazyConnect: true,
@@ -23,15 +26,49 @@ const COMMON: RedisOptions = {
   retryStrategy: (times) => Math.min(50 * times, 500),
 };
 
+/** How connectRedis authenticates, encrypts and checks, beyond what REDIS_URL says. */
+export interface RedisConnectOptions {
+  /** PEM CA bundle (REDIS_TLS_CA_FILE) the server's certificate must chain to; used with rediss://. */
+  tlsCa?: Buffer;
+  /** REDIS_EVICTION_CHECK; default "warn". */
+  evictionCheck?: EvictionCheck;
+}
+
+/**
+ * The user, password and TLS options of `url`, for clients that do not take the URL itself (a
+ * Cluster's nodes, a probe): `rediss://` turns TLS on, verified against `tlsCa` when given, else
+ * against Node's default CAs. duplicate() copies them, so the session cache's invalidation
+ * connection authenticates and encrypts as the data connection does.
+ */
+export function redisAuthOptions(url: string, tlsCa?: Buffer): Pick<RedisOptions, "username" | "password" | "tls"> {
+  const u = new URL(url);
+  return {
+    ...(u.username && { username: decodeURIComponent(u.username) }),
+    ...(u.password && { password: decodeURIComponent(u.password) }),
+    ...(u.protocol === "rediss:" && { tls: tlsCa ? { ca: tlsCa } : {} }),
+  };
+}
+
 /**
  * Connects to Redis (or, with `clusterNodes`, a Redis Cluster) and waits until it is ready,
- * saying every few seconds what it waits for (readiness.ts).
+ * saying every few seconds what it waits for (readiness.ts); then checks maxmemory-policy
+ * (redisEviction.ts).
+ * @param url - REDIS_URL; with `clusterNodes` only its user, password and scheme are used
  * @param clusterNodes - "host:port,host:port" seed nodes; empty for a single Redis
  * @param wait - the start's deadline (STARTUP_TIMEOUT)
- * @throws BackendNotReadyError when it is not ready by the deadline
+ * @throws BackendNotReadyError when it is not ready by the deadline (a wrong password or an
+ *   untrusted certificate is named as the reason); Error naming the policy with
+ *   `evictionCheck: "refuse"` and an evicting maxmemory-policy
  */
-export async function connectRedis(url: string, log: Logger, clusterNodes: string | undefined, wait: StartupWait): Promise<RedisClient> {
-  const client = clusterNodes ? createCluster(clusterNodes) : new Redis(url, COMMON);
+export async function connectRedis(
+  url: string,
+  log: Logger,
+  clusterNodes: string | undefined,
+  wait: StartupWait,
+  options: RedisConnectOptions = {},
+): Promise<RedisClient> {
+  const auth = redisAuthOptions(url, options.tlsCa);
+  const client = clusterNodes ? createCluster(clusterNodes, auth) : new Redis(url, { ...COMMON, ...auth });
   // Without an 'error' listener ioredis prints every reconnect failure to the console. Log the
   // state changes once each instead: down (with the first error), and up again.
   let up = false;
@@ -53,11 +90,12 @@ export async function connectRedis(url: string, log: Logger, clusterNodes: strin
   const notReady = async () => {
     // Each attempt gives it a moment, so that a Redis that is up costs the start no poll delay.
     if (client.status === "ready" || (await Promise.race([ready, sleep(250, false)]))) return;
-    if (clusterNodes) throw new Error(await clusterState(clusterNodes));
+    if (clusterNodes) throw new Error(await clusterState(clusterNodes, auth));
     throw new Error(lastError?.message ?? `no answer yet (${client.status})`);
   };
   try {
     await waitUntilReady(clusterNodes ? "Redis Cluster" : "Redis", notReady, wait);
+    await checkEvictionPolicy(client, options.evictionCheck ?? "warn", log);
   } catch (err) {
     client.disconnect();
     throw err;
@@ -66,10 +104,18 @@ export async function connectRedis(url: string, log: Logger, clusterNodes: strin
 }
 
 /** Why a Redis Cluster is not usable yet, from CLUSTER INFO on the first seed node that answers. */
-async function clusterState(clusterNodes: string): Promise<string> {
+async function clusterState(clusterNodes: string, auth: RedisOptions): Promise<string> {
   let unreachable = "no seed node answers";
   for (const { host, port } of seedNodes(clusterNodes)) {
-    const probe = new Redis({ host, port, lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, retryStrategy: () => null });
+    const probe = new Redis({
+      ...auth,
+      host,
+      port,
+      lazyConnect: true,
+      connectTimeout: 1000,
+      commandTimeout: 1000,
+      retryStrategy: () => null,
+    });
     probe.on("error", () => {});
     try {
       await probe.connect();
@@ -95,12 +141,12 @@ function seedNodes(clusterNodes: string): { host: string; port: number }[] {
   });
 }
 
-function createCluster(clusterNodes: string): Cluster {
+function createCluster(clusterNodes: string, auth: RedisOptions): Cluster {
   return new Cluster(seedNodes(clusterNodes), {
     lazyConnect: true,
     enableAutoPipelining: true,
     enableOfflineQueue: false,
-    redisOptions: { ...COMMON, lazyConnect: undefined },
+    redisOptions: { ...COMMON, ...auth, lazyConnect: undefined },
     clusterRetryStrategy: (times) => Math.min(50 * times, 500),
   });
 }

@@ -20,6 +20,12 @@ export interface SessionVerifierOptions {
    * client you pass in (the session scripts, named `tx*`).
    */
   redis: string | RedisClient;
+  /**
+   * TLS for a `rediss://` URL: `ca` is the PEM CA bundle the server's certificate must chain to
+   * (the file tongxing's REDIS_TLS_CA_FILE names, read in). Without it, Node's default CAs.
+   * Ignored for a client you pass in: give that client its own TLS options.
+   */
+  tls?: { ca: string | Buffer };
   /** tongxing's REDIS_KEY_PREFIX. Default "tx:". */
   keyPrefix?: string;
   /**
@@ -74,7 +80,14 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
   // second (commandTimeout) instead of hanging; ioredis keeps reconnecting in the background.
   const redis: RedisClient =
     typeof options.redis === "string"
-      ? new Redis(options.redis, { enableAutoPipelining: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, commandTimeout: 1000 })
+      ? new Redis(options.redis, {
+          enableAutoPipelining: true,
+          enableOfflineQueue: true,
+          maxRetriesPerRequest: 1,
+          commandTimeout: 1000,
+          // Only for rediss://: a CA given with a redis:// URL must not turn TLS on by surprise.
+          ...(options.tls && options.redis.startsWith("rediss://") && { tls: { ca: options.tls.ca } }),
+        })
       : options.redis;
   // Without a listener ioredis prints every reconnect failure; the failed verify() reports it.
   if (owned) redis.on("error", () => {});
