@@ -42,7 +42,7 @@ export interface GatewayResults {
   unchecked: { rps: number; rounds: number[] };
   spread: Spread;
   oneConnection: { checkedP50Us: number; uncheckedP50Us: number; addedP50Us: number };
-  library: { checkedRps: number; openRps: number; spread: Spread };
+  library: { checkedRps: number; openRps: number; spread: Spread; uncachedRps: number; uncachedSpread: Spread };
   connection: { keepAliveRps: number; closeRps: number; spread: Spread; keepAliveCpuUs: number; closeCpuUs: number; addedCpuUs: number };
 }
 
@@ -98,7 +98,11 @@ export async function gatewayScenario(setup: GatewaySetup): Promise<GatewayResul
       checked: get(`${gateway.url}/orders`, token, 1),
       unchecked: get(`${gateway.url}${UNCHECKED}/orders`, token, 1),
     });
-    const lib = await alternate(setup.rounds, { checked: get(`${library}/orders`, token), open: get(`${library}/open/orders`, token) });
+    const lib = await alternate(setup.rounds, {
+      checked: get(`${library}/orders`, token),
+      open: get(`${library}/open/orders`, token),
+      uncached: get(`${library}/uncached/orders`, token),
+    });
     // 8 connections, as a gateway's pool to tongxing would hold: what each new one costs.
     const verify = (close: boolean) =>
       withServerCpu(pid, setup.duration, get(`${tongxing}/auth/verify`, { ...token, ...(close && { connection: "close" }) }, 8));
@@ -118,6 +122,8 @@ export async function gatewayScenario(setup: GatewaySetup): Promise<GatewayResul
         checkedRps: lib.checked?.rps ?? 0,
         openRps: lib.open?.rps ?? 0,
         spread: pairedRatioSpread(lib.checked?.rounds ?? [], lib.open?.rounds ?? []),
+        uncachedRps: lib.uncached?.rps ?? 0,
+        uncachedSpread: pairedRatioSpread(lib.uncached?.rounds ?? [], lib.open?.rounds ?? []),
       },
       connection: {
         keepAliveRps: k?.rps ?? 0,
@@ -155,7 +161,7 @@ export function gatewayRows(r: GatewayResults | null): string[] {
     ),
     row(
       "12. the library (requireSession) in a Koa app vs the same app unchecked",
-      `${n(r.library.checkedRps)} / ${n(r.library.openRps)}, paired ratio ${formatSpread(r.library.spread)}`,
+      `${n(r.library.checkedRps)} / ${n(r.library.openRps)}, paired ratio ${formatSpread(r.library.spread)}; cache: false ${n(r.library.uncachedRps)}, ${formatSpread(r.library.uncachedSpread, false)}`,
       "≥ 0.80",
       r.library.spread.median >= 0.8,
     ),
