@@ -114,7 +114,7 @@ export interface Nginx {
 export interface NginxOptions {
   /** Rewrites the rendered template before nginx loads it (the bench adds an unchecked location). */
   transform?: (rendered: string) => string;
-  /** `worker_connections` of the one worker. Default 256. */
+  /** `worker_connections` of the one worker. Default 1024, the official image's nginx.conf's. */
   workerConnections?: number;
 }
 
@@ -186,7 +186,7 @@ async function writeConfig(
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${path.join(dir, t)};`).join("\n");
   await writeFile(
     path.join(dir, "nginx.conf"),
-    `daemon off;\nmaster_process off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log info;\nevents { worker_connections ${options.workerConnections ?? 256}; }\n` +
+    `daemon off;\nmaster_process off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log info;\nevents { worker_connections ${options.workerConnections ?? 1024}; }\n` +
       `http {\n  access_log off;\n${temp}\n  include ${dir}/tongxing.conf;\n}\n`,
   );
   return dir;
