@@ -1,5 +1,5 @@
 /**
- * Scenario 12: the session check on a Redis Cluster with the process-local cache on and off.
+ * Scenario 13: the session check on a Redis Cluster with the process-local cache on and off.
  * A private 3-master cluster (test/redisCluster.ts), two tongxing processes on it and on one
  * database, identical but for SESSION_CACHE; the same token on both, ABBA rounds (lib.ts
  * alternate), the median of per-round ratios with its spread.

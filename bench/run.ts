@@ -7,6 +7,7 @@ import { Sessions } from "../src/sessions/sessions.js";
 import { SessionStore } from "../src/sessions/store.js";
 import { clusterCacheRow, clusterCacheScenario } from "./clusterCache.js";
 import { type Contender, type Credential, contenderTable, measureContender, PEERS } from "./contenders.js";
+import { gatewayRows, gatewayScenario } from "./gateway.js";
 import {
   alternate,
   formatSpread,
@@ -174,7 +175,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
   });
 
   // 12. The same check on a Redis Cluster, cache on vs off (bench/clusterCache.ts).
-  log("scenario 12: session cache on a Redis Cluster, on vs off");
+  log("scenario 13: session cache on a Redis Cluster, on vs off");
   const s12 = await clusterCacheScenario(wechat, dbA, ROUNDS, DURATION);
 
   // 11. What the features cost: a bare Koa app (bench/bareServer.ts), a lean Koa app with
@@ -194,6 +195,10 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     session: withServerCpu(pidA, DURATION, get(a, "/auth/session", { "x-wx-token": tokenA })),
     verify: withServerCpu(pidA, DURATION, get(a, "/auth/verify", { "x-wx-token": tokenA })),
   });
+
+  // 12. Through the gateway: the nginx template as shipped, the library, a new connection's cost (bench/gateway.ts).
+  log("scenario 12: through the gateway");
+  const s12 = await gatewayScenario({ redisUrl: redisA.url, databaseUrl: dbA, wechat, rounds: PEER_ROUNDS, duration: DURATION });
 
   // 10. tongxing (cache on and off) and its peers, each against its own health route and the
   // floor, a bare Koa app; Redis bytes and commands; revocation seen by a second instance
@@ -336,6 +341,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       cpuVerifyVsBare: cpuRatio(s11.bare, s11.verify),
       cpuSessionVsHealthz: cpuRatio(s11.healthz, s11.session),
     },
+    gateway: s12,
     revocationSeenOnAnotherInstanceMs: {
       ...s8,
       underLoad: s8loaded,
@@ -414,6 +420,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
         "flat",
         (s6[`${SCALE / 1e6}M`] ?? 0) < (s6["10k"] ?? 0) * 2 + 0.5,
       ),
+      ...gatewayRows(s12),
     ].join("\n"),
   );
   console.log(`\n${contenderTable(s10)}`);

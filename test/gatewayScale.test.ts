@@ -135,6 +135,22 @@ describe("nginx gateway, many users", { skip: nginxBinary.skip }, () => {
     assert.ok(app.connections - toApp <= 2, `${app.connections - toApp} new connections to the business API`);
   });
 
+  test("a burst of concurrent requests reuses nginx's connections to tongxing: 10 waves of 64 open no more than one wave needs", async () => {
+    const res = await loginFrom("127.0.0.45", "gw-burst");
+    const token = res.body.token as string;
+    const order = async () => {
+      const orders = await fetch(`${gateway.url}/orders`, { headers: { "X-WX-Token": token } });
+      assert.equal(orders.status, 200);
+      await orders.arrayBuffer();
+    };
+    const before = relay.connections;
+    for (let wave = 0; wave < 10; wave++) await Promise.all(Array.from({ length: 64 }, order));
+    // 640 session checks, at most 64 at a time: a pool that keeps fewer idle connections than
+    // were in flight closes the rest after each wave and opens them again in the next.
+    const opened = relay.connections - before;
+    assert.ok(opened <= 64, `${opened} connections to tongxing for 10 waves of 64 checks`);
+  });
+
   test("the template re-resolves the upstream names (containers recreated or scaled keep being found)", async () => {
     const text = await readFile(TEMPLATE, "utf8");
     assert.match(text, /^resolver \$\{RESOLVER\} valid=\d+s/m, "compose's DNS, asked again every few seconds");

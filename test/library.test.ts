@@ -150,6 +150,34 @@ describe("the library and the service agree", () => {
   });
 });
 
+describe("the library's session cache", () => {
+  test("a verifier that opened its own connection answers a session checked again from memory, and a logout on the very next check", async () => {
+    const proxy = await new CuttableProxy(Number(new URL(REDIS_URL).port || 6379)).start();
+    const cached = createSessionVerifier({ redis: `redis://127.0.0.1:${proxy.port}`, keyPrefix: stack.prefix });
+    try {
+      const a = await login("lib-cached");
+      // The user's hash key goes to Redis with every read of one of their sessions.
+      const reads = () => proxy.sent.split(`{u${a.user.id}}`).length - 1;
+      proxy.recording = true;
+      // The cache turns on once tracking is set up: checks from then on stop reaching Redis.
+      let readsPerCheck = Number.POSITIVE_INFINITY;
+      for (const deadline = Date.now() + 3000; readsPerCheck > 0 && Date.now() < deadline; ) {
+        const before = reads();
+        for (let i = 0; i < 10; i++) assert.equal((await cached.verify(a.token))?.userId, a.user.id);
+        readsPerCheck = (reads() - before) / 10;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(readsPerCheck, 0, "10 checks of a cached session, no read of it in Redis");
+
+      assert.equal((await stack.request("POST", "/auth/logout", { token: a.token })).status, 204);
+      assert.equal(await cached.verify(a.token), null, "the logout, on the very next check");
+    } finally {
+      await cached.close();
+      await proxy.stop();
+    }
+  });
+});
+
 describe("requireSession (Koa)", () => {
   async function serve(v: SessionVerifier) {
     const app = new Koa();

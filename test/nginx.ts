@@ -110,15 +110,23 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
+/** How the bench runs the template: the tests take the defaults. */
+export interface NginxOptions {
+  /** Rewrites the rendered template before nginx loads it (the bench adds an unchecked location). */
+  transform?: (rendered: string) => string;
+  /** `worker_connections` of the one worker. Default 1024, the official image's nginx.conf's. */
+  workerConnections?: number;
+}
+
 /**
  * Starts nginx in the foreground (one process, no daemon) with the rendered template included in
  * its `http {}` block, as conf.d/*.conf is in the official image.
  * @param vars - LISTEN_PORT is chosen here when empty
  */
-export async function startNginx(binary: string, vars: UpstreamVars): Promise<Nginx> {
+export async function startNginx(binary: string, vars: UpstreamVars, options: NginxOptions = {}): Promise<Nginx> {
   const port = await freePort();
   const httpPort = await freePort();
-  const dir = await writeConfig(binary, vars, port, httpPort);
+  const dir = await writeConfig(binary, vars, port, httpPort, options);
   const child = spawn(binary, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -154,7 +162,13 @@ export async function startNginx(binary: string, vars: UpstreamVars): Promise<Ng
  * A directory holding nginx.conf, which includes the rendered template serving HTTPS on `port`
  * and its redirect on `httpPort`.
  */
-async function writeConfig(binary: string, vars: UpstreamVars, port: number, httpPort: number): Promise<string> {
+async function writeConfig(
+  binary: string,
+  vars: UpstreamVars,
+  port: number,
+  httpPort: number,
+  options: NginxOptions = {},
+): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "tongxing-nginx-"));
   let rendered = renderTemplate(await readFile(TEMPLATE, "utf8"), {
     ...vars,
@@ -168,11 +182,11 @@ async function writeConfig(binary: string, vars: UpstreamVars, port: number, htt
   // An upstream server's `resolve` parameter came to open-source nginx in 1.27.3 (compose.yaml
   // pins 1.28); Debian's nginx-light is older, so it runs the template without it.
   if (!supportsResolve(binary)) rendered = rendered.replace(/^(\s*server\s+\S+)\s+resolve;/gm, "$1;");
-  await writeFile(path.join(dir, "tongxing.conf"), rendered);
+  await writeFile(path.join(dir, "tongxing.conf"), options.transform ? options.transform(rendered) : rendered);
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${path.join(dir, t)};`).join("\n");
   await writeFile(
     path.join(dir, "nginx.conf"),
-    `daemon off;\nmaster_process off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log info;\nevents { worker_connections 256; }\n` +
+    `daemon off;\nmaster_process off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log info;\nevents { worker_connections ${options.workerConnections ?? 1024}; }\n` +
       `http {\n  access_log off;\n${temp}\n  include ${dir}/tongxing.conf;\n}\n`,
   );
   return dir;

@@ -15,6 +15,9 @@ export class CuttableProxy {
   /** Connections whose client sent bytes matching this stop forwarding (both ways), unclosed. */
   private hole: RegExp | undefined;
   port = 0;
+  /** Everything clients sent through the proxy since `recording` was set (latin1), to count commands in. */
+  sent = "";
+  recording = false;
 
   constructor(
     private readonly targetPort: number,
@@ -38,6 +41,7 @@ export class CuttableProxy {
       const held = () => this.hole?.test(sent) ?? false;
       client.on("data", (chunk: Buffer) => {
         if (sent.length < 4096) sent += chunk.toString("latin1");
+        if (this.recording) this.sent += chunk.toString("latin1");
         if (!held()) upstream.write(chunk);
       });
       upstream.on("data", (chunk: Buffer) => {

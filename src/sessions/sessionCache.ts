@@ -106,7 +106,7 @@ export class SessionCache {
 
   constructor(
     private readonly opts: SessionCacheOptions,
-    private readonly log: Logger,
+    private readonly log: Pick<Logger, "info" | "warn">,
     private readonly stats: SessionCacheStats = { hit() {}, miss() {}, bypass() {} },
   ) {
     this.users = new LRUCache({ maxSize: opts.maxSessions, sizeCalculation: (m) => Math.max(1, m.size) });

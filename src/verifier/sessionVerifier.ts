@@ -7,6 +7,7 @@
 import { Redis } from "ioredis";
 import { presentVerifiedSession, type VerifiedSession } from "../presenters/session.js";
 import { readSettings } from "../sessions/publishedSettings.js";
+import { SessionCache } from "../sessions/sessionCache.js";
 import { resolveSession } from "../sessions/sessions.js";
 import { type RedisClient, SessionStore } from "../sessions/store.js";
 
@@ -39,6 +40,15 @@ export interface SessionVerifierOptions {
    * SESSION_MAX_AGE). Still checked, for configurations written for earlier versions.
    */
   maxAge?: number;
+  /**
+   * Keep resolved sessions in memory, kept exact by Redis's client-side caching exactly as the
+   * service's SESSION_CACHE (sessions/sessionCache.ts): a logout, revocation or ban made anywhere
+   * is refused on the next check; while Redis cannot confirm it delivers invalidations, every
+   * check reads Redis. It spends a second connection and switches CLIENT TRACKING on for the
+   * verifier's connection. Default: on when the verifier opens its connection from a URL; off for
+   * a client you pass in (your connection's tracking is yours). Never on Redis Cluster.
+   */
+  cache?: boolean;
 }
 
 /** A session verifier bound to one Redis. */
@@ -93,6 +103,9 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
   if (owned) redis.on("error", () => {});
   const prefix = options.keyPrefix ?? SESSION_DEFAULTS.keyPrefix;
   const store = new SessionStore(redis, prefix, "");
+  const cache = (options.cache ?? owned) && redis instanceof Redis ? new SessionCache({ ...CACHE, prefix }, silent) : undefined;
+  // Not awaited: until tracking is on, the cache is not usable and every check reads Redis.
+  if (cache && redis instanceof Redis) void cache.start(redis);
   let settings: { idleTtl: number; readAt: number } | undefined;
 
   /** The service's published settings, read again at most every SETTINGS_MAX_AGE_MS. */
@@ -113,10 +126,11 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
     async verify(token) {
       if (!token) return null;
       const now = Date.now();
-      const record = await resolveSession(store, await currentIdleTtl(now), now, token);
+      const record = await resolveSession(store, await currentIdleTtl(now), now, token, cache);
       return record && presentVerifiedSession(record);
     },
     async close() {
+      cache?.stop();
       if (owned) await redis.quit().catch(() => redis.disconnect());
     },
   };
@@ -127,3 +141,9 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
  * another SESSION_IDLE_TTL is followed within this, at the cost of one Redis read per period.
  */
 const SETTINGS_MAX_AGE_MS = 5_000;
+
+/** The service's SESSION_CACHE_TTL and SESSION_CACHE_MAX defaults (config.ts): milliseconds, sessions. */
+const CACHE = { ttlMs: 60_000, maxSessions: 100_000 } as const;
+
+/** The library logs nothing (a failed check throws instead): the cache's notices go nowhere. */
+const silent = { info() {}, warn() {} };
