@@ -174,9 +174,9 @@ async function scenarios(dbA: string, dbB: string, started: number) {
     verify: get(a, "/auth/verify", { "x-wx-token": tokenA }),
   });
 
-  // 12. The same check on a Redis Cluster, cache on vs off (bench/clusterCache.ts).
+  // 13. The same check on a Redis Cluster, cache on vs off (bench/clusterCache.ts).
   log("scenario 13: session cache on a Redis Cluster, on vs off");
-  const s12 = await clusterCacheScenario(wechat, dbA, ROUNDS, DURATION);
+  const s13 = await clusterCacheScenario(wechat, dbA, ROUNDS, DURATION);
 
   // 11. What the features cost: a bare Koa app (bench/bareServer.ts), a lean Koa app with
   // tongxing's per-request features and routes but no session check (bench/featureFloor.ts), and
@@ -322,7 +322,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
       verifyVsHealthz: ratio(s7.verify, s7.healthz),
       target: 0.95,
     },
-    clusterCache: { ...s12, onVsOff: Math.round(s12.onVsOff.median * 100) / 100, onVsOffSpread: s12.onVsOff },
+    clusterCache: { ...s13, onVsOff: Math.round(s13.onVsOff.median * 100) / 100, onVsOffSpread: s13.onVsOff },
     contenders: s10,
     floor: { sessionVsBare: cacheOn?.vsBare, target: 0.7 },
     featureFloor: {
@@ -388,7 +388,7 @@ async function scenarios(dbA: string, dbB: string, started: number) {
         "(report)",
         true,
       ),
-      clusterCacheRow(s12),
+      clusterCacheRow(s13),
       row(
         "8. revocation seen on another instance, that instance under load",
         `p50 ${s8loaded.p50} ms, p99 ${s8loaded.p99} ms, max ${s8loaded.max} ms, ${s8loaded.stale} of ${s8loaded.runs} first polls stale, a live check at the same moments p50 ${s8loaded.control.p50}, p99 ${s8loaded.control.p99} ms (idle: p50 ${s8.p50}, p99 ${s8.p99}, max ${s8.max} ms, ${s8.stale} stale)`,

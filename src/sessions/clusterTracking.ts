@@ -61,7 +61,7 @@ export class ClusterTracking {
   constructor(
     private readonly cluster: Cluster,
     private readonly prefix: string,
-    private readonly log: Logger,
+    private readonly log: Pick<Logger, "info" | "warn">,
     private readonly sink: TrackingSink,
   ) {}
 
