@@ -52,7 +52,7 @@ export async function clusterCacheScenario(
 /** The table row run.ts prints. */
 export function clusterCacheRow(r: ClusterCacheResult): string {
   const m = (x: Measure) => `${Math.round(x.rps)} req/s`;
-  return `| 12. /auth/session on a Redis Cluster, cache on vs off | ${m(r.cacheOn)} / ${m(r.cacheOff)}, paired ratio ${formatSpread(r.onVsOff)} | (report) | met |`;
+  return `| 13. /auth/session on a Redis Cluster, cache on vs off | ${m(r.cacheOn)} / ${m(r.cacheOff)}, paired ratio ${formatSpread(r.onVsOff)} | (report) | met |`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
