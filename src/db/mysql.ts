@@ -12,9 +12,10 @@ export function isMysqlUrl(databaseUrl: string): boolean {
 
 /**
  * The driver's settings for a mysql:// URL. Every connection speaks utf8mb4 (4-byte UTF-8, for
- * emoji) and UTC, whatever the server's defaults (latin1, utf8mb3, a local time zone): DATETIME
- * stores what it is given, so the session time zone decides what NOW(3) writes and how the driver
- * reads a Date, and UTC keeps both equal to PostgreSQL's.
+ * emoji) whatever the server's default (latin1, utf8mb3), and runs in UTC: Prisma's adapter writes
+ * and reads DATETIME as UTC itself, but NOW(3) and column defaults follow the session time zone,
+ * which UTC keeps equal to PostgreSQL's. Set by `initSql`, not the driver's `timezone` option: when
+ * a connection dies while the pool sets that one up, the driver rejects a promise nobody awaits.
  * @param database - another database than the URL's (null: none, to create or drop it)
  */
 export function mysqlOptions(databaseUrl: string, database?: string | null): mariadb.PoolConfig {
@@ -28,7 +29,7 @@ export function mysqlOptions(databaseUrl: string, database?: string | null): mar
     database: database === null ? undefined : (database ?? name),
     charset: "utf8mb4",
     collation: "UTF8MB4_UNICODE_CI",
-    timezone: "+00:00",
+    initSql: "SET time_zone = '+00:00'",
     // Bounded, so that a server that drops packets is one failed attempt of the start's wait.
     connectTimeout: 5000,
     // MySQL 8's caching_sha2_password over plain TCP asks for the server's key.
