@@ -11,6 +11,7 @@
  */
 
 import { forgetPerson } from "../audit.js";
+import { isMysqlClient } from "../clients/prisma.js";
 import { invalidRequest, userNotFound } from "../errors.js";
 import type { Identity, User } from "../generated/prisma/client.js";
 import { identityLockName, lockedTransaction } from "./identityLock.js";
@@ -80,8 +81,15 @@ export async function listUsers(
   const limit = q.limit ?? USER_PAGE;
   const rows = await deps.prisma.user.findMany({
     where: {
-      // Prisma hands startsWith to ILIKE as it is: its wildcards (and the escape) are escaped here.
-      ...(q.nickname !== undefined && { nickname: { startsWith: q.nickname.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" as const } }),
+      // Prisma hands startsWith to ILIKE (MySQL: LIKE) as it is: its wildcards (and the escape,
+      // a backslash on both) are escaped here. MySQL has no `mode`: the tables' utf8mb4_unicode_ci
+      // collation already compares case-insensitively.
+      ...(q.nickname !== undefined && {
+        nickname: {
+          startsWith: q.nickname.replace(/[\\%_]/g, "\\$&"),
+          ...(!isMysqlClient(deps.prisma) && { mode: "insensitive" as const }),
+        },
+      }),
       ...(q.cursor !== undefined && { id: { lt: q.cursor } }),
     },
     include: withIdentities,
