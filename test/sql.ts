@@ -23,7 +23,11 @@ export async function connectSql(databaseUrl: string): Promise<SqlClient> {
   }
   const conn = await mariadb.createConnection(mysqlOptions(databaseUrl));
   return {
-    query: async (sql, params) => ({ rows: [...(await conn.query(sql.replace(/\$\d+/g, "?"), params))] }),
+    query: async (sql, params) => {
+      const result = await conn.query(sql.replace(/\$\d+/g, "?"), params);
+      // A statement that returns no rows answers with an OK packet, not an array.
+      return { rows: Array.isArray(result) ? [...result] : [] };
+    },
     end: () => conn.end(),
   };
 }
