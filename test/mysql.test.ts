@@ -145,8 +145,13 @@ describe("the server on MariaDB", () => {
     const me = await stack.request("GET", "/me", { token: first.body.token });
     assert.equal(me.status, 200, me.text);
     assert.equal(me.body.nickname, NICKNAME);
-    const [row] = await db.query("SELECT HEX(nickname) AS hex FROM users WHERE id = ?", [first.body.user.id]);
+    const [row] = await db.query(
+      "SELECT HEX(nickname) AS hex, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS at FROM users WHERE id = ?",
+      [first.body.user.id],
+    );
     assert.equal(row.hex, Buffer.from(NICKNAME, "utf8").toString("hex").toUpperCase());
+    // Stored in UTC, as on PostgreSQL: the column holds what the API says (%f has 6 digits).
+    assert.equal(row.at.replace(/(\.\d{3})\d{3}Z$/, "$1Z"), first.body.user.createdAt);
 
     const again = await stack.login("emoji", { profile: { nickname: `${NICKNAME}!` } });
     assert.equal(again.status, 200, again.text);

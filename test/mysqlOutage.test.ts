@@ -1,14 +1,16 @@
 /**
  * MySQL/MariaDB unreachable (a cuttable proxy in front of the machine's MariaDB): requests that
  * need the database get 503 SERVICE_UNAVAILABLE, never 500, and recover when it is back; and
- * three instances starting together on a missing database migrate it once.
+ * three instances starting together on a missing or an empty database migrate it once.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pino from "pino";
 import { startupWait } from "../src/clients/readiness.js";
 import { dropDatabase } from "../src/db/database.js";
-import { migrateDatabase } from "../src/db/migrate.js";
+import { awaitMigrated, migrateDatabase } from "../src/db/migrate.js";
+import { ensureMysqlDatabase } from "../src/db/mysql.js";
+import { pendingMysqlMigrations } from "../src/db/mysqlMigrations.js";
 import { CuttableProxy } from "./proxy.js";
 import { freshDatabaseUrl, type Stack, startStack } from "./support.js";
 
@@ -52,13 +54,22 @@ test("MySQL down: logins (returning and new) and /me get 503, session-only route
   assert.ok(!stack.logs.join("").includes(body.token), "no token in the logs of the failures");
 });
 
-test("three instances starting together on a missing MySQL database: created once, migrated once", async () => {
-  const url = freshDatabaseUrl("mysql");
-  const log = pino({ level: "silent" });
-  try {
-    const runs = await Promise.all([1, 2, 3].map(() => migrateDatabase(url, 60, log, startupWait(log, 60))));
-    assert.deepEqual(runs.map((r) => r.length).sort(), [0, 0, 1]);
-  } finally {
-    await dropDatabase(url);
-  }
-});
+for (const start of ["missing", "empty"] as const) {
+  test(`three instances starting together on a ${start} MySQL database: migrated once`, async () => {
+    const url = freshDatabaseUrl("mysql");
+    const log = pino({ level: "silent" });
+    try {
+      if (start === "empty") await ensureMysqlDatabase(url);
+      assert.deepEqual(
+        await pendingMysqlMigrations(url).catch(() => "no database"),
+        start === "empty" ? ["20261204200000_init"] : "no database",
+      );
+      const runs = await Promise.all([1, 2, 3].map(() => migrateDatabase(url, 60, log, startupWait(log, 60))));
+      assert.deepEqual(runs.map((r) => r.length).sort(), [0, 0, 1]);
+      assert.deepEqual(await pendingMysqlMigrations(url), [], "what MIGRATE_ON_START=false waits for is done");
+      await awaitMigrated(url, startupWait(log, 5));
+    } finally {
+      await dropDatabase(url);
+    }
+  });
+}
