@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import mariadb from "mariadb";
 import { isMysqlClient, mysqlUrlOf, type PrismaClient } from "../clients/prisma.js";
 import { mysqlOptions } from "../db/mysql.js";
+import { serviceUnavailable } from "../errors.js";
 
 /** A transaction's client, as `$transaction` hands it out. */
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -34,7 +35,7 @@ export function identityLockName(appid: string, openid: string, unionid: string 
  * Runs `fn` in one transaction, with `lock` taking identity locks that last until it has ended.
  * Sorted order: two deletions of one account take them in the same order, so they wait for each
  * other instead of deadlocking.
- * @throws what `fn` throws; on MySQL, an error when a lock is not had in 30 s
+ * @throws what `fn` throws; on MySQL, AppError 503 SERVICE_UNAVAILABLE when a lock is not had in 30 s
  */
 export async function lockedTransaction<T>(prisma: PrismaClient, fn: (tx: Tx, lock: LockIdentities) => Promise<T>): Promise<T> {
   if (!isMysqlClient(prisma)) {
@@ -56,7 +57,8 @@ export async function lockedTransaction<T>(prisma: PrismaClient, fn: (tx: Tx, lo
       // GET_LOCK names are per server and at most 64 characters: the database and the name, hashed.
       const key = `tx:${createHash("sha256").update(`${database}\n${name}`).digest("base64url")}`;
       const [{ got }] = await holder.query("SELECT GET_LOCK(?, ?) AS got", [key, MYSQL_LOCK_WAIT_SECONDS]);
-      if (Number(got) !== 1) throw new Error(`identity lock not had in ${MYSQL_LOCK_WAIT_SECONDS} s`);
+      // A first login waiting this long means a database too busy to answer: 503, try again.
+      if (Number(got) !== 1) throw serviceUnavailable(new Error(`identity lock not had in ${MYSQL_LOCK_WAIT_SECONDS} s`));
     }
   };
   try {
