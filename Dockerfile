@@ -31,15 +31,15 @@ COPY package.json package-lock.json ./
 # --omit=optional drops the prisma CLI's tree (typescript, effect, react, PGlite): it is a dev
 # dependency that npm also records as an optional peer of @prisma/client, so --omit=dev alone keeps
 # it. Then what the service never loads: type declarations (@types/*, dependencies of
-# @prisma/adapter-pg and koa-body) and the Prisma query compilers for other databases and their
-# source maps. test/image.test.ts fails if any of it comes back or node_modules passes 100 MB.
+# @prisma/adapter-pg and koa-body) and the Prisma query compilers for databases other than
+# PostgreSQL and MySQL, and their source maps. test/image.test.ts fails if any of it comes back or node_modules passes 100 MB.
 RUN --mount=type=secret,id=ca,required=false --mount=type=secret,id=npmrc,required=false \
   if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi \
   && if [ -s /run/secrets/npmrc ]; then export NPM_CONFIG_USERCONFIG=/run/secrets/npmrc; fi \
   && npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force \
   && rm -rf node_modules/@types \
   && find node_modules/@prisma/client/runtime -type f \
-    \( -name 'query_compiler_*' ! -name '*.postgresql.*' -o -name '*.map' \) -delete
+    \( -name 'query_compiler_*' ! -name '*.postgresql.*' ! -name '*.mysql.*' -o -name '*.map' \) -delete
 COPY --from=build /app/dist ./dist
 COPY prisma ./prisma
 USER node

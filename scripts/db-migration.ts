@@ -30,4 +30,6 @@ if (isEmptyDiff(sql)) {
   await writeFile(path.join(dir, "migration.sql"), sql);
   await copyFile(SCHEMA_PATH, SNAPSHOT_PATH);
   console.log(`wrote ${path.relative(process.cwd(), dir)}/migration.sql`);
+  // The WASM schema engine has no MySQL connector: that history's twin is written by hand.
+  console.log(`now write the same change for MySQL in prisma/mysql/migrations/${path.basename(dir)}/migration.sql (docs/database.md)`);
 }

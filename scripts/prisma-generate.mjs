@@ -2,7 +2,7 @@
 // try to download (docs/database.md). `generate` never executes the engine; it
 // only checks that the file named by PRISMA_SCHEMA_ENGINE_BINARY exists, so this file will do.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 if (!existsSync("node_modules/prisma/build/index.js")) {
@@ -15,5 +15,15 @@ const env = {
   PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? fileURLToPath(import.meta.url),
   PRISMA_HIDE_UPDATE_MESSAGE: "1",
 };
-const result = spawnSync(process.execPath, ["node_modules/prisma/build/index.js", "generate"], { stdio: "inherit", env });
-process.exit(result.status ?? 1);
+// Prisma keeps one provider per schema file: the MySQL/MariaDB copy of the model is written from
+// prisma/schema.prisma (src/db/mysqlSchema.ts, loaded by Node's type stripping), then each file
+// gets its own client (src/generated/prisma and src/generated/prisma-mysql).
+const { mysqlSchemaOf } = await import("../src/db/mysqlSchema.ts");
+writeFileSync("prisma/mysql/schema.prisma", mysqlSchemaOf(readFileSync("prisma/schema.prisma", "utf8")));
+for (const schema of ["prisma/schema.prisma", "prisma/mysql/schema.prisma"]) {
+  const result = spawnSync(process.execPath, ["node_modules/prisma/build/index.js", "generate", "--schema", schema], {
+    stdio: "inherit",
+    env,
+  });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}

@@ -8,9 +8,11 @@ import { createServer } from "node:net";
 import { test } from "node:test";
 import { Cluster, Redis } from "ioredis";
 import Koa from "koa";
+import mariadb from "mariadb";
 import pino from "pino";
 import { isBackendUnavailable } from "./backendErrors.js";
 import { createPrisma } from "./clients/prisma.js";
+import { mysqlOptions } from "./db/mysql.js";
 import { AppError } from "./errors.js";
 import { errorHandler } from "./middlewares/errorHandler.js";
 
@@ -129,5 +131,28 @@ test("the error handler answers such a failure from any code path with 503 SERVI
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, "SERVICE_UNAVAILABLE");
   } finally {
     server.close();
+  }
+});
+
+test("MySQL unreachable: the errors Prisma throws through the mariadb adapter, and the driver's own, are recognised", async () => {
+  const port = await closedPort();
+  const url = `mysql://root@127.0.0.1:${port}/nowhere`;
+  const prisma = createPrisma(url, pino({ level: "silent" }), 500);
+  try {
+    assert.ok(isBackendUnavailable(await failure(() => prisma.user.findFirst())), "a model query");
+    assert.ok(isBackendUnavailable(await failure(() => prisma.$queryRaw`SELECT 1`)), "a raw query");
+    // The returning-user login's batch transaction (commands/returningUser.ts).
+    const batch = () => prisma.$transaction([prisma.$executeRaw`SELECT 1`, prisma.$queryRaw`SELECT 1`]);
+    assert.ok(isBackendUnavailable(await failure(batch)), "a batch transaction");
+    assert.ok(isBackendUnavailable(await failure(() => mariadb.createConnection(mysqlOptions(url)))), "the driver's own connection");
+  } finally {
+    await prisma.$disconnect();
+  }
+  // A query MySQL refuses is not an outage.
+  const live = await mariadb.createConnection(mysqlOptions("mysql://root@127.0.0.1:3306/mysql"));
+  try {
+    assert.ok(!isBackendUnavailable(await failure(() => live.query("SELECT * FROM no_such_table_here"))));
+  } finally {
+    await live.end();
   }
 });

@@ -5,17 +5,16 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
 import { runAdminCli } from "./process.js";
+import { connectSql, type SqlClient } from "./sql.js";
 import { APPID, codeFor, dumpRedis, SECRET, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
-let db: pg.Client;
+let db: SqlClient;
 before(async () => {
   stack = await startStack({ ADMIN_TOKEN });
-  db = new pg.Client({ connectionString: stack.databaseUrl });
-  await db.connect();
+  db = await connectSql(stack.databaseUrl);
 });
 after(async () => {
   await db.end();
@@ -185,7 +184,7 @@ describe("account deletion", () => {
     const row = (await db.query("SELECT nickname, avatar_url, phone, deleted_at FROM users WHERE id = $1", [first.userId])).rows[0];
     assert.equal(row.nickname, null);
     assert.ok(row.deleted_at instanceof Date);
-    assert.equal((await db.query("SELECT count(*)::int AS n FROM identities WHERE user_id = $1", [first.userId])).rows[0].n, 0);
+    assert.equal(Number((await db.query("SELECT count(*) AS n FROM identities WHERE user_id = $1", [first.userId])).rows[0].n), 0);
     const dump = await dumpRedis(stack);
     assert.ok(!dump.includes(stack.fake.openidFor(first.code)), "no openid left in Redis");
     const fields = await stack.redis.hkeys(`${stack.prefix}{u${first.userId}}`);
@@ -222,8 +221,8 @@ describe("account deletion", () => {
 
     await stack.running.deps.audit.flush();
     const audit = await db.query(
-      "SELECT user_id, actor FROM audit_events WHERE action = 'account_deleted' AND user_id = ANY($1) ORDER BY id",
-      [[e.userId, f.userId]],
+      "SELECT user_id, actor FROM audit_events WHERE action = 'account_deleted' AND user_id IN ($1, $2) ORDER BY id",
+      [e.userId, f.userId],
     );
     assert.deepEqual(audit.rows, [
       { user_id: e.userId, actor: "admin_api" },

@@ -8,17 +8,16 @@ import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import pg from "pg";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
 import { runAdminCli, runBuiltAdminCli } from "./process.js";
+import { connectSql, type SqlClient } from "./sql.js";
 import { type Stack, startStack } from "./support.js";
 
 let stack: Stack;
-let db: pg.Client;
+let db: SqlClient;
 before(async () => {
   stack = await startStack({ ADMIN_TOKEN });
-  db = new pg.Client({ connectionString: stack.databaseUrl });
-  await db.connect();
+  db = await connectSql(stack.databaseUrl);
 });
 after(async () => {
   await db.end();
@@ -272,8 +271,7 @@ describe("audit trail", () => {
       await capped.login("gus");
       const second = await capped.login("gus");
       await capped.running.deps.audit.flush();
-      const c = new pg.Client({ connectionString: capped.databaseUrl });
-      await c.connect();
+      const c = await connectSql(capped.databaseUrl);
       const rows = (await c.query("SELECT action, actor FROM audit_events WHERE user_id = $1 ORDER BY id", [second.body.user.id])).rows;
       await c.end();
       assert.deepEqual(

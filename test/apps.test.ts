@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
 import { wechatEncrypt } from "./fixtures/wechatData.js";
-import { APPID, codeFor, SECRET, type Stack, startStack } from "./support.js";
+import { connectSql, type SqlClient } from "./sql.js";
+import { APPID, codeFor, SECRET, type Stack, startStack, TEST_DATABASE } from "./support.js";
 
 const LITE = "wxlite0123456789ab";
 const STAFF = "wxstaff123456789ab";
@@ -17,7 +17,7 @@ const SERVICE_TOKEN = randomBytes(24).toString("base64url");
 const referer = (appid: string) => `https://servicewechat.com/${appid}/12/page-frame.html`;
 
 let stack: Stack;
-let db: pg.Client;
+let db: SqlClient;
 before(async () => {
   stack = await startStack(
     {
@@ -37,8 +37,7 @@ before(async () => {
       ],
     },
   );
-  db = new pg.Client({ connectionString: stack.databaseUrl });
-  await db.connect();
+  db = await connectSql(stack.databaseUrl);
 });
 after(async () => {
   await db.end();
@@ -97,8 +96,8 @@ describe("which app a login is for", () => {
       assert.match(res.body.error.message, /appid/);
     }
     assert.equal(stack.fake.callCount("/sns/jscode2session"), calls, "WeChat is not asked");
-    const rows = await db.query("SELECT count(*)::int AS n FROM identities WHERE openid = $1", [stack.fake.openidFor(code)]);
-    assert.equal(rows.rows[0].n, 0);
+    const rows = await db.query("SELECT count(*) AS n FROM identities WHERE openid = $1", [stack.fake.openidFor(code)]);
+    assert.equal(Number(rows.rows[0].n), 0);
   });
 
   test("an appid that is not configured → 400 APP_UNKNOWN naming it, from the body or the Referer", async () => {
@@ -154,13 +153,22 @@ describe("identities", () => {
   });
 });
 
+/**
+ * The connections of the test database waiting on a lock: PostgreSQL's row and advisory locks; on
+ * MySQL, statements blocked in a row lock (InnoDB's own lock tables are a cached view that missed
+ * them) or in GET_LOCK ("User lock").
+ */
+const LOCK_WAITERS =
+  TEST_DATABASE === "mysql"
+    ? `SELECT count(*) AS n FROM information_schema.processlist WHERE db = DATABASE() AND command IN ('Query', 'Execute')
+         AND state IN ('User lock', 'Updating', 'Searching rows for update', 'Sending data', 'Statistics')`
+    : "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+
 /** Waits until `n` backends of the test database wait on a lock (a row's or an advisory one). */
 async function lockWaiters(n: number): Promise<void> {
   for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
-    const { rows } = await db.query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    );
-    if (rows[0].n >= n) return;
+    const { rows } = await db.query(LOCK_WAITERS);
+    if (Number(rows[0].n) >= n) return;
   }
   throw new Error(`fewer than ${n} backends waiting on a lock after 10 s`);
 }
@@ -168,13 +176,12 @@ async function lockWaiters(n: number): Promise<void> {
 describe("account deletion racing a first login from another app", () => {
   test("the login linking by unionid, paused after it found the user, leaves no identity on the deleted user", async () => {
     const shop = await loginFrom(APPID, "p-gone");
-    const holder = new pg.Client({ connectionString: stack.databaseUrl });
-    await holder.connect();
+    const holder = await connectSql(stack.databaseUrl);
     let racing: Promise<{ status: number }>;
     try {
       // Holding the user row stops the lite login inside its transaction: it has found the user
       // by unionid and waits to record the login before it links its identity.
-      await holder.query("BEGIN");
+      await holder.query(TEST_DATABASE === "mysql" ? "START TRANSACTION" : "BEGIN");
       await holder.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [shop.userId]);
       racing = stack.request("POST", "/auth/login", { body: { code: codeFor("p-gone"), appid: LITE } });
       await lockWaiters(1);

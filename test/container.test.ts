@@ -108,6 +108,22 @@ test("compose.yaml: Redis 7.4 pinned, AOF on, noeviction, a password from .env t
   assert.equal(tongxing.environment.REDIS_EVICTION_CHECK, undefined, "the default (warn) is enough: the policy is set here");
 });
 
+test("compose.mysql.yaml: the migrate job and tongxing use a healthy MySQL, its password from .env", async () => {
+  const text = await readFile("compose.mysql.yaml", "utf8");
+  const { mysql, migrate, tongxing } = parse(text).services;
+  assert.match(mysql.image, /^mysql:8\.\d+\.\d+$/, "pinned MySQL 8");
+  assert.ok(
+    mysql.volumes.some((v: string) => v.endsWith(":/var/lib/mysql")),
+    "data on a volume",
+  );
+  assert.ok(mysql.healthcheck);
+  assert.equal(migrate.depends_on.mysql.condition, "service_healthy");
+  for (const service of [migrate, tongxing])
+    assert.match(service.environment.DATABASE_URL, /^mysql:\/\/root:\$\{MYSQL_ROOT_PASSWORD:\?[^}]+\}@mysql:3306\/tongxing/);
+  const documented = new Set([...(await readFile(".env.example", "utf8")).matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
+  for (const [, name] of text.matchAll(/\$\{([A-Z_]+)/g)) assert.ok(documented.has(name), `${name} in .env.example`);
+});
+
 test("compose.yaml: the nginx gateway renders the template and fronts tongxing and the business API", async () => {
   const compose = parse(await readFile("compose.yaml", "utf8"));
   const { gateway, tongxing, "business-api": app } = compose.services;

@@ -1,17 +1,17 @@
 /**
- * Login end to end over HTTP: real server, real Redis, real PostgreSQL, fake WeChat.
+ * Login end to end over HTTP: real server, real Redis, real PostgreSQL (or MySQL/MariaDB with
+ * TEST_DATABASE=mysql), fake WeChat.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
+import { connectSql, type SqlClient } from "./sql.js";
 import { APPID, codeFor, dumpRedis, SECRET, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
-let db: pg.Client;
+let db: SqlClient;
 before(async () => {
   stack = await startStack();
-  db = new pg.Client({ connectionString: stack.databaseUrl });
-  await db.connect();
+  db = await connectSql(stack.databaseUrl);
 });
 after(async () => {
   await db.end();
@@ -19,7 +19,7 @@ after(async () => {
 });
 
 const countUsers = async (openid: string) =>
-  Number((await db.query("SELECT count(DISTINCT user_id) FROM identities WHERE openid = $1", [openid])).rows[0].count);
+  Number((await db.query("SELECT count(DISTINCT user_id) AS count FROM identities WHERE openid = $1", [openid])).rows[0].count);
 
 describe("POST /auth/login", () => {
   test("first login creates the user, a later login finds the same one", async () => {

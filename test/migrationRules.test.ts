@@ -7,6 +7,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { BEFORE_THE_RULE, ruleViolations } from "../src/db/migrationRules.js";
+import { MYSQL_MIGRATIONS_DIR } from "../src/db/mysqlMigrations.js";
 import { MIGRATIONS_DIR } from "../src/db/schemaEngine.js";
 
 test("every migration after the rule only adds, or is a named contract migration", async () => {
@@ -51,4 +52,26 @@ test("the rule refuses what would break the previous release, and lets additions
   );
   assert.equal(ruleViolations("20991231000000_drop_openid_contract", 'ALTER TABLE "users" DROP COLUMN "openid";').length, 1);
   assert.deepEqual(ruleViolations(BEFORE_THE_RULE, 'ALTER TABLE "users" DROP COLUMN "openid";'), [], "written before the rule");
+});
+
+test("MySQL: its history keeps the rule, and MySQL's own ways to reshape a column are refused", async () => {
+  const dirs = (await readdir(MYSQL_MIGRATIONS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  const violations: string[] = [];
+  for (const name of dirs)
+    violations.push(...ruleViolations(name, await readFile(path.join(MYSQL_MIGRATIONS_DIR, name, "migration.sql"), "utf8")));
+  assert.deepEqual(violations, []);
+  const next = "20991231000000_next";
+  const refused = {
+    "ALTER TABLE `users` DROP COLUMN `openid`;": /drops a column/,
+    "ALTER TABLE `users` MODIFY `phone` VARCHAR(32) NOT NULL;": /changes a column/,
+    "ALTER TABLE `users` MODIFY COLUMN `phone` TEXT NULL;": /changes a column/,
+    "ALTER TABLE `users` CHANGE `nickname` `name` VARCHAR(256) NULL;": /renames or changes a column/,
+    "ALTER TABLE `users` ADD COLUMN `tier` INTEGER NOT NULL;": /without a default/,
+  };
+  for (const [sql, why] of Object.entries(refused)) {
+    const found = ruleViolations(next, sql);
+    assert.equal(found.length, 1, sql);
+    assert.match(found[0] ?? "", why);
+  }
+  assert.deepEqual(ruleViolations(next, "ALTER TABLE `users` ADD COLUMN `tier` INTEGER NULL;"), []);
 });

@@ -16,6 +16,9 @@ import { decodeRecord, slotOf } from "../src/sessions/record.js";
 import { FakeWechat, type FakeWechatOptions } from "../src/wechat/fakeServer.js";
 
 export const PG_BASE = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+export const MYSQL_BASE = process.env.TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/mysql";
+/** TEST_DATABASE=mysql: stacks get a MySQL/MariaDB database (`npm test` runs the database suites twice). */
+export const TEST_DATABASE: "postgresql" | "mysql" = process.env.TEST_DATABASE === "mysql" ? "mysql" : "postgresql";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export const APPID = "wxtest0123456789ab";
 export const SECRET = "test-app-secret-0123456789abcdef";
@@ -33,9 +36,9 @@ export async function clearRedisPrefix(prefix: string, url = REDIS_URL, tlsCa?: 
   }
 }
 
-/** A fresh, not yet existing database URL on the test server. */
-export function freshDatabaseUrl(): string {
-  const url = new URL(PG_BASE);
+/** A fresh, not yet existing database URL on the test server (TEST_DATABASE's kind by default). */
+export function freshDatabaseUrl(kind = TEST_DATABASE): string {
+  const url = new URL(kind === "mysql" ? MYSQL_BASE : PG_BASE);
   url.pathname = `/tongxing_test_${process.pid}_${randomBytes(4).toString("hex")}`;
   return url.toString();
 }

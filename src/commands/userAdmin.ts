@@ -11,9 +11,10 @@
  */
 
 import { forgetPerson } from "../audit.js";
+import { isMysqlClient } from "../clients/prisma.js";
 import { invalidRequest, userNotFound } from "../errors.js";
 import type { Identity, User } from "../generated/prisma/client.js";
-import { identityLockName, lockIdentities } from "./identityLock.js";
+import { identityLockName, lockedTransaction } from "./identityLock.js";
 import type { Actor, AdminDeps } from "./sessionAdmin.js";
 
 /** A user with their identities, newest identity last. */
@@ -80,8 +81,15 @@ export async function listUsers(
   const limit = q.limit ?? USER_PAGE;
   const rows = await deps.prisma.user.findMany({
     where: {
-      // Prisma hands startsWith to ILIKE as it is: its wildcards (and the escape) are escaped here.
-      ...(q.nickname !== undefined && { nickname: { startsWith: q.nickname.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" as const } }),
+      // Prisma hands startsWith to ILIKE (MySQL: LIKE) as it is: its wildcards (and the escape,
+      // a backslash on both) are escaped here. MySQL has no `mode`: the tables' utf8mb4_unicode_ci
+      // collation already compares case-insensitively.
+      ...(q.nickname !== undefined && {
+        nickname: {
+          startsWith: q.nickname.replace(/[\\%_]/g, "\\$&"),
+          ...(!isMysqlClient(deps.prisma) && { mode: "insensitive" as const }),
+        },
+      }),
       ...(q.cursor !== undefined && { id: { lt: q.cursor } }),
     },
     include: withIdentities,
@@ -107,7 +115,7 @@ export async function listUsers(
  * @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE
  */
 export async function deleteAccount(deps: AdminDeps, userId: number, by: Actor): Promise<number> {
-  const found = await deps.prisma.$transaction(async (tx) => {
+  const found = await lockedTransaction(deps.prisma, async (tx, lock) => {
     const user = await tx.user.findUnique({
       where: { id: userId },
       select: { deletedAt: true, identities: { select: { appid: true, openid: true, unionid: true } } },
@@ -117,10 +125,7 @@ export async function deleteAccount(deps: AdminDeps, userId: number, by: Actor):
     // holds them links first and its identity is deleted below; one that waits links after this
     // commits, finds no identity with that unionid, and is a new user. Without them, a login from
     // another app could link its identity here after the delete, and be refused there forever.
-    await lockIdentities(
-      tx,
-      user.identities.map((i) => identityLockName(i.appid, i.openid, i.unionid)),
-    );
+    await lock(user.identities.map((i) => identityLockName(i.appid, i.openid, i.unionid)));
     const deletedAt = user.deletedAt ?? new Date();
     // The row before the identities: a login linking by a unionid given to one of them after the
     // read above holds this row from recording the login until it commits, so the update waits

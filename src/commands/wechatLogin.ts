@@ -16,8 +16,9 @@ import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
 import { publicSessionId } from "../sessions/token.js";
 import type { WechatSession } from "../wechat/code2Session.js";
-import { identityLockName, lockIdentities } from "./identityLock.js";
+import { identityLockName, lockedTransaction } from "./identityLock.js";
 import type { LoginReplay } from "./loginReplay.js";
+import { updateReturningUser } from "./returningUser.js";
 
 /** Profile fields the mini-program may send with a login (typed in by the user: untrusted). */
 export interface LoginProfile {
@@ -120,11 +121,8 @@ async function recordLogin(db: Pick<PrismaClient, "user">, userId: number, profi
 }
 
 /**
- * The common case, a returning user: one statement, UPDATE ... FROM identities ... RETURNING
- * (the user by the identity's unique index, only when neither banned nor deleted), plus one more
- * the first time WeChat gives a unionid. Raw SQL because Prisma's API needs two statements here
- * (the identity, then the user), which cost 2.6 times this one's client CPU per login, measured
- * side by side, and logins are CPU-bound in the server (docs/performance.md, "Logins").
+ * The common case, a returning user: one statement (returningUser.ts), plus one more the first
+ * time WeChat gives a unionid.
  * @returns null when no user was updated: a new identity, or a banned or deleted user's
  */
 async function knownIdentity(
@@ -133,22 +131,7 @@ async function knownIdentity(
   wx: WechatSession,
   profile: LoginProfile | undefined,
 ): Promise<LoginUser | null> {
-  // The fields of loginFields, in SQL.
-  const setNickname = profile?.nickname !== undefined;
-  const setAvatarUrl = profile?.avatarUrl !== undefined;
-  const [row] = await prisma.$queryRaw<(User & { identityId: number; identityUnionid: string | null })[]>`
-    UPDATE users AS u SET
-      last_login_at = now(),
-      updated_at = now(),
-      nickname = CASE WHEN ${setNickname} THEN ${profile?.nickname ?? null}::varchar ELSE u.nickname END,
-      avatar_url = CASE WHEN ${setAvatarUrl} THEN ${profile?.avatarUrl ?? null}::varchar ELSE u.avatar_url END
-    FROM identities AS i
-    WHERE i.appid = ${appid} AND i.openid = ${wx.openid} AND u.id = i.user_id
-      AND u.banned_at IS NULL AND u.deleted_at IS NULL
-    RETURNING u.id, u.nickname, u.avatar_url AS "avatarUrl", u.phone, u.created_at AS "createdAt",
-      u.updated_at AS "updatedAt", u.last_login_at AS "lastLoginAt", u.banned_at AS "bannedAt",
-      u.ban_reason AS "banReason", u.deleted_at AS "deletedAt",
-      i.id AS "identityId", i.unionid AS "identityUnionid"`;
+  const row = await updateReturningUser(prisma, appid, wx.openid, profile?.nickname, profile?.avatarUrl);
   // No row, nothing written: an identity not seen before, one whose first login has not
   // committed yet, or a refused user's. newIdentity tells them apart under its lock (it refuses
   // a banned user there); a second look here, outside that lock, once called a user created by a
@@ -176,8 +159,8 @@ async function knownIdentity(
  * @throws AppError 403 USER_BANNED
  */
 function newIdentity(prisma: PrismaClient, appid: string, wx: WechatSession, profile: LoginProfile | undefined): Promise<LoginUser> {
-  return prisma.$transaction(async (tx) => {
-    await lockIdentities(tx, [identityLockName(appid, wx.openid, wx.unionid)]);
+  return lockedTransaction(prisma, async (tx, lock) => {
+    await lock([identityLockName(appid, wx.openid, wx.unionid)]);
     // The identity may have been created by a login that held the lock before us.
     const again = await tx.identity.findUnique({ where: { appid_openid: { appid, openid: wx.openid } }, select: { userId: true } });
     const linked =

@@ -3,6 +3,7 @@
  * fresh PostgreSQL server with nothing done by hand.
  */
 import pg from "pg";
+import { dropMysqlDatabase, isMysqlUrl } from "./mysql.js";
 
 /**
  * Ensures the database named in `databaseUrl` exists, connecting to the server's `postgres`
@@ -57,9 +58,10 @@ export function isPostgresNotReady(err: unknown): boolean {
 }
 
 /**
- * Drops a database if it exists (tests and the benchmark harness clean up with it).
+ * Drops a database (PostgreSQL's or MySQL's, by the URL) if it exists (tests and the benchmark harness clean up with it).
  */
 export async function dropDatabase(databaseUrl: string): Promise<void> {
+  if (isMysqlUrl(databaseUrl)) return dropMysqlDatabase(databaseUrl);
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ""));
   url.pathname = "/postgres";

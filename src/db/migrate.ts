@@ -11,7 +11,22 @@
 import type { Logger } from "pino";
 import { type StartupWait, waitUntilReady } from "../clients/readiness.js";
 import { ensureDatabase, isPostgresNotReady } from "./database.js";
+import { ensureMysqlDatabase, isMysqlNotReady, isMysqlUrl } from "./mysql.js";
+import { applyMysqlMigrations, pendingMysqlMigrations } from "./mysqlMigrations.js";
 import { applyMigrations, pendingMigrations } from "./schemaEngine.js";
+
+/** The database's own steps, PostgreSQL's or MySQL's, by DATABASE_URL's scheme. */
+function stepsFor(databaseUrl: string) {
+  return isMysqlUrl(databaseUrl)
+    ? {
+        name: "MySQL",
+        ensure: ensureMysqlDatabase,
+        apply: applyMysqlMigrations,
+        pending: pendingMysqlMigrations,
+        notReady: isMysqlNotReady,
+      }
+    : { name: "PostgreSQL", ensure: ensureDatabase, apply: applyMigrations, pending: pendingMigrations, notReady: isPostgresNotReady };
+}
 
 /**
  * Creates the database if it is missing and applies the pending migrations, waiting (within
@@ -21,14 +36,15 @@ import { applyMigrations, pendingMigrations } from "./schemaEngine.js";
  * @throws BackendNotReadyError past the start's deadline; a failed migration as it is
  */
 export async function migrateDatabase(databaseUrl: string, lockTimeoutSeconds: number, log: Logger, wait: StartupWait): Promise<string[]> {
+  const steps = stepsFor(databaseUrl);
   const created = await waitUntilReady(
-    "PostgreSQL",
-    () => ensureDatabase(databaseUrl),
+    steps.name,
+    () => steps.ensure(databaseUrl),
     wait,
-    (err) => !isPostgresNotReady(err),
+    (err) => !steps.notReady(err),
   );
   if (created) log.info("created the database");
-  const applied = await applyMigrations(databaseUrl, lockTimeoutSeconds);
+  const applied = await steps.apply(databaseUrl, lockTimeoutSeconds);
   if (applied.length) log.info({ migrations: applied }, "applied migrations");
   else log.info("no pending migrations");
   return applied;
@@ -40,10 +56,11 @@ export async function migrateDatabase(databaseUrl: string, lockTimeoutSeconds: n
  * @throws BackendNotReadyError when migrations are still pending at the start's deadline
  */
 export async function awaitMigrated(databaseUrl: string, wait: StartupWait): Promise<void> {
+  const steps = stepsFor(databaseUrl);
   await waitUntilReady(
-    "PostgreSQL",
+    steps.name,
     async () => {
-      const pending = await pendingMigrations(databaseUrl);
+      const pending = await steps.pending(databaseUrl);
       if (pending.length) {
         throw new Error(
           `${pending.length} migration${pending.length === 1 ? "" : "s"} pending (${pending.join(", ")}): run tongxing migrate, or set MIGRATE_ON_START=true`,
@@ -51,11 +68,12 @@ export async function awaitMigrated(databaseUrl: string, wait: StartupWait): Pro
       }
     },
     wait,
-    // Pending migrations and a database not created yet (3D000: the migrate job creates it) are
-    // waited for; a refused password or a missing grant is not cured by waiting.
+    // Pending migrations and a database not created yet (3D000, MySQL's 1049: the migrate job
+    // creates it) are waited for; a refused password or a missing grant is not cured by waiting.
     (err) => {
-      const code = (err as { code?: unknown }).code;
-      return typeof code === "string" && code !== "3D000" && !isPostgresNotReady(err);
+      const { code, errno } = err as { code?: unknown; errno?: unknown };
+      if (errno === 1049) return false;
+      return typeof code === "string" && code !== "3D000" && !steps.notReady(err);
     },
   );
 }

@@ -1,7 +1,8 @@
 /**
- * Expand, then contract: the rule every migration in prisma/migrations keeps, so that instances of
- * the previous release go on working against a schema the next release has migrated (a rolling
- * deploy runs both for a while; docs/database.md, "Migrations in a rolling deploy").
+ * Expand, then contract: the rule every migration in prisma/migrations and prisma/mysql/migrations
+ * keeps, so that instances of the previous release go on working against a schema the next
+ * release has migrated (a rolling deploy runs both for a while; docs/database.md, "Migrations in
+ * a rolling deploy").
  *
  * A release only adds: tables, nullable columns (or columns with a default), indexes, data. A
  * drop, a rename, a type change or a new NOT NULL on an existing column ships later, in a
@@ -18,7 +19,11 @@ const DESTRUCTIVE: [RegExp, string][] = [
   [/\bRENAME\b/i, "renames"],
   [/\bALTER\s+COLUMN\s+"?\w+"?\s+(SET\s+DATA\s+)?TYPE\b/i, "changes a column's type"],
   [/\bALTER\s+COLUMN\s+"?\w+"?\s+SET\s+NOT\s+NULL\b/i, "makes an existing column NOT NULL"],
-  [/\bADD\s+COLUMN\s+"?\w+"?\s+[^,;]*\bNOT\s+NULL\b(?![^,;]*\bDEFAULT\b)/i, "adds a NOT NULL column without a default"],
+  [/\bADD\s+COLUMN\s+["`]?\w+["`]?\s+[^,;]*\bNOT\s+NULL\b(?![^,;]*\bDEFAULT\b)/i, "adds a NOT NULL column without a default"],
+  // MySQL's forms (prisma/mysql/migrations): MODIFY restates a column (type, nullability), CHANGE
+  // also renames it.
+  [/\bMODIFY\s+(COLUMN\s+)?`?\w+`?/i, "changes a column (MODIFY)"],
+  [/\bCHANGE\s+(COLUMN\s+)?`?\w+`?\s+`?\w+`?/i, "renames or changes a column (CHANGE)"],
   [/\bTRUNCATE\b/i, "truncates a table"],
   [/\bDELETE\s+FROM\b/i, "deletes rows"],
 ];
