@@ -16,6 +16,8 @@ COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts ./
+# npm ci's prepare step writes prisma/mysql/schema.prisma with this module before generating.
+COPY src/db/mysqlSchema.ts ./src/db/mysqlSchema.ts
 RUN --mount=type=secret,id=ca,required=false --mount=type=secret,id=npmrc,required=false \
   if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi \
   && if [ -s /run/secrets/npmrc ]; then export NPM_CONFIG_USERCONFIG=/run/secrets/npmrc; fi \
