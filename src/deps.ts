@@ -1,14 +1,14 @@
 import type { Logger } from "pino";
 import type { AuditLog } from "./audit.js";
 import type { PrismaClient } from "./clients/prisma.js";
-import type { WechatClient } from "./clients/wechat.js";
+import type { RedisClient } from "./clients/redis.js";
 import type { LoginReplay } from "./commands/loginReplay.js";
-import type { Config } from "./config.js";
-import type { Metrics } from "./metrics.js";
-import type { Overview } from "./overview.js";
+import type { Config } from "./config/config.js";
+import type { Metrics } from "./metrics/metrics.js";
+import type { Overview } from "./metrics/overview.js";
 import type { Sessions } from "./sessions/sessions.js";
-import type { RedisClient } from "./sessions/store.js";
 import type { WechatApps } from "./wechat/apps.js";
+import type { WechatClient } from "./wechat/client.js";
 
 /** Everything the app needs from outside, created by main.ts (or a test) and passed in. */
 export interface AppDeps {

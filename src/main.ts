@@ -18,7 +18,7 @@
  * Node documents changing V8 flags after the VM has started as undefined behaviour.
  */
 import { BackendNotReadyError, startupWait } from "./clients/readiness.js";
-import { type Config, ConfigError, loadConfig, loadMigrateConfig } from "./config.js";
+import { type Config, ConfigError, loadConfig, loadMigrateConfig } from "./config/config.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createLogger } from "./log.js";
 import { startServer } from "./server.js";

@@ -13,13 +13,12 @@ import { AuditLog } from "./audit.js";
 import { createPrisma } from "./clients/prisma.js";
 import { startupWait } from "./clients/readiness.js";
 import { connectRedis } from "./clients/redis.js";
-import { WechatClient } from "./clients/wechat.js";
 import { LoginReplay } from "./commands/loginReplay.js";
-import { type Config, DEV_WECHAT } from "./config.js";
+import { type Config, DEV_WECHAT } from "./config/config.js";
 import { awaitMigrated, migrateDatabase } from "./db/migrate.js";
 import type { AppDeps } from "./deps.js";
-import { Metrics } from "./metrics.js";
-import { Overview } from "./overview.js";
+import { Metrics } from "./metrics/metrics.js";
+import { Overview } from "./metrics/overview.js";
 import { metricsOnMainPort } from "./routes/health/metrics.js";
 import { keepSettingsPublished, publishSettings } from "./sessions/publishedSettings.js";
 import { SessionCache } from "./sessions/sessionCache.js";
@@ -27,6 +26,7 @@ import { SessionKeyVault } from "./sessions/sessionKeyVault.js";
 import { Sessions } from "./sessions/sessions.js";
 import { SessionStore } from "./sessions/store.js";
 import { adoptPrimaryApp, WechatApps } from "./wechat/apps.js";
+import { WechatClient } from "./wechat/client.js";
 import { FakeWechat } from "./wechat/fakeServer.js";
 
 /** A running instance. */

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { Agent, setGlobalDispatcher } from "undici";
 import { createClient } from "../client/src/index.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/config.js";
 import { simulatedWx } from "./fixtures/simulatedWx.js";
 import { BusinessApi, checkConfig, freePort, type Nginx, renderTemplate, type Seen, startNginx, TEMPLATE, tls } from "./nginx.js";
 import { CuttableProxy } from "./proxy.js";

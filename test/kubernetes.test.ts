@@ -17,7 +17,7 @@ import { Job } from "kubernetes-models/batch/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { type IContainer, type IEnvVar, type IPodSpec, Service } from "kubernetes-models/v1";
 import { parseAllDocuments } from "yaml";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/config.js";
 
 const DIR = "deploy/kubernetes";
 

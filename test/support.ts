@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { redisAuthOptions } from "../src/clients/redis.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/config.js";
 import { dropDatabase } from "../src/db/database.js";
 import { createLogger } from "../src/log.js";
 import { type Running, startServer } from "../src/server.js";

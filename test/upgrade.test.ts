@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import pg from "pg";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/config.js";
 import { ensureDatabase } from "../src/db/database.js";
 import { applyMigrations } from "../src/db/schemaEngine.js";
 import { createLogger } from "../src/log.js";

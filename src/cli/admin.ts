@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../commands/sessionAdmin.js";
 import { deleteAccount, findUsers, listUsers, showUser } from "../commands/userAdmin.js";
-import { ConfigError, loadCliConfig } from "../config.js";
+import { ConfigError, loadCliConfig } from "../config/config.js";
 import { AppError, invalidRequest } from "../errors.js";
 import { createLogger } from "../log.js";
 import { describeIssue } from "../middlewares/validate.js";

@@ -1,7 +1,7 @@
 /**
  * The admin CLI's connections: PostgreSQL at once (lazily, on the first query), Redis only for a
  * command that touches sessions. Built from DATABASE_URL, REDIS_URL (or REDIS_CLUSTER_NODES) and
- * REDIS_KEY_PREFIX alone (config.ts, loadCliConfig): the session settings a command needs (the
+ * REDIS_KEY_PREFIX alone (config/config.ts, loadCliConfig): the session settings a command needs (the
  * primary appid, the timeouts a ban marker lives by) are the ones the running service publishes
  * in Redis (sessions/publishedSettings.ts), so the CLI cannot act on a copy that drifted.
  */
@@ -10,14 +10,14 @@ import type { Logger } from "pino";
 import { AuditLog } from "../audit.js";
 import { createPrisma, type PrismaClient } from "../clients/prisma.js";
 import { startupWait } from "../clients/readiness.js";
+import type { RedisClient } from "../clients/redis.js";
 import { connectRedis } from "../clients/redis.js";
 import type { AdminDeps } from "../commands/sessionAdmin.js";
-import type { CliConfig } from "../config.js";
+import type { CliConfig } from "../config/config.js";
 import { serviceUnavailable } from "../errors.js";
 import { readSettings } from "../sessions/publishedSettings.js";
 import { SessionKeyVault } from "../sessions/sessionKeyVault.js";
 import { Sessions } from "../sessions/sessions.js";
-import type { RedisClient } from "../sessions/store.js";
 import { SessionStore } from "../sessions/store.js";
 
 /** What a CLI command is given: the database, and the whole admin deps on demand. */

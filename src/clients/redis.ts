@@ -13,9 +13,11 @@ import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
-import type { RedisClient } from "../sessions/store.js";
 import { type StartupWait, waitUntilReady } from "./readiness.js";
 import { checkEvictionPolicy, type EvictionCheck } from "./redisEviction.js";
+
+/** A single Redis or a Redis Cluster; every module that talks to Redis takes either. */
+export type RedisClient = Redis | Cluster;
 
 const COMMON: RedisOptions = {
   lazyConnect: true,

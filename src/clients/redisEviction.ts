@@ -9,7 +9,7 @@
  */
 import { Cluster } from "ioredis";
 import type { Logger } from "pino";
-import type { RedisClient } from "../sessions/store.js";
+import type { RedisClient } from "./redis.js";
 
 /** REDIS_EVICTION_CHECK: warn (default), refuse to start, or skip the check. */
 export type EvictionCheck = "warn" | "refuse" | "off";

@@ -40,9 +40,9 @@ import {
 } from "node:crypto";
 import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
+import type { RedisClient } from "../clients/redis.js";
 import { compareAndDelete } from "../clients/redis.js";
 import { wechatCodeInvalid } from "../errors.js";
-import type { RedisClient } from "../sessions/store.js";
 
 /** What a login attempt does with its code. */
 export type ReplayAttempt =

@@ -4,7 +4,7 @@
  * phone number.
  */
 import type { Logger } from "pino";
-import type { WechatApp } from "../config.js";
+import type { WechatApp } from "../config/config.js";
 import type { AppDeps } from "../deps.js";
 import { appUnknown, decryptFailed, sessionKeyStale, watermarkExpired, watermarkMismatch } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";

@@ -6,7 +6,7 @@
  */
 import type { Context, Next } from "koa";
 import { serviceUnavailable, tokenInvalid, tokenMissing } from "../errors.js";
-import type { Metrics } from "../metrics.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
 

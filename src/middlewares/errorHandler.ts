@@ -1,12 +1,12 @@
 /**
  * The one place errors become responses: `{"error": {"code", "message"}}` with the status of
  * the AppError. Body-parser errors (malformed JSON, too large) are mapped to their codes, and a
- * Redis or PostgreSQL that cannot be reached (backendErrors.ts) to 503 SERVICE_UNAVAILABLE;
+ * Redis or PostgreSQL that cannot be reached (clients/backendErrors.ts) to 503 SERVICE_UNAVAILABLE;
  * anything else is a 500 INTERNAL_ERROR whose details go to the log only (OWASP ASVS V7.4.1:
  * generic messages, no stack traces to clients).
  */
 import type { Context, Next } from "koa";
-import { isBackendUnavailable } from "../backendErrors.js";
+import { isBackendUnavailable } from "../clients/backendErrors.js";
 import {
   AppError,
   internalError,

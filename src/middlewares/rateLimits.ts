@@ -12,8 +12,8 @@
 import { createHash } from "node:crypto";
 import type { Context, Next, ParameterizedContext } from "koa";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import type { RedisClient } from "../clients/redis.js";
 import { rateLimited, serviceUnavailable } from "../errors.js";
-import type { RedisClient } from "../sessions/store.js";
 import type { AppState } from "../state.js";
 import { ipBucket } from "./clientIp.js";
 

@@ -16,8 +16,8 @@
  * within REPUBLISH_MS when they are gone (a Redis restarted without persistence, a FLUSHALL).
  */
 import type { Logger } from "pino";
+import type { RedisClient } from "../clients/redis.js";
 import { primaryAppidKey } from "../wechat/apps.js";
-import type { RedisClient } from "./store.js";
 
 /** What the service publishes; durations in seconds. */
 export interface PublishedSettings {

@@ -37,7 +37,7 @@
  * sessions created in a race with the ban.
  */
 import { userBanned } from "../errors.js";
-import { afterIo } from "../eventLoop.js";
+import { afterIo } from "../lib/eventLoop.js";
 import type { ListedSession, SessionRecord } from "./record.js";
 import type { SessionCache } from "./sessionCache.js";
 import type { SessionKeyVault } from "./sessionKeyVault.js";

@@ -7,13 +7,10 @@
  * per script, so the scripts run unchanged on Redis Cluster.
  */
 import { readFileSync } from "node:fs";
-import type { Cluster, Redis } from "ioredis";
+import type { RedisClient } from "../clients/redis.js";
 import { FIELD, SessionKeys } from "./keys.js";
 import { decodeRecord, encodeRecord, type ListedSession, type SessionRecord, slotOf } from "./record.js";
 import { decodeUserAgent, type EncodedUserAgent } from "./userAgent.js";
-
-/** A single Redis or a Redis Cluster; both are driven the same way. */
-export type RedisClient = Redis | Cluster;
 
 /**
  * The scripts, in ./lua (each opens with what it reads, writes and returns), read once when

@@ -5,11 +5,12 @@
  * bans are the service's own, not a copy of them.
  */
 import { Redis } from "ioredis";
+import type { RedisClient } from "../clients/redis.js";
 import { presentVerifiedSession, type VerifiedSession } from "../presenters/session.js";
 import { readSettings } from "../sessions/publishedSettings.js";
 import { SessionCache } from "../sessions/sessionCache.js";
 import { resolveSession } from "../sessions/sessions.js";
-import { type RedisClient, SessionStore } from "../sessions/store.js";
+import { SessionStore } from "../sessions/store.js";
 
 export type { VerifiedSession };
 
@@ -69,7 +70,7 @@ export interface SessionVerifier {
 }
 
 /**
- * tongxing's defaults (src/config.ts), for the library's callers. The verifier itself takes the
+ * tongxing's defaults (src/config/config.ts), for the library's callers. The verifier itself takes the
  * timeouts the service publishes in Redis.
  */
 export const SESSION_DEFAULTS = { keyPrefix: "tx:", idleTtl: 604_800, maxAge: 2_592_000 } as const;

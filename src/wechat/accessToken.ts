@@ -16,9 +16,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { RedisClient } from "../clients/redis.js";
 import { compareAndDelete } from "../clients/redis.js";
 import { wechatUnavailable } from "../errors.js";
-import type { RedisClient } from "../sessions/store.js";
 import { callWechat, type WechatCallObserver, type WechatHttpOptions } from "./http.js";
 
 /** errcodes meaning "this access_token is no good". */

@@ -6,9 +6,9 @@
  * migration), so it must stay first when a one-app deployment moves to WECHAT_APPS.
  */
 import type { PrismaClient } from "../clients/prisma.js";
-import { APPID_PATTERN, type Config, ConfigError, DEV_WECHAT, type WechatApp } from "../config.js";
+import type { RedisClient } from "../clients/redis.js";
+import { APPID_PATTERN, type Config, ConfigError, DEV_WECHAT, type WechatApp } from "../config/config.js";
 import { appUnknown } from "../errors.js";
-import type { RedisClient } from "../sessions/store.js";
 
 /**
  * The appid in the Referer WeChat puts on every wx.request of a mini-program:

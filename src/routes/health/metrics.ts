@@ -7,7 +7,7 @@
  *   <METRICS_TOKEN>`; without it, open outside production and off (404) in production.
  */
 import type Router from "@koa/router";
-import type { Config } from "../../config.js";
+import type { Config } from "../../config/config.js";
 import type { AppDeps } from "../../deps.js";
 import { metricsUnauthorized, notFound } from "../../errors.js";
 import { bearerMatches, secretDigest } from "../../middlewares/requireAdmin.js";

@@ -20,7 +20,7 @@
  */
 import type Router from "@koa/router";
 import type { Context } from "koa";
-import type { WechatApp } from "../../config.js";
+import type { WechatApp } from "../../config/config.js";
 import type { AppDeps } from "../../deps.js";
 import { internalRateLimit } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";

@@ -3,13 +3,13 @@
  * checkSession, and the shared access_token behind the last two.
  */
 import type { Logger } from "pino";
-import type { Config, WechatApp } from "../config.js";
+import type { RedisClient } from "../clients/redis.js";
+import type { Config, WechatApp } from "../config/config.js";
 import { AppError, wechatUnavailable } from "../errors.js";
-import type { RedisClient } from "../sessions/store.js";
-import { AccessTokenManager } from "../wechat/accessToken.js";
-import { code2Session, type WechatSession } from "../wechat/code2Session.js";
-import { sessionKeySignature } from "../wechat/dataCrypto.js";
-import { callWechat, type WechatCallObserver } from "../wechat/http.js";
+import { AccessTokenManager } from "./accessToken.js";
+import { code2Session, type WechatSession } from "./code2Session.js";
+import { sessionKeySignature } from "./dataCrypto.js";
+import { callWechat, type WechatCallObserver } from "./http.js";
 
 export const phoneCodeInvalid = () =>
   new AppError(400, "PHONE_CODE_INVALID", "The getPhoneNumber code is invalid, expired or already used; ask the user again.");

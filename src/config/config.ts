@@ -6,9 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { type ProxyTrust, parseProxyList } from "./middlewares/clientIp.js";
+import { type ProxyTrust, parseProxyList } from "../middlewares/clientIp.js";
+import { DEV_WECHAT, parseApps, type WechatApp } from "../wechat/appConfig.js";
 import { readSecretFiles } from "./secretFiles.js";
-import { DEV_WECHAT, parseApps, type WechatApp } from "./wechat/appConfig.js";
 
 const positiveInt = z.coerce.number().int().positive();
 const optionalNonEmpty = z
@@ -264,7 +264,7 @@ export interface Config {
   responseBatching: boolean;
 }
 
-export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "./wechat/appConfig.js";
+export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "../wechat/appConfig.js";
 
 /** Thrown by loadConfig; the message names each bad variable and why. */
 export class ConfigError extends Error {}

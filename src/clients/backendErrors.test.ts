@@ -10,11 +10,11 @@ import { Cluster, Redis } from "ioredis";
 import Koa from "koa";
 import mariadb from "mariadb";
 import pino from "pino";
+import { mysqlOptions } from "../db/mysql.js";
+import { AppError } from "../errors.js";
+import { errorHandler } from "../middlewares/errorHandler.js";
 import { isBackendUnavailable } from "./backendErrors.js";
-import { createPrisma } from "./clients/prisma.js";
-import { mysqlOptions } from "./db/mysql.js";
-import { AppError } from "./errors.js";
-import { errorHandler } from "./middlewares/errorHandler.js";
+import { createPrisma } from "./prisma.js";
 
 async function closedPort(): Promise<number> {
   const server = createServer();

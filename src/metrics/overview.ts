@@ -9,7 +9,7 @@
  * pipeline works on Redis Cluster too).
  */
 import type { Logger } from "pino";
-import type { RedisClient } from "./sessions/store.js";
+import type { RedisClient } from "../clients/redis.js";
 
 export const OVERVIEW_SERIES = ["logins", "wechat_errors", "checks"] as const;
 export type OverviewSeries = (typeof OVERVIEW_SERIES)[number];
