@@ -13,7 +13,7 @@ import { productionEnv, type ServerProcess, startProcess } from "../process.js";
 import { type RedisClusterHandle, startRedisCluster } from "../redisCluster.js";
 import { freshDatabaseUrl } from "../support.js";
 import { redisServerTool } from "../tools.js";
-import { startTongxing, type Tongxing } from "./harness.js";
+import { checkSession, sessionCacheCount, startTongxing, type Tongxing } from "./harness.js";
 
 const tool = redisServerTool;
 const databaseUrl = freshDatabaseUrl();
@@ -27,25 +27,11 @@ after(async () => {
   await dropDatabase(databaseUrl);
 });
 
-const check = async (url: string, token: string) => {
-  try {
-    return (await fetch(`${url}/auth/session`, { headers: { "x-wx-token": token }, signal: AbortSignal.timeout(3000) })).status;
-  } catch {
-    return 0;
-  }
-};
-
-async function cacheCount(url: string, result: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: "Bearer metrics-token-for-tests" } })).text();
-  const line = text.split("\n").find((l) => l.startsWith(`tongxing_session_cache_total{result="${result}"}`));
-  return line ? Number(line.split(" ")[1]) : 0;
-}
-
 /** Polls B right after A answered: how many checks B let through before refusing. */
 async function refusedAfter(url: string, token: string): Promise<number> {
   const t0 = performance.now();
   for (let passed = 0; ; passed++) {
-    const status = await check(url, token);
+    const status = await checkSession(url, token);
     if (status === 401) return passed;
     assert.equal(status, 200, "only 200 (not yet told) or 401");
     if (performance.now() - t0 > 2000) throw new Error("B still let the token through 2 s after A revoked it");
@@ -96,10 +82,10 @@ test("two instances on a Redis Cluster: the cache on B follows writes on A throu
   const bUrl = b.url;
   const prefix = a.prefix;
   const hit = async (token: string) => {
-    assert.equal(await check(bUrl, token), 200);
-    const hits = await cacheCount(bUrl, "hit");
-    assert.equal(await check(bUrl, token), 200);
-    return (await cacheCount(bUrl, "hit")) > hits;
+    assert.equal(await checkSession(bUrl, token), 200);
+    const hits = await sessionCacheCount(bUrl, "hit");
+    assert.equal(await checkSession(bUrl, token), 200);
+    return (await sessionCacheCount(bUrl, "hit")) > hits;
   };
   const cached = async (token: string) => until("B answers from its cache", () => hit(token), 5000);
   const login = async (user: string) => (await a?.login(user))?.token as string;
@@ -128,11 +114,11 @@ test("two instances on a Redis Cluster: the cache on B follows writes on A throu
   const s4 = await login("cc-restart");
   await cached(s4);
   const owner4 = await ownerOf(`${prefix}{u${s4.split(".")[0]}}`);
-  const bypassed = await cacheCount(bUrl, "bypass");
+  const bypassed = await sessionCacheCount(bUrl, "bypass");
   const restarted = cluster.restart(owner4.other);
   await until("B bypasses its cache", async () => {
-    assert.equal(await check(bUrl, s4), 200, "the session's own master still answers");
-    return (await cacheCount(bUrl, "bypass")) > bypassed;
+    assert.equal(await checkSession(bUrl, s4), 200, "the session's own master still answers");
+    return (await sessionCacheCount(bUrl, "bypass")) > bypassed;
   });
   await restarted;
   await cached(s4);

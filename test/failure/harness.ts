@@ -142,3 +142,19 @@ export async function assertConsistent(t: Tongxing, expectedOpenids: string[] | 
     redis.disconnect();
   }
 }
+
+/** GET /auth/session with `token`: the status, or 0 when no answer came within 3 s. */
+export async function checkSession(url: string, token: string): Promise<number> {
+  try {
+    return (await fetch(`${url}/auth/session`, { headers: { "x-wx-token": token }, signal: AbortSignal.timeout(3000) })).status;
+  } catch {
+    return 0;
+  }
+}
+
+/** The instance's `tongxing_session_cache_total{result}` (hit, miss, bypass), read from /metrics. */
+export async function sessionCacheCount(url: string, result: string, metricsToken = "metrics-token-for-tests"): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
+  const line = text.split("\n").find((l) => l.startsWith(`tongxing_session_cache_total{result="${result}"}`));
+  return line ? Number(line.split(" ")[1]) : 0;
+}

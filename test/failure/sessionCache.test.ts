@@ -14,7 +14,7 @@ import { ADMIN_TOKEN } from "../lifecycleSuite.js";
 import { productionEnv, type ServerProcess, startProcess } from "../process.js";
 import { freshDatabaseUrl } from "../support.js";
 import { redisServerTool } from "../tools.js";
-import { startTongxing, type Tongxing } from "./harness.js";
+import { checkSession, sessionCacheCount, startTongxing, type Tongxing } from "./harness.js";
 import { PrivateRedis } from "./services.js";
 
 const tool = redisServerTool;
@@ -29,25 +29,11 @@ after(async () => {
   await dropDatabase(databaseUrl);
 });
 
-const check = async (url: string, token: string) => {
-  try {
-    return (await fetch(`${url}/auth/session`, { headers: { "x-wx-token": token }, signal: AbortSignal.timeout(3000) })).status;
-  } catch {
-    return 0;
-  }
-};
-
-async function cacheCount(url: string, result: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: "Bearer metrics-token-for-tests" } })).text();
-  const line = text.split("\n").find((l) => l.startsWith(`tongxing_session_cache_total{result="${result}"}`));
-  return line ? Number(line.split(" ")[1]) : 0;
-}
-
 /** Polls B right after A answered: ms until B refused the token (the first poll included). */
 async function refusedAfter(url: string, token: string): Promise<number> {
   const t0 = performance.now();
   for (;;) {
-    const status = await check(url, token);
+    const status = await checkSession(url, token);
     if (status === 401) return performance.now() - t0;
     assert.equal(status, 200, "only 200 (not yet told) or 401");
     if (performance.now() - t0 > 2000) throw new Error("B still let the token through 2 s after A revoked it");
@@ -66,10 +52,10 @@ test("two instances, one Redis: the cache on B follows writes on A, and is off w
   b = await startProcess(productionEnv(a.fake.baseUrl, databaseUrl, a.prefix, { REDIS_URL: redisUrl, ...env }));
   const bUrl = b.url;
   const cached = async (token: string) => {
-    assert.equal(await check(bUrl, token), 200);
-    const hits = await cacheCount(bUrl, "hit");
-    assert.equal(await check(bUrl, token), 200);
-    assert.equal(await cacheCount(bUrl, "hit"), hits + 1, "B answers from its cache");
+    assert.equal(await checkSession(bUrl, token), 200);
+    const hits = await sessionCacheCount(bUrl, "hit");
+    assert.equal(await checkSession(bUrl, token), 200);
+    assert.equal(await sessionCacheCount(bUrl, "hit"), hits + 1, "B answers from its cache");
   };
   const login = async (user: string) => (await a?.login(user))?.token as string;
 
@@ -92,7 +78,7 @@ test("two instances, one Redis: the cache on B follows writes on A, and is off w
   await cached(other);
   await fetch(`${a.url}/auth/logout-others`, { method: "POST", headers: { "x-wx-token": keep } });
   latencies.push(await refusedAfter(bUrl, other));
-  assert.equal(await check(bUrl, keep), 200, "the caller's own session lives on");
+  assert.equal(await checkSession(bUrl, keep), 200, "the caller's own session lives on");
   t.diagnostic(`revocation seen on B after A answered: ${latencies.map((ms) => ms.toFixed(1)).join(", ")} ms`);
   assert.ok(Math.max(...latencies) < 1000, "within a generous bound");
 
@@ -108,7 +94,7 @@ test("two instances, one Redis: the cache on B follows writes on A, and is off w
     await admin.client("KILL", "ID", id);
     // A write B cannot hear of (the field deleted behind everyone's back).
     await admin.hdel(`${a.prefix}{u${s3.split(".")[0]}}`, sidOf(s3));
-    assert.equal(await check(bUrl, s3), 401, "not served from the cache once the invalidation connection is gone");
+    assert.equal(await checkSession(bUrl, s3), 401, "not served from the cache once the invalidation connection is gone");
   } finally {
     admin.disconnect();
   }
@@ -116,11 +102,11 @@ test("two instances, one Redis: the cache on B follows writes on A, and is off w
   // The cache comes back by itself (a new invalidation connection).
   const s4 = await login("c-back");
   const deadline = Date.now() + 5000;
-  let hitsBefore = await cacheCount(bUrl, "hit");
-  for (; Date.now() < deadline; hitsBefore = await cacheCount(bUrl, "hit")) {
-    await check(bUrl, s4);
-    await check(bUrl, s4);
-    if ((await cacheCount(bUrl, "hit")) > hitsBefore) break;
+  let hitsBefore = await sessionCacheCount(bUrl, "hit");
+  for (; Date.now() < deadline; hitsBefore = await sessionCacheCount(bUrl, "hit")) {
+    await checkSession(bUrl, s4);
+    await checkSession(bUrl, s4);
+    if ((await sessionCacheCount(bUrl, "hit")) > hitsBefore) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(Date.now() < deadline, "B caches again once its invalidation connection is back");
@@ -128,20 +114,20 @@ test("two instances, one Redis: the cache on B follows writes on A, and is off w
   // 3. Redis SIGKILL: 503, never 200, for a session B had cached.
   await cached(s4);
   await redis.kill();
-  for (let i = 0; i < 20; i++) assert.equal(await check(bUrl, s4), 503, `request ${i} while Redis is down`);
+  for (let i = 0; i < 20; i++) assert.equal(await checkSession(bUrl, s4), 503, `request ${i} while Redis is down`);
 
   // 4. Redis back (the append-only file kept the sessions): right answers, cache included.
   await redis.start();
   const until = Date.now() + 10_000;
-  while ((await check(bUrl, s4)) !== 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  assert.equal(await check(bUrl, s4), 200, "B answers again without a restart");
+  while ((await checkSession(bUrl, s4)) !== 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await checkSession(bUrl, s4), 200, "B answers again without a restart");
   const s5 = await login("c-after");
   const ready = Date.now() + 5000;
   while (Date.now() < ready) {
-    const hits = await cacheCount(bUrl, "hit");
-    await check(bUrl, s5);
-    await check(bUrl, s5);
-    if ((await cacheCount(bUrl, "hit")) > hits) break;
+    const hits = await sessionCacheCount(bUrl, "hit");
+    await checkSession(bUrl, s5);
+    await checkSession(bUrl, s5);
+    if ((await sessionCacheCount(bUrl, "hit")) > hits) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   await fetch(`${a.url}/auth/logout`, { method: "POST", headers: { "x-wx-token": s5 } });
