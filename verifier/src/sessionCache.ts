@@ -40,8 +40,8 @@
  */
 import type { Cluster, Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
-import type { Logger } from "pino";
 import { ClusterTracking } from "./clusterTracking.js";
+import type { Notices } from "./notices.js";
 import type { SessionRecord } from "./record.js";
 
 /** SESSION_CACHE, SESSION_CACHE_TTL (ms), SESSION_CACHE_MAX (sessions). */
@@ -106,7 +106,7 @@ export class SessionCache {
 
   constructor(
     private readonly opts: SessionCacheOptions,
-    private readonly log: Pick<Logger, "info" | "warn">,
+    private readonly log: Notices,
     private readonly stats: SessionCacheStats = { hit() {}, miss() {}, bypass() {} },
   ) {
     this.users = new LRUCache({ maxSize: opts.maxSessions, sizeCalculation: (m) => Math.max(1, m.size) });
