@@ -5,8 +5,9 @@
 // bundles the admin console (src/console, Preact) with esbuild into <outDir>/console.
 // `--console-only` bundles just the console (the console tests run from src/).
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 
@@ -17,7 +18,7 @@ if (!process.argv.includes("--console-only")) {
   // tsc's output mirrors the sources (<staging>/src, <staging>/verifier/src); the package's layout
   // is dist/main.js and dist/verifier/*, so the output is moved there with its relative imports,
   // declarations and source maps made to point at the new places.
-  const staging = `${outDir}.tsc-${process.pid}`;
+  const staging = mkdtempSync(path.join(tmpdir(), "tongxing-tsc-"));
   execFileSync(process.execPath, [tsc, "-p", "tsconfig.json", "--outDir", staging], { stdio: "inherit" });
   relocate(staging, [
     ["src", outDir],
