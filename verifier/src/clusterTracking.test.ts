@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseNodes } from "../../verifier/src/clusterTracking.js";
+import { parseNodes } from "./clusterTracking.js";
 
 const nodes = (pong: number, extra = "") =>
   [
