@@ -31,10 +31,10 @@
  *   docs' advice for half-open connections) and empties the cache. (In BCAST mode Redis sends
  *   invalidations in its event loop's beforeSleep, so a write made in the very iteration that
  *   answered the PING may be heard of just after its PONG: a few microseconds more at most.)
- * - Redis unreachable: the session check fails with 503 as without a cache (sessions.ts only
+ * - Redis unreachable: the session check fails with 503 as without a cache (resolveSession.ts only
  *   consults the cache while it is usable, and a cache that cannot hear invalidations is not); a
  *   closed socket is seen when it reads its end (`watchSocket`), and a cached answer waits one
- *   turn of the event loop (sessions.ts), so I/O that arrived before the request is handled first.
+ *   turn of the event loop (resolveSession.ts), so I/O that arrived before the request is handled first.
  * Redis Cluster: tracking is per node; clusterTracking.ts tracks every node and drives this
  * cache through the same switch (`setUsable`) and proof of delivery (`provenAt`).
  */
