@@ -24,6 +24,9 @@ RUN --mount=type=secret,id=ca,required=false --mount=type=secret,id=npmrc,requir
   && npm ci
 COPY tsconfig.json ./
 COPY src ./src
+# The session check the service shares with the library's package (@tongxing/verifier), compiled
+# into dist/verifier by the build.
+COPY verifier/src ./verifier/src
 RUN npm run build
 
 FROM node:24.21.0-bookworm-slim AS runtime

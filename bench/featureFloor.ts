@@ -4,7 +4,7 @@
  * `X-Request-Id` when sane, else a random UUID), the security headers, a try/catch error
  * handler, the two labelled HTTP metrics (prom-client, children resolved once) and one JSON log
  * line per request (pino, tongxing's logger options), and the response held until after the
- * turn's I/O as tongxing's is (src/lib/eventLoop.ts), in one middleware; then @koa/router holding
+ * turn's I/O as tongxing's is (verifier/src/eventLoop.ts), in one middleware; then @koa/router holding
  * every route of tongxing's OpenAPI table, each answering `{"status":"ok"}`.
  *
  * Set beside bare Koa (bench/bareServer.ts) and tongxing's own /healthz, it splits the
@@ -12,13 +12,13 @@
  */
 import { randomUUID } from "node:crypto";
 import Koa from "koa";
-import { afterIo } from "../src/lib/eventLoop.js";
 import { createLogger } from "../src/log.js";
 import { Metrics } from "../src/metrics/metrics.js";
 import { SECURITY_HEADERS } from "../src/middlewares/securityHeaders.js";
 import { ROUTES } from "../src/routes/openapi/openapi.js";
 import { OPERATOR_ROUTES } from "../src/routes/openapi/operatorRoutes.js";
 import { createRouter } from "../src/routes/router.js";
+import { afterIo } from "../verifier/src/eventLoop.js";
 import { announce, PORT } from "./peers/listen.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -3,6 +3,7 @@
  * renders them as `{"error": {"code", "message"}}` and turns anything else into a 500
  * INTERNAL_ERROR whose details go to the log only.
  */
+import * as refusals from "../verifier/src/refusals.js";
 
 /** An error with an HTTP status and a stable UPPER_SNAKE code that clients can branch on. */
 export class AppError extends Error {
@@ -27,9 +28,10 @@ export class AppError extends Error {
 export const invalidRequest = (message: string) => new AppError(400, "INVALID_REQUEST", message);
 export const unsupportedMediaType = (message = "Send the body as application/json in UTF-8.") =>
   new AppError(415, "UNSUPPORTED_MEDIA_TYPE", message);
-export const tokenMissing = (header: string) =>
-  new AppError(401, "TOKEN_MISSING", `Send the session token in the ${header} header or as Authorization: Bearer <token>.`);
-export const tokenInvalid = () => new AppError(401, "TOKEN_INVALID", "The session token is unknown, expired or revoked; log in again.");
+// The session check's refusals are the library's too (verifier/src/refusals.ts): one wording.
+const refused = (r: refusals.Refusal) => new AppError(r.status, r.code, r.message);
+export const tokenMissing = (header: string) => refused(refusals.tokenMissing(header));
+export const tokenInvalid = () => refused(refusals.tokenInvalid());
 export const wechatCodeInvalid = () =>
   new AppError(401, "WECHAT_CODE_INVALID", "The wx.login code is invalid, expired or already used; call wx.login again.");
 export const wechatUserBlocked = () => new AppError(403, "WECHAT_USER_BLOCKED", "WeChat refused this user (high-risk account).");
@@ -38,10 +40,7 @@ export const rateLimited = (message = "Too many requests; slow down.", retryAfte
 export const wechatUnavailable = () => new AppError(502, "WECHAT_UNAVAILABLE", "WeChat did not answer properly; try again shortly.");
 /** 503 for a Redis or PostgreSQL failure; `cause` is logged by the error handler, never sent. */
 export const serviceUnavailable = (cause?: unknown) =>
-  Object.assign(
-    new AppError(503, "SERVICE_UNAVAILABLE", "A storage backend is unavailable; try again shortly."),
-    cause === undefined ? {} : { cause },
-  );
+  Object.assign(refused(refusals.serviceUnavailable()), cause === undefined ? {} : { cause });
 export const methodNotAllowed = () =>
   new AppError(405, "METHOD_NOT_ALLOWED", "That method is not allowed on this route; see the Allow header.");
 export const notFound = (message = "No such route.") => new AppError(404, "NOT_FOUND", message);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import Koa from "koa";
-import { createSessionVerifier, requireSession, type SessionState, type SessionVerifier } from "../src/index.js";
+import { createSessionVerifier, requireSession, type SessionState, type SessionVerifier } from "../verifier/src/index.js";
 import { CuttableProxy } from "./proxy.js";
 import { APPID, REDIS_URL, type Stack, startStack } from "./support.js";
 

@@ -1,8 +1,10 @@
 /**
  * The `tongxing` package as a user gets it: `npm pack` of this repository, installed into a fresh
- * project with `npm install ./tongxing-x.y.z.tgz koa ioredis`. The example business API runs on
- * it against real Redis; its types check from the package root; and the service starts from the
- * installed package (`tongxing` bin) with no build step and no dev dependencies.
+ * project with `npm install ./tongxing-x.y.z.tgz koa ioredis`, beside the verifier package
+ * (`npm pack ./verifier`, @tongxing/verifier). The example business API runs on the verifier
+ * against real Redis; the library's types check from both packages' roots (the service's
+ * re-export is deprecated, kept for one release); and the service starts from the installed
+ * package (`tongxing` bin) with no build step and no dev dependencies.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -24,12 +26,26 @@ before(async () => {
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   // npm pack runs prepack (the build), as it does in a fresh clone after npm ci.
   await exec("npm", ["pack", "--pack-destination", dir], { timeout: 240_000 });
+  await exec("npm", ["pack", "./verifier", "--pack-destination", dir], { timeout: 240_000 });
   const tarball = (await readdir(dir)).find((f) => /^tongxing-\d+\.\d+\.\d+\.tgz$/.test(f));
   assert.ok(tarball, "npm pack made tongxing-x.y.z.tgz");
+  const verifierTarball = (await readdir(dir)).find((f) => /^tongxing-verifier-\d+\.\d+\.\d+\.tgz$/.test(f));
+  assert.ok(verifierTarball, "npm pack ./verifier made tongxing-verifier-x.y.z.tgz");
   await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   await exec(
     "npm",
-    ["install", "--no-audit", "--no-fund", "--prefer-offline", `./${tarball}`, "koa@3", "ioredis@5", "@types/koa@3", "@types/node@20"],
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+      `./${tarball}`,
+      `./${verifierTarball}`,
+      "koa@3",
+      "ioredis@5",
+      "@types/koa@3",
+      "@types/node@20",
+    ],
     { cwd: dir, timeout: 240_000 },
   );
   stack = await startStack();
@@ -90,9 +106,14 @@ test("the example business API behind a gateway trusts only the gateway's X-Tong
   assert.equal((await fetch(`${app.url}/orders`)).status, 401);
 });
 
-test("the package's types check from its root in a TypeScript project", async () => {
+test("the library's types check from each package's root in a TypeScript project", async () => {
+  for (const from of ["@tongxing/verifier", "tongxing"]) await typesCheck(from);
+});
+
+/** The library used from `from` type-checks, and a wrong use of it does not. */
+async function typesCheck(from: string): Promise<void> {
   const source = `import Koa from "koa";
-import { createSessionVerifier, requireSession, type SessionState, type VerifiedSession } from "tongxing";
+import { createSessionVerifier, requireSession, type SessionState, type VerifiedSession } from "${from}";
 const verifier = createSessionVerifier({ redis: "redis://127.0.0.1:6379", keyPrefix: "tx:", idleTtl: 604800 });
 const app = new Koa<SessionState>();
 app.use(requireSession(verifier, { tokenHeader: "X-WX-Token" }));
@@ -122,10 +143,10 @@ export const check = async (t: string): Promise<number | undefined> => (await ve
   // And a wrong use is caught: the types are real, not any.
   await writeFile(
     path.join(dir, "wrong.ts"),
-    'import { createSessionVerifier } from "tongxing";\ncreateSessionVerifier({ redis: 6379 });\n',
+    `import { createSessionVerifier } from "${from}";\ncreateSessionVerifier({ redis: 6379 });\n`,
   );
   await assert.rejects(exec(process.execPath, [tsc, ...args.slice(0, -1), "wrong.ts"], { cwd: dir }));
-});
+}
 
 test("the service starts from the installed package (the tongxing bin): migrations, /readyz, a login", { timeout: 120_000 }, async () => {
   await checkProductionStart(cleanups, [], dir, { command: path.join(dir, "node_modules/.bin/tongxing") });

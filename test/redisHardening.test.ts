@@ -18,7 +18,7 @@ import { promisify } from "node:util";
 import { BackendNotReadyError, startupWait } from "../src/clients/readiness.js";
 import { connectRedis, type RedisConnectOptions } from "../src/clients/redis.js";
 import { createLogger } from "../src/log.js";
-import { createSessionVerifier } from "../src/verifier/sessionVerifier.js";
+import { createSessionVerifier } from "../verifier/src/sessionVerifier.js";
 import { freePort } from "./failure/services.js";
 import { startRedisCluster } from "./redisCluster.js";
 import { type Stack, startStack } from "./support.js";

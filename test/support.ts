@@ -12,8 +12,8 @@ import { loadConfig } from "../src/config/config.js";
 import { dropDatabase } from "../src/db/database.js";
 import { createLogger } from "../src/log.js";
 import { type Running, startServer } from "../src/server.js";
-import { decodeRecord, slotOf } from "../src/sessions/record.js";
 import { FakeWechat, type FakeWechatOptions } from "../src/wechat/fakeServer.js";
+import { decodeRecord, slotOf } from "../verifier/src/record.js";
 
 export const PG_BASE = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export const MYSQL_BASE = process.env.TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/mysql";

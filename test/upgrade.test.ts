@@ -14,10 +14,11 @@ import { ensureDatabase } from "../src/db/database.js";
 import { applyMigrations } from "../src/db/schemaEngine.js";
 import { createLogger } from "../src/log.js";
 import { startServer } from "../src/server.js";
-import { encodeRecord } from "../src/sessions/record.js";
+import { newToken } from "../src/sessions/newToken.js";
 import { SessionKeyVault } from "../src/sessions/sessionKeyVault.js";
-import { newToken, sidOf } from "../src/sessions/token.js";
 import { encodeUserAgent } from "../src/sessions/userAgent.js";
+import { encodeRecord } from "../verifier/src/record.js";
+import { sidOf } from "../verifier/src/token.js";
 import { wechatEncrypt } from "./fixtures/wechatData.js";
 import { APPID, codeFor, freshDatabaseUrl, REDIS_URL, SECRET, startStack } from "./support.js";
 

@@ -5,15 +5,17 @@
  * - Behind the nginx gateway (TRUST_GATEWAY=1, as in compose.yaml): nginx has already checked
  *   the session with tongxing and set X-Tongxing-User-Id & co., replacing whatever the client
  *   sent. Trust those headers only because nothing but the gateway can reach this server.
- * - On its own (the default): the `tongxing` package checks the user's token in tongxing's
+ * - On its own (the default): the `@tongxing/verifier` package (verifier/ in tongxing's
+ *   repository, ioredis its only dependency besides lru-cache) checks the user's token in tongxing's
  *   Redis, with the service's own expiry, renewal, revocation and ban rules.
  *
  * Environment: PORT (default 4000, 0 for any), HOST (default 127.0.0.1), REDIS_URL,
  * REDIS_KEY_PREFIX (the same values as tongxing's), TRUST_GATEWAY. The session timeouts are the
  * ones tongxing publishes in its Redis.
  */
+
+import { createSessionVerifier, requireSession } from "@tongxing/verifier";
 import Koa from "koa";
-import { createSessionVerifier, requireSession } from "tongxing";
 
 const trustGateway = process.env.TRUST_GATEWAY === "1" || process.env.TRUST_GATEWAY === "true";
 const verifier = trustGateway

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
+import { readSettings } from "../../verifier/src/publishedSettings.js";
 import { AuditLog } from "../audit.js";
 import { createPrisma, type PrismaClient } from "../clients/prisma.js";
 import { startupWait } from "../clients/readiness.js";
@@ -15,7 +16,6 @@ import { connectRedis } from "../clients/redis.js";
 import type { AdminDeps } from "../commands/sessionAdmin.js";
 import type { CliConfig } from "../config/config.js";
 import { serviceUnavailable } from "../errors.js";
-import { readSettings } from "../sessions/publishedSettings.js";
 import { SessionKeyVault } from "../sessions/sessionKeyVault.js";
 import { Sessions } from "../sessions/sessions.js";
 import { SessionStore } from "../sessions/store.js";

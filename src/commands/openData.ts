@@ -4,11 +4,11 @@
  * phone number.
  */
 import type { Logger } from "pino";
+import type { SessionRecord } from "../../verifier/src/record.js";
 import type { WechatApp } from "../config/config.js";
 import type { AppDeps } from "../deps.js";
 import { appUnknown, decryptFailed, sessionKeyStale, watermarkExpired, watermarkMismatch } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
-import type { SessionRecord } from "../sessions/record.js";
 import { DecryptError, decryptData, verifyRawDataSignature } from "../wechat/dataCrypto.js";
 
 /** Seconds a watermark.timestamp may be ahead of our clock (clock skew between WeChat and us). */

@@ -9,13 +9,13 @@
  * every request.
  */
 import type { Logger } from "pino";
+import type { ListedSession, SessionRecord } from "../../verifier/src/record.js";
+import { parsePublicSessionId, publicSessionId } from "../../verifier/src/token.js";
 import type { AuditActor, AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import { sessionNotFound, userNotFound } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
-import type { ListedSession, SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
-import { parsePublicSessionId, publicSessionId } from "../sessions/token.js";
 
 export interface AdminDeps {
   prisma: PrismaClient;

@@ -5,15 +5,15 @@
  * for a user row that does not exist.
  */
 import type { Logger } from "pino";
+import type { SessionRecord } from "../../verifier/src/record.js";
+import { publicSessionId } from "../../verifier/src/token.js";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import type { WechatApp } from "../config/config.js";
 import { AppError, userBanned } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
-import { publicSessionId } from "../sessions/token.js";
 import type { WechatClient } from "../wechat/client.js";
 import type { WechatSession } from "../wechat/code2Session.js";
 import { identityLockName, lockedTransaction } from "./identityLock.js";

@@ -85,7 +85,7 @@ const envSchema = z.object({
   /** Seconds after login at which a session dies however busy (ASVS V3.3 absolute timeout). */
   SESSION_MAX_AGE: positiveInt.default(2592000),
   SESSIONS_PER_USER_MAX: positiveInt.max(1000).default(10),
-  /** The process-local session cache kept exact by Redis (sessions/sessionCache.ts). */
+  /** The process-local session cache kept exact by Redis (verifier/src/sessionCache.ts). */
   SESSION_CACHE: z.enum(["on", "off"]).default("on"),
   /** Milliseconds a cached session may be used at most (a safety net under the invalidations). */
   SESSION_CACHE_TTL: positiveInt.max(3_600_000).default(60_000),

@@ -5,39 +5,19 @@
  * cannot end up in a log line.
  */
 import type { Context, Next } from "koa";
+import { readToken } from "../../verifier/src/readToken.js";
+import type { SessionRecord } from "../../verifier/src/record.js";
 import { serviceUnavailable, tokenInvalid, tokenMissing } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { SessionRecord } from "../sessions/record.js";
 import type { Sessions } from "../sessions/sessions.js";
+
+// Where a token is read from is the library's rule too (verifier/src/readToken.ts).
+export { readBearer, readToken } from "../../verifier/src/readToken.js";
 
 /** What authenticated routes read: the caller's user and session. */
 export interface AuthState {
   userId: number;
   session: SessionRecord;
-}
-
-// The auth-scheme is case-insensitive and followed by one or more spaces (RFC 9110 §11.1, §11.4).
-const BEARER_RE = /^bearer +([\x21-\x7e]{1,512})$/i;
-const MAX_TOKEN_LENGTH = 512;
-
-/**
- * Reads the token from the request.
- * @returns the token, null when none was sent, or "" when one was sent but cannot be a token
- */
-export function readToken(ctx: Context, header: string): string | null {
-  const direct = ctx.get(header);
-  if (direct) return direct.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(direct) ? direct : "";
-  if (!ctx.get("authorization")) return null;
-  return readBearer(ctx) ?? "";
-}
-
-/**
- * The credential of `Authorization: Bearer <credential>` (printable ASCII, at most 512
- * characters), for session, admin and metrics tokens alike.
- * @returns undefined when the header is missing or not of that form
- */
-export function readBearer(ctx: Context): string | undefined {
-  return BEARER_RE.exec(ctx.get("authorization"))?.[1];
 }
 
 /**

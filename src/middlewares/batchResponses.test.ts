@@ -1,6 +1,6 @@
 /**
  * batchResponses holds a response that is ready at once until after its turn's I/O
- * (lib/eventLoop.ts), over a real listening server, inside the request log: a route's own setImmediate, queued before the
+ * (verifier/src/eventLoop.ts), over a real listening server, inside the request log: a route's own setImmediate, queued before the
  * hold, runs before the response is written, so what it sets is sent. Without the hold Koa writes
  * the response in the same turn and the header is missing. A request that already waited past
  * its turn is not held a second time.
@@ -11,9 +11,9 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import Koa from "koa";
 import { startStack } from "../../test/support.js";
+import { afterIo } from "../../verifier/src/eventLoop.js";
 import { createApp } from "../app.js";
 import { loadConfig } from "../config/config.js";
-import { afterIo } from "../lib/eventLoop.js";
 import { createLogger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
 import { batchResponses } from "./batchResponses.js";

@@ -1,6 +1,6 @@
 /**
  * Response batching (RESPONSE_BATCHING, on by default): a response that is ready before its
- * event-loop turn's reads have all been handled waits for them (lib/eventLoop.ts `afterIo`, one
+ * event-loop turn's reads have all been handled waits for them (verifier/src/eventLoop.ts `afterIo`, one
  * setImmediate per turn shared by every request), so the responses of one turn are written back
  * to back instead of one per socket read.
  *
@@ -17,7 +17,7 @@
  * turn there is not held a second time here.
  */
 import type { Context, Next } from "koa";
-import { afterIo, settledTurns } from "../lib/eventLoop.js";
+import { afterIo, settledTurns } from "../../verifier/src/eventLoop.js";
 
 /** Holds each response until its turn's I/O has been handled, unless the request already waited past its turn. */
 export function batchResponses() {

@@ -1,5 +1,8 @@
-import type { ListedSession, SessionRecord } from "../sessions/record.js";
-import { publicSessionId } from "../sessions/token.js";
+import type { ListedSession, SessionRecord } from "../../verifier/src/record.js";
+import { publicSessionId } from "../../verifier/src/token.js";
+
+// The library's view of a session, also GET /auth/verify's body: defined in the library's package.
+export { presentVerifiedSession, type VerifiedSession } from "../../verifier/src/verifiedSession.js";
 
 /** A session as its owner sees it: a public id, never the token or its hash alone. */
 export interface PublicSession {
@@ -10,37 +13,6 @@ export interface PublicSession {
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
-}
-
-/**
- * What a backend learns of a verified session: the library's `verify()` result and
- * `ctx.state.session`, and (as JSON, openid and unionid only for a service caller) the body of
- * GET /auth/verify.
- */
-export interface VerifiedSession {
-  userId: number;
-  /** The public session id (`<userId>.<sid>`): names the session, cannot act as its token. */
-  sessionId: string;
-  /** The mini-program the session was logged in from ("" if the library could not learn the primary app's appid). */
-  appid: string;
-  /** WeChat's openid for this user in that app; server-side only, never send it to the mini-program. */
-  openid: string;
-  /** WeChat's unionid, or null when WeChat gave none (the appid is bound to no Open Platform account). */
-  unionid: string | null;
-  /** When the session dies unless used again (idle timeout), at the latest its absolute timeout. */
-  expiresAt: Date;
-}
-
-/** The fields a backend may see of a live session. */
-export function presentVerifiedSession(r: SessionRecord): VerifiedSession {
-  return {
-    userId: r.userId,
-    sessionId: publicSessionId(r.userId, r.sid),
-    appid: r.appid,
-    openid: r.openid,
-    unionid: r.unionid,
-    expiresAt: new Date(r.expiresAt),
-  };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -10,9 +10,9 @@ import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { REDIS_URL } from "../../test/support.js";
+import type { SessionRecord } from "../../verifier/src/record.js";
+import { SessionCache } from "../../verifier/src/sessionCache.js";
 import { presentSession } from "../presenters/session.js";
-import type { SessionRecord } from "./record.js";
-import { SessionCache } from "./sessionCache.js";
 
 const prefix = `tcache${randomBytes(3).toString("hex")}:`;
 const data = new Redis(REDIS_URL, { lazyConnect: true });

@@ -9,9 +9,10 @@ import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
 import { Redis } from "ioredis";
 import { clearRedisPrefix, REDIS_URL } from "../../test/support.js";
-import { encodeRecord, type SessionRecord } from "./record.js";
+import { encodeRecord, type SessionRecord } from "../../verifier/src/record.js";
+import { renewalDue } from "../../verifier/src/resolveSession.js";
 import { SessionKeyVault } from "./sessionKeyVault.js";
-import { renewalDue, Sessions } from "./sessions.js";
+import { Sessions } from "./sessions.js";
 import { SessionStore } from "./store.js";
 import { encodeUserAgent } from "./userAgent.js";
 

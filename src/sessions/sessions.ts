@@ -1,5 +1,7 @@
 /**
- * The session algorithm.
+ * The session algorithm. The check every request runs (resolveSession, renewalDue) lives in
+ * verifier/src/resolveSession.ts, the library's package, so the service and the library run one
+ * copy of it; the rules below are its too.
  *
  * Data model: a session is a field of its user's Redis hash, named by the SHA-256 of its token
  * (token.ts) and holding the record of record.ts; the user's openid, newest session_key, ban
@@ -16,7 +18,7 @@
  * session in steady use is written about once per idleTtl/2 and every other request is one HMGET.
  * The cost: lastSeenAt lags by up to idleTtl/2.
  *
- * Rules the Lua scripts enforce, atomically per user (src/sessions/lua; each script's header
+ * Rules the Lua scripts enforce, atomically per user (src/sessions/lua and verifier/src/lua; each script's header
  * names the rule it carries out and points back here):
  * - ban check on create: a user carrying a live ban marker gets no session (create.lua);
  * - eviction: a login past `maxPerUser` live sessions deletes the oldest by createdAt in the same
@@ -36,13 +38,15 @@
  * and is not used while it could miss one); a ban marker read in the same round trip refuses
  * sessions created in a race with the ban.
  */
+
+import type { ListedSession, SessionRecord } from "../../verifier/src/record.js";
+import { resolveSession } from "../../verifier/src/resolveSession.js";
+import type { SessionCache } from "../../verifier/src/sessionCache.js";
+import { sidOf } from "../../verifier/src/token.js";
 import { userBanned } from "../errors.js";
-import { afterIo } from "../lib/eventLoop.js";
-import type { ListedSession, SessionRecord } from "./record.js";
-import type { SessionCache } from "./sessionCache.js";
+import { newToken } from "./newToken.js";
 import type { SessionKeyVault } from "./sessionKeyVault.js";
 import type { SessionStore } from "./store.js";
-import { newToken, parseToken, sidOf } from "./token.js";
 import { encodeUserAgent } from "./userAgent.js";
 
 /** Session settings; durations in seconds. */
@@ -72,56 +76,6 @@ export interface CreatedSession {
   record: SessionRecord;
   /** sids evicted to keep the user under maxPerUser. */
   evicted: string[];
-}
-
-/**
- * Sliding renewal is due when less than half of the idle window is left, unless the absolute
- * timeout allows no more (see the header comment for why half).
- * @param idleTtl - seconds
- * @param now - epoch ms
- */
-export function renewalDue(record: SessionRecord, idleTtl: number, now: number): boolean {
-  return record.expiresAt - now < (idleTtl * 1000) / 2 && record.expiresAt < record.absoluteExpiresAt;
-}
-
-/**
- * The session check, the one implementation behind every authenticated route, /auth/verify and
- * the library's verifier: one Redis read, plus one write when renewal is due; none when the
- * process-local cache holds the session (the service only; sessionCache.ts).
- * @param idleTtl - seconds (SESSION_IDLE_TTL)
- * @param now - epoch ms
- * @returns null for a malformed, unknown, expired or revoked token, or a banned user
- * @throws whatever ioredis throws when Redis cannot be asked (callers answer 503)
- */
-export async function resolveSession(
-  store: SessionStore,
-  idleTtl: number,
-  now: number,
-  token: string,
-  cache?: SessionCache,
-): Promise<SessionRecord | null> {
-  const parsed = parseToken(token);
-  if (!parsed) return null;
-  // The cache (sessionCache.ts) answers only while Redis can tell it of every write; a renewal
-  // that is due goes to Redis like a miss.
-  const cached = cache?.get(parsed.userId, parsed.sid, now);
-  if (cached && cached.expiresAt > now && !renewalDue(cached, idleTtl, now)) {
-    // After this turn's I/O first: I/O that has already arrived is handled before we answer from
-    // memory, so a Redis connection that closed, or an invalidation that came in the same batch
-    // as this request, is seen (a SIGKILLed Redis is 503 on the next request, not 200).
-    await afterIo();
-    if (cache?.holds(parsed.userId, parsed.sid, cached)) return cached;
-  }
-  const ticket = cache?.ticket(now);
-  const record = await store.get(parsed.userId, parsed.sid, now);
-  // A session past expiresAt stays in the hash until a script touches the user: dead here.
-  if (!record || record.expiresAt <= now) return null;
-  if (!renewalDue(record, idleTtl, now)) {
-    if (ticket) cache?.set(record, ticket, now);
-    return record;
-  }
-  const renewed = { ...record, lastSeenAt: now, expiresAt: Math.min(now + idleTtl * 1000, record.absoluteExpiresAt) };
-  return (await store.renew(renewed)) ? renewed : null;
 }
 
 /**

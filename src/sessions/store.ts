@@ -7,20 +7,21 @@
  * per script, so the scripts run unchanged on Redis Cluster.
  */
 import { readFileSync } from "node:fs";
+import { FIELD } from "../../verifier/src/keys.js";
+import { decodeRecord, encodeRecord, type ListedSession, type SessionRecord, slotOf } from "../../verifier/src/record.js";
+import { SessionReader } from "../../verifier/src/sessionReader.js";
 import type { RedisClient } from "../clients/redis.js";
-import { FIELD, SessionKeys } from "./keys.js";
-import { decodeRecord, encodeRecord, type ListedSession, type SessionRecord, slotOf } from "./record.js";
 import { decodeUserAgent, type EncodedUserAgent } from "./userAgent.js";
 
 /**
  * The scripts, in ./lua (each opens with what it reads, writes and returns), read once when
- * this module loads; lib.lua's helpers are prepended to all but renew.lua.
+ * this module loads; lib.lua's helpers are prepended to each. The renewal's script is the
+ * reader's (verifier/src/lua/renew.lua), shared with the library.
  */
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), "utf8");
 const LIB = lua("lib");
 const SCRIPTS = {
   txCreate: LIB + lua("create"),
-  txRenew: lua("renew"),
   txRevoke: LIB + lua("revoke"),
   txRevokeAll: LIB + lua("revokeAll"),
   txUnban: LIB + lua("unban"),
@@ -29,7 +30,6 @@ const SCRIPTS = {
 
 type Scripted = RedisClient & {
   txCreate(...args: (string | number)[]): Promise<string[]>;
-  txRenew(...args: (string | number)[]): Promise<number>;
   txRevoke(...args: (string | number)[]): Promise<number>;
   txRevokeAll(...args: (string | number)[]): Promise<string[]>;
   txUnban(...args: (string | number)[]): Promise<number>;
@@ -42,21 +42,16 @@ type Scripted = RedisClient & {
  */
 export type CreateResult = { banned: true } | { banned: false; slot: string; evicted: string[] };
 
-/** Session persistence in Redis. Methods throw whatever ioredis throws when Redis is down. */
-export class SessionStore {
-  readonly keys: SessionKeys;
+/**
+ * Session persistence in Redis: the reader's get and renew (verifier/src/sessionReader.ts) and
+ * the writes. Methods throw whatever ioredis throws when Redis is down.
+ */
+export class SessionStore extends SessionReader {
   private readonly redis: Scripted;
 
-  /**
-   * @param primaryAppid - the appid of slot "" (keys.ts): WECHAT_APPID or the first of
-   *   WECHAT_APPS; "" until known (the library reads it from Redis: primaryAppidKey)
-   */
-  constructor(
-    redis: RedisClient,
-    prefix: string,
-    public primaryAppid: string,
-  ) {
-    this.keys = new SessionKeys(prefix);
+  /** @param primaryAppid - as SessionReader's */
+  constructor(redis: RedisClient, prefix: string, primaryAppid: string) {
+    super(redis, prefix, primaryAppid);
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       // defineCommand is idempotent per name; EVALSHA with an EVAL fallback after a Redis restart.
       if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys: 1 });
@@ -94,29 +89,6 @@ export class SessionStore {
     );
     if (out[0] === "full") throw new Error("a user's hash holds at most 36 apps besides the primary one");
     return out[0] === "banned" ? { banned: true } : { banned: false, slot: out[1] as string, evicted: out.slice(2) };
-  }
-
-  /**
-   * The hot path: one command (HMGET of the session, the ban marker, openid and unionid) for a
-   * session of the primary app; a second HMGET (its app slot's appid, openid, unionid) for
-   * another app's.
-   * The caller checks expiresAt: a session past it may still be in the hash.
-   * @param now - epoch ms, to tell a live ban marker from a lapsed one
-   * @returns the record, or null when there is none or the user is banned
-   */
-  async get(userId: number, sid: string, now: number): Promise<SessionRecord | null> {
-    const key = this.keys.user(userId);
-    const [raw, ban, openid, unionid] = await this.redis.hmget(key, sid, FIELD.ban, FIELD.openid(""), FIELD.unionid(""));
-    if (!raw || (ban && Number(ban) > now)) return null;
-    const slot = slotOf(raw);
-    if (!slot) return decodeRecord(userId, sid, raw, { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null });
-    const [appid, slotOpenid, slotUnionid] = await this.redis.hmget(key, FIELD.appid(slot), FIELD.openid(slot), FIELD.unionid(slot));
-    return decodeRecord(userId, sid, raw, { appid: appid ?? "", openid: slotOpenid ?? null, unionid: slotUnionid ?? null });
-  }
-
-  /** Writes a renewed record. @returns false when the session was revoked meanwhile */
-  async renew(r: SessionRecord): Promise<boolean> {
-    return (await this.redis.txRenew(this.keys.user(r.userId), r.sid, encodeRecord(r, true), r.expiresAt)) === 1;
   }
 
   /** Deletes one session. @returns true when it was live */

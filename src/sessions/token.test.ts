@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { newToken, parsePublicSessionId, parseToken, publicSessionId, sidOf } from "./token.js";
+import { parsePublicSessionId, parseToken, publicSessionId, sidOf } from "../../verifier/src/token.js";
+import { newToken } from "./newToken.js";
 
 test("tokens carry 192 random bits after the user id and parse back", () => {
   const token = newToken(42);

@@ -5,6 +5,7 @@
  * identities written before tongxing knew several apps belong to it (keys.ts, the identities
  * migration), so it must stay first when a one-app deployment moves to WECHAT_APPS.
  */
+import { primaryAppidKey } from "../../verifier/src/publishedSettings.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import type { RedisClient } from "../clients/redis.js";
 import { APPID_PATTERN, type Config, ConfigError, DEV_WECHAT, type WechatApp } from "../config/config.js";
@@ -78,9 +79,6 @@ export class WechatApps {
     return app;
   }
 }
-
-/** The Redis key recording which appid owns the primary app's slot (keys.ts) in this deployment. */
-export const primaryAppidKey = (prefix: string) => `${prefix}primary_appid`;
 
 /**
  * Gives the data of the one-app days to the primary app, at start: identities the migration

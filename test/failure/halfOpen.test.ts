@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
-import { SESSION_CACHE_PROOF_MS } from "../../src/sessions/sessionCache.js";
-import { sidOf } from "../../src/sessions/token.js";
+import { SESSION_CACHE_PROOF_MS } from "../../verifier/src/sessionCache.js";
+import { sidOf } from "../../verifier/src/token.js";
 import { CuttableProxy } from "../proxy.js";
 import { REDIS_URL, type Stack, startStack } from "../support.js";
 

@@ -1,5 +1,5 @@
 /**
- * The process-local session cache (src/sessions/sessionCache.ts) against its failure modes, with
+ * The process-local session cache (verifier/src/sessionCache.ts) against its failure modes, with
  * two real tongxing processes (A and B) on one private Redis: a logout, a revoke or a ban on A is
  * refused by B on the next request though B had the session cached; B's invalidation connection
  * killed → B stops serving from its cache at once; Redis SIGKILL → 503, never 200; Redis back → correct
@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { Redis } from "ioredis";
 import { dropDatabase } from "../../src/db/database.js";
-import { sidOf } from "../../src/sessions/token.js";
+import { sidOf } from "../../verifier/src/token.js";
 import { ADMIN_TOKEN } from "../lifecycleSuite.js";
 import { productionEnv, type ServerProcess, startProcess } from "../process.js";
 import { freshDatabaseUrl } from "../support.js";

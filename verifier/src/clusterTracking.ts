@@ -23,7 +23,7 @@
  * second.
  */
 import { type Cluster, Redis } from "ioredis";
-import type { Logger } from "pino";
+import type { Notices } from "./notices.js";
 
 /** What the tracking drives in the cache (SessionCache implements it). */
 export interface TrackingSink {
@@ -61,7 +61,7 @@ export class ClusterTracking {
   constructor(
     private readonly cluster: Cluster,
     private readonly prefix: string,
-    private readonly log: Pick<Logger, "info" | "warn">,
+    private readonly log: Notices,
     private readonly sink: TrackingSink,
   ) {}
 

@@ -1,16 +1,15 @@
 /**
  * tongxing's session check as a library, for a business API written in Node (Express, Fastify,
  * NestJS, Koa, a WebSocket upgrade): it reads the sessions tongxing wrote in Redis, with the
- * same code the service runs (sessions.ts `resolveSession`), so expiry, renewal, revocation and
+ * same code the service runs (resolveSession.ts, which the service imports from this package), so expiry, renewal, revocation and
  * bans are the service's own, not a copy of them.
  */
 import { Redis } from "ioredis";
-import type { RedisClient } from "../clients/redis.js";
-import { presentVerifiedSession, type VerifiedSession } from "../presenters/session.js";
-import { readSettings } from "../sessions/publishedSettings.js";
-import { SessionCache } from "../sessions/sessionCache.js";
-import { resolveSession } from "../sessions/sessions.js";
-import { SessionStore } from "../sessions/store.js";
+import { readSettings } from "./publishedSettings.js";
+import { resolveSession } from "./resolveSession.js";
+import { SessionCache } from "./sessionCache.js";
+import { type RedisClient, SessionReader } from "./sessionReader.js";
+import { presentVerifiedSession, type VerifiedSession } from "./verifiedSession.js";
 
 export type { VerifiedSession };
 
@@ -43,7 +42,7 @@ export interface SessionVerifierOptions {
   maxAge?: number;
   /**
    * Keep resolved sessions in memory, kept exact by Redis's client-side caching exactly as the
-   * service's SESSION_CACHE (sessions/sessionCache.ts): a logout, revocation or ban made anywhere
+   * service's SESSION_CACHE (sessionCache.ts): a logout, revocation or ban made anywhere
    * is refused on the next check; while Redis cannot confirm it delivers invalidations, every
    * check reads Redis. It spends a second connection and switches CLIENT TRACKING on for the
    * verifier's connection. Default: on when the verifier opens its connection from a URL; off for
@@ -70,7 +69,7 @@ export interface SessionVerifier {
 }
 
 /**
- * tongxing's defaults (src/config/config.ts), for the library's callers. The verifier itself takes the
+ * tongxing's defaults (its src/config/config.ts), for the library's callers. The verifier itself takes the
  * timeouts the service publishes in Redis.
  */
 export const SESSION_DEFAULTS = { keyPrefix: "tx:", idleTtl: 604_800, maxAge: 2_592_000 } as const;
@@ -86,7 +85,7 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
       throw new TypeError(`${name} must be a positive whole number of seconds`);
   }
   const owned = typeof options.redis === "string";
-  // Close to the service's client (clients/redis.ts), but created synchronously: commands wait
+  // Close to the service's client (its src/clients/redis.ts), but created synchronously: commands wait
   // for the first connection, and while Redis is down a check fails after one retry or a
   // second (commandTimeout) instead of hanging; ioredis keeps reconnecting in the background.
   const redis: RedisClient =
@@ -103,7 +102,7 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
   // Without a listener ioredis prints every reconnect failure; the failed verify() reports it.
   if (owned) redis.on("error", () => {});
   const prefix = options.keyPrefix ?? SESSION_DEFAULTS.keyPrefix;
-  const store = new SessionStore(redis, prefix, "");
+  const store = new SessionReader(redis, prefix, "");
   const cache = (options.cache ?? owned) && redis instanceof Redis ? new SessionCache({ ...CACHE, prefix }, silent) : undefined;
   // Not awaited: until tracking is on, the cache is not usable and every check reads Redis.
   if (cache && redis instanceof Redis) void cache.start(redis);
@@ -143,7 +142,7 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
  */
 const SETTINGS_MAX_AGE_MS = 5_000;
 
-/** The service's SESSION_CACHE_TTL and SESSION_CACHE_MAX defaults (config.ts): milliseconds, sessions. */
+/** The service's SESSION_CACHE_TTL and SESSION_CACHE_MAX defaults (the service's config.ts): milliseconds, sessions. */
 const CACHE = { ttlMs: 60_000, maxSessions: 100_000 } as const;
 
 /** The library logs nothing (a failed check throws instead): the cache's notices go nowhere. */

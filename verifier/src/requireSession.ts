@@ -4,9 +4,8 @@
  * re-login works), and gives the handler `ctx.state.session`.
  */
 import type { Next, ParameterizedContext } from "koa";
-import { type AppError, serviceUnavailable, tokenInvalid, tokenMissing } from "../errors.js";
-import { readToken } from "../middlewares/auth.js";
-import { renderError } from "../middlewares/errorHandler.js";
+import { readToken } from "./readToken.js";
+import { type Refusal, refusalBody, serviceUnavailable, tokenInvalid, tokenMissing } from "./refusals.js";
 import type { SessionVerifier, VerifiedSession } from "./sessionVerifier.js";
 
 /** Options of requireSession. */
@@ -30,11 +29,15 @@ export function requireSession(verifier: SessionVerifier, options: RequireSessio
   const header = (options.tokenHeader ?? "X-WX-Token").toLowerCase();
   return async function requireSession(ctx: ParameterizedContext<SessionState>, next: Next): Promise<void> {
     const refusal = await check(ctx);
-    if (refusal) return renderError(ctx, refusal);
+    if (refusal) {
+      ctx.status = refusal.status;
+      ctx.body = refusalBody(refusal);
+      return;
+    }
     await next();
   };
 
-  async function check(ctx: ParameterizedContext<SessionState>): Promise<AppError | null> {
+  async function check(ctx: ParameterizedContext<SessionState>): Promise<Refusal | null> {
     const token = readToken(ctx, header);
     if (token === null) return tokenMissing(header);
     let session: VerifiedSession | null;

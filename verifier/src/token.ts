@@ -1,7 +1,7 @@
 /**
  * Session tokens.
  *
- * A token is `<userId>.<secret>`: the secret is 32 characters of nanoid's 64-letter URL-safe
+ * A token is `<userId>.<secret>` (made by the service's src/sessions/newToken.ts): the secret is 32 characters of nanoid's 64-letter URL-safe
  * alphabet, 32 × 6 = 192 bits from the CSPRNG (OWASP ASVS V3.2.2 asks for at least 64 bits of
  * entropy; the issue asks for 128). The userId prefix is not secret: it routes the lookup to
  * the user's Redis Cluster slot so that every key of one user can be updated by one script.
@@ -12,9 +12,7 @@
  * comparison for a timing attack to measure.
  */
 import { hash } from "node:crypto";
-import { nanoid } from "nanoid";
 
-const SECRET_LENGTH = 32;
 const TOKEN_RE = /^([1-9][0-9]{0,9})\.([A-Za-z0-9_-]{32})$/;
 
 /** A token split into its parts and its storage id. */
@@ -22,11 +20,6 @@ export interface ParsedToken {
   userId: number;
   /** base64url(SHA-256(token)).slice(0, 22): the Redis id of the session. */
   sid: string;
-}
-
-/** Makes a new token for a user. */
-export function newToken(userId: number): string {
-  return `${userId}.${nanoid(SECRET_LENGTH)}`;
 }
 
 /** The session id stored in Redis for a token. */

@@ -2,12 +2,12 @@
  * A session as stored in Redis: one field of the user's hash (keys.ts), named by the sid, whose
  * value is short enough (under 64 bytes for IPv4 clients) for Redis to keep the whole hash in
  * its compact listpack encoding. openid and unionid are per user and live once in the hash;
- * the User-Agent is stored once per user and distinct User-Agent (userAgent.ts) and named here
+ * the User-Agent is stored once per user and distinct User-Agent (the service's userAgent.ts) and named here
  * by a 6-character reference.
  *
  * Value: `<createdAt>,<lastSeenAt − createdAt>,<expiresAt − lastSeenAt>,<absoluteExpiresAt − createdAt>,<userAgentRef>,<ip>[,<slot>]`
  * with the four numbers in base 36 (epoch milliseconds and millisecond differences). The Lua
- * scripts in store.ts read the first three numbers to find createdAt and expiresAt. `slot`
+ * scripts in the service's store.ts read the first three numbers to find createdAt and expiresAt. `slot`
  * (one character) names the app the session belongs to (keys.ts); none: the primary app. An IP
  * never holds a comma, so the two forms cannot be confused.
  */
@@ -18,7 +18,7 @@ export interface SessionRecord {
   /** Storage id (hash of the token). */
   readonly sid: string;
   readonly createdAt: number;
-  /** Updated only when a renewal is due (see sessions.ts), so it lags by up to half the idle timeout. */
+  /** Updated only when a renewal is due (see resolveSession.ts), so it lags by up to half the idle timeout. */
   readonly lastSeenAt: number;
   /** When the session dies unless used: min(lastSeenAt + idle timeout, absoluteExpiresAt). */
   readonly expiresAt: number;
@@ -33,7 +33,7 @@ export interface SessionRecord {
   readonly unionid: string | null;
   /** Client IP at login. */
   readonly ip: string;
-  /** Names the login's User-Agent among the user's stored ones (userAgent.ts). */
+  /** Names the login's User-Agent among the user's stored ones (the service's userAgent.ts). */
   readonly userAgentRef: string;
 }
 

@@ -31,17 +31,17 @@
  *   docs' advice for half-open connections) and empties the cache. (In BCAST mode Redis sends
  *   invalidations in its event loop's beforeSleep, so a write made in the very iteration that
  *   answered the PING may be heard of just after its PONG: a few microseconds more at most.)
- * - Redis unreachable: the session check fails with 503 as without a cache (sessions.ts only
+ * - Redis unreachable: the session check fails with 503 as without a cache (resolveSession.ts only
  *   consults the cache while it is usable, and a cache that cannot hear invalidations is not); a
  *   closed socket is seen when it reads its end (`watchSocket`), and a cached answer waits one
- *   turn of the event loop (sessions.ts), so I/O that arrived before the request is handled first.
+ *   turn of the event loop (resolveSession.ts), so I/O that arrived before the request is handled first.
  * Redis Cluster: tracking is per node; clusterTracking.ts tracks every node and drives this
  * cache through the same switch (`setUsable`) and proof of delivery (`provenAt`).
  */
 import type { Cluster, Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
-import type { Logger } from "pino";
 import { ClusterTracking } from "./clusterTracking.js";
+import type { Notices } from "./notices.js";
 import type { SessionRecord } from "./record.js";
 
 /** SESSION_CACHE, SESSION_CACHE_TTL (ms), SESSION_CACHE_MAX (sessions). */
@@ -106,7 +106,7 @@ export class SessionCache {
 
   constructor(
     private readonly opts: SessionCacheOptions,
-    private readonly log: Pick<Logger, "info" | "warn">,
+    private readonly log: Notices,
     private readonly stats: SessionCacheStats = { hit() {}, miss() {}, bypass() {} },
   ) {
     this.users = new LRUCache({ maxSize: opts.maxSessions, sizeCalculation: (m) => Math.max(1, m.size) });

@@ -5,7 +5,7 @@
  * so a promise settled by setImmediate settles after all of this turn's reads have been handled.
  *
  * Two uses: the session cache answers only after that point (an invalidation or a closed Redis
- * connection read in the same turn is seen first, sessions.ts), and response batching
+ * connection read in the same turn is seen first, resolveSession.ts), and response batching
  * (middlewares/batchResponses.ts, RESPONSE_BATCHING) writes a turn's responses together.
  */
 

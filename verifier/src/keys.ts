@@ -9,11 +9,11 @@
  * |-----------------------|-------------------------------------------------------------------|
  * | `<sid>` (22 chars)    | one session (record.ts); the hash's session fields are the index  |
  * | `o`, `u`              | the user's openid and unionid in the primary app (unionid absent when WeChat gave none) |
- * | `k`, `ks`             | the newest session_key in the primary app, sealed (sessionKeyVault.ts), and the sid of the login that delivered it |
+ * | `k`, `ks`             | the newest session_key in the primary app, sealed (the service's sessionKeyVault.ts), and the sid of the login that delivered it |
  * | `p<n>`                | the appid of another app the user logged in from: app slot `n` (one of 0-9a-z) |
  * | `o<n>`, `u<n>`, `k<n>`, `ks<n>` | the same as `o`, `u`, `k`, `ks`, for the app in slot `n` |
  * | `b`                   | ban marker: epoch ms until which it holds (mirrors users.banned_at) |
- * | `a<ref><n>`           | piece n of a stored User-Agent (userAgent.ts)                      |
+ * | `a<ref><n>`           | piece n of a stored User-Agent (the service's userAgent.ts)              |
  *
  * A session's record names its app's slot (record.ts); a record without one is of the primary
  * app (WECHAT_APPID, or the first of WECHAT_APPS), so sessions written before tongxing knew

@@ -1,0 +1,12 @@
+/**
+ * @tongxing/verifier: tongxing's session check for your own Node backend, with ioredis as its only
+ * dependency (Koa is an optional peer, for requireSession). The service is the `tongxing` package.
+ */
+export { type RequireSessionOptions, requireSession, type SessionState } from "./requireSession.js";
+export {
+  createSessionVerifier,
+  SESSION_DEFAULTS,
+  type SessionVerifier,
+  type SessionVerifierOptions,
+  type VerifiedSession,
+} from "./sessionVerifier.js";

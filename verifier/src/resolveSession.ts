@@ -1,0 +1,60 @@
+/**
+ * The session check, shared by the service (src/sessions/sessions.ts, whose header states the
+ * data model, expiry, renewal and threats) and the library's verifier: one copy of the rules a
+ * request is let through by.
+ */
+import { afterIo } from "./eventLoop.js";
+import type { SessionRecord } from "./record.js";
+import type { SessionCache } from "./sessionCache.js";
+import type { SessionReader } from "./sessionReader.js";
+import { parseToken } from "./token.js";
+
+/**
+ * Sliding renewal is due when less than half of the idle window is left, unless the absolute
+ * timeout allows no more (see the header comment for why half).
+ * @param idleTtl - seconds
+ * @param now - epoch ms
+ */
+export function renewalDue(record: SessionRecord, idleTtl: number, now: number): boolean {
+  return record.expiresAt - now < (idleTtl * 1000) / 2 && record.expiresAt < record.absoluteExpiresAt;
+}
+
+/**
+ * The session check, the one implementation behind every authenticated route, /auth/verify and
+ * the library's verifier: one Redis read, plus one write when renewal is due; none when the
+ * process-local cache holds the session (the service only; sessionCache.ts).
+ * @param idleTtl - seconds (SESSION_IDLE_TTL)
+ * @param now - epoch ms
+ * @returns null for a malformed, unknown, expired or revoked token, or a banned user
+ * @throws whatever ioredis throws when Redis cannot be asked (callers answer 503)
+ */
+export async function resolveSession(
+  store: SessionReader,
+  idleTtl: number,
+  now: number,
+  token: string,
+  cache?: SessionCache,
+): Promise<SessionRecord | null> {
+  const parsed = parseToken(token);
+  if (!parsed) return null;
+  // The cache (sessionCache.ts) answers only while Redis can tell it of every write; a renewal
+  // that is due goes to Redis like a miss.
+  const cached = cache?.get(parsed.userId, parsed.sid, now);
+  if (cached && cached.expiresAt > now && !renewalDue(cached, idleTtl, now)) {
+    // After this turn's I/O first: I/O that has already arrived is handled before we answer from
+    // memory, so a Redis connection that closed, or an invalidation that came in the same batch
+    // as this request, is seen (a SIGKILLed Redis is 503 on the next request, not 200).
+    await afterIo();
+    if (cache?.holds(parsed.userId, parsed.sid, cached)) return cached;
+  }
+  const ticket = cache?.ticket(now);
+  const record = await store.get(parsed.userId, parsed.sid, now);
+  // A session past expiresAt stays in the hash until a script touches the user: dead here.
+  if (!record || record.expiresAt <= now) return null;
+  if (!renewalDue(record, idleTtl, now)) {
+    if (ticket) cache?.set(record, ticket, now);
+    return record;
+  }
+  const renewed = { ...record, lastSeenAt: now, expiresAt: Math.min(now + idleTtl * 1000, record.absoluteExpiresAt) };
+  return (await store.renew(renewed)) ? renewed : null;
+}

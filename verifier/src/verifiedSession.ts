@@ -1,0 +1,33 @@
+import type { SessionRecord } from "./record.js";
+import { publicSessionId } from "./token.js";
+
+/**
+ * What a backend learns of a verified session: the library's `verify()` result and
+ * `ctx.state.session`, and (as JSON, openid and unionid only for a service caller) the body of
+ * GET /auth/verify.
+ */
+export interface VerifiedSession {
+  userId: number;
+  /** The public session id (`<userId>.<sid>`): names the session, cannot act as its token. */
+  sessionId: string;
+  /** The mini-program the session was logged in from ("" if the library could not learn the primary app's appid). */
+  appid: string;
+  /** WeChat's openid for this user in that app; server-side only, never send it to the mini-program. */
+  openid: string;
+  /** WeChat's unionid, or null when WeChat gave none (the appid is bound to no Open Platform account). */
+  unionid: string | null;
+  /** When the session dies unless used again (idle timeout), at the latest its absolute timeout. */
+  expiresAt: Date;
+}
+
+/** The fields a backend may see of a live session. */
+export function presentVerifiedSession(r: SessionRecord): VerifiedSession {
+  return {
+    userId: r.userId,
+    sessionId: publicSessionId(r.userId, r.sid),
+    appid: r.appid,
+    openid: r.openid,
+    unionid: r.unionid,
+    expiresAt: new Date(r.expiresAt),
+  };
+}
