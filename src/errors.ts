@@ -46,6 +46,18 @@ export const methodNotAllowed = () =>
 export const notFound = (message = "No such route.") => new AppError(404, "NOT_FOUND", message);
 export const internalError = () => new AppError(500, "INTERNAL_ERROR", "Something went wrong on our side.");
 /** The login names no configured mini-program (wechat/apps.ts says how the app is chosen). */
+/** A platform other than WeChat refused the login code (WeChat's keeps WECHAT_CODE_INVALID). */
+export const loginCodeInvalid = (platform: string) =>
+  new AppError(401, "LOGIN_CODE_INVALID", `The ${platform} login code is invalid, expired or already used; get a new one and log in again.`);
+/** A platform other than WeChat failed (WeChat's keeps WECHAT_UNAVAILABLE). */
+export const platformUnavailable = (platform: string) =>
+  new AppError(502, "PLATFORM_UNAVAILABLE", `The ${platform} platform did not answer properly; try again shortly.`);
+export const wrongPlatform = (what: string) =>
+  new AppError(400, "WRONG_PLATFORM", `${what} is for WeChat mini-programs only; this session is of another platform.`);
+export const identityTaken = () =>
+  new AppError(409, "IDENTITY_TAKEN", "That account already belongs to another user; it is never merged into this one.");
+export const lastIdentity = () =>
+  new AppError(409, "LAST_IDENTITY", "This is the user's last identity; an account cannot be left with none (delete the account instead).");
 export const appUnknown = (message: string) => new AppError(400, "APP_UNKNOWN", message);
 export const userBanned = () => new AppError(403, "USER_BANNED", "This account is banned.");
 export const userNotFound = () => new AppError(404, "USER_NOT_FOUND", "No user has that id.");

@@ -1,0 +1,82 @@
+/**
+ * What every mini-program platform has in common: the mini-program gets a one-time login code
+ * (`wx.login`, `tt.login`, `my.getAuthCode`, `qq.login`, `swan.getLoginCode`, `ks.login`) and the
+ * server exchanges it with the platform for the user's id in that app. Each platform's exchange
+ * lives in its own file beside this one; docs/apps.md lists them with their sources.
+ */
+import type { Logger } from "pino";
+
+/** The platforms tongxing logs users in from; `APPS[].platform` takes one of these. */
+export const PLATFORMS = ["wechat", "douyin", "alipay", "qq", "baidu", "kuaishou"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** An app of a platform that signs in with an AppSecret (all but Alipay). */
+export interface SecretApp {
+  platform: Exclude<Platform, "alipay">;
+  /** The platform's app id (Baidu: the AppKey, sent as `client_id`). */
+  appid: string;
+  /** The AppSecret (Baidu: `sk`). Never logged, never sent anywhere but to the platform. */
+  secret: string;
+  /** A label for operators (logs, the admin API); defaults to the appid. */
+  name: string;
+}
+
+/** An Alipay mini-program: requests are signed with the app's key, answers verified with Alipay's. */
+export interface AlipayApp {
+  platform: "alipay";
+  appid: string;
+  /** The app's RSA2 private key, PKCS#8 PEM. Never logged. */
+  privateKey: string;
+  /** Alipay's public key (PEM) that every response's `sign` must verify with. */
+  alipayPublicKey: string;
+  name: string;
+}
+
+/** One configured mini-program on any platform. */
+export type App = SecretApp | AlipayApp;
+
+/** What a successful code exchange gives. */
+export interface CodeSession {
+  /** The user's id in this app (Alipay: `open_id`, else `user_id`). */
+  openid: string;
+  /**
+   * The id shared by this person's identities across the apps of one union scope (unionScope),
+   * or null: WeChat's, QQ's and Douyin's `unionid`, Alipay's `user_id`.
+   */
+  unionid: string | null;
+  /** The platform's session_key as it sent it, or null for a platform that gives none (Alipay). */
+  sessionKey: string | null;
+}
+
+/** Where and how a platform is called. Durations in milliseconds. */
+export interface ExchangeOptions {
+  /** The platform's API base (or Alipay's gateway URL), without a trailing slash. */
+  apiBase: string;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Extra attempts after the first for a 5xx or a network error (never for a timeout). Default 2. */
+  retries?: number;
+  /** Before the first retry; doubles each time. Default 100. */
+  backoffMs?: number;
+  /** Observes each finished call: api name, outcome ("ok", an error value, "retryable"), duration. */
+  observe?: (api: string, outcome: string, durationMs: number) => void;
+}
+
+/**
+ * Exchanges one login code with the app's platform. A code is single-use, so a timed-out call is
+ * never repeated.
+ * @throws AppError 401 LOGIN_CODE_INVALID (the platform refused the code: invalid, expired or
+ *   used), 502 PLATFORM_UNAVAILABLE (an HTTP error, a timeout, an answer that does not parse or
+ *   whose signature does not verify, a wrong secret or key: the last logged as an error naming
+ *   the app, never the secret)
+ */
+export type ExchangeCode<A extends App = App> = (app: A, code: string, log: Logger, opts: ExchangeOptions) => Promise<CodeSession>;
+
+/**
+ * Which platforms' unionids are one namespace: identities link by unionid only within it, so a
+ * WeChat unionid never matches a Douyin one even when the strings are equal. Baidu and Kuaishou
+ * give no unionid through the code exchange.
+ */
+export function unionScope(platform: Platform): Platform {
+  return platform;
+}
