@@ -101,6 +101,7 @@ async function loadSessions(redisUrl: string, users: number, perUser: number, fi
           sessions.create({
             userId: firstUserId + i,
             appid: APPID,
+            platform: "wechat",
             openid: `o${"x".repeat(27)}`,
             unionid: `u${"y".repeat(27)}`,
             sessionKey: "tiihtNczf5v6AKRyjwEUhQ==",
@@ -243,7 +244,16 @@ async function scenarios(dbA: string, dbB: string, dbM: string, started: number)
       const userId = 900_000 + i;
       await Promise.all(
         Array.from({ length: 10 }, () =>
-          sessions.create({ userId, appid: APPID, openid: "o", unionid: null, sessionKey: "k", ip: "203.0.113.7", userAgent: UA }),
+          sessions.create({
+            userId,
+            appid: APPID,
+            platform: "wechat",
+            openid: "o",
+            unionid: null,
+            sessionKey: "k",
+            ip: "203.0.113.7",
+            userAgent: UA,
+          }),
         ),
       );
       const t0 = performance.now();

@@ -56,6 +56,7 @@ try {
       await sessions.create({
         userId,
         appid: APPID,
+        platform: "wechat",
         openid: `o${"x".repeat(27)}`,
         unionid: `u${"y".repeat(27)}`,
         sessionKey: "tiihtNczf5v6AKRyjwEUhQ==",

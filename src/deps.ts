@@ -6,8 +6,9 @@ import type { LoginReplay } from "./commands/loginReplay.js";
 import type { Config } from "./config/config.js";
 import type { Metrics } from "./metrics/metrics.js";
 import type { Overview } from "./metrics/overview.js";
+import type { Apps } from "./platforms/apps.js";
+import type { PlatformExchange } from "./platforms/exchange.js";
 import type { Sessions } from "./sessions/sessions.js";
-import type { WechatApps } from "./wechat/apps.js";
 import type { WechatClient } from "./wechat/client.js";
 
 /** Everything the app needs from outside, created by main.ts (or a test) and passed in. */
@@ -17,8 +18,10 @@ export interface AppDeps {
   redis: RedisClient;
   sessions: Sessions;
   wechat: WechatClient;
+  /** Login code exchanges on every platform (WeChat's through `wechat`). */
+  platforms: PlatformExchange;
   /** The configured mini-programs. */
-  apps: WechatApps;
+  apps: Apps;
   metrics: Metrics;
   audit: AuditLog;
   /** The console's last-hour counts (overview.ts). */

@@ -48,7 +48,11 @@ export const internalError = () => new AppError(500, "INTERNAL_ERROR", "Somethin
 /** The login names no configured mini-program (wechat/apps.ts says how the app is chosen). */
 /** A platform other than WeChat refused the login code (WeChat's keeps WECHAT_CODE_INVALID). */
 export const loginCodeInvalid = (platform: string) =>
-  new AppError(401, "LOGIN_CODE_INVALID", `The ${platform} login code is invalid, expired or already used; get a new one and log in again.`);
+  new AppError(
+    401,
+    "LOGIN_CODE_INVALID",
+    `The ${platform} login code is invalid, expired or already used; get a new one and log in again.`,
+  );
 /** A platform other than WeChat failed (WeChat's keeps WECHAT_UNAVAILABLE). */
 export const platformUnavailable = (platform: string) =>
   new AppError(502, "PLATFORM_UNAVAILABLE", `The ${platform} platform did not answer properly; try again shortly.`);

@@ -65,7 +65,7 @@ async function serve(): Promise<void> {
   const log = createLogger(config.logLevel);
   try {
     const running = await startServer(config, log);
-    log.info({ url: running.url, devMode: config.wechat.devMode }, "tongxing listening");
+    log.info({ url: running.url, devMode: config.devMode }, "tongxing listening");
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;

@@ -20,12 +20,14 @@ import { awaitMigrated, migrateDatabase } from "./db/migrate.js";
 import type { AppDeps } from "./deps.js";
 import { Metrics } from "./metrics/metrics.js";
 import { Overview } from "./metrics/overview.js";
+import { Apps, adoptPrimaryApp } from "./platforms/apps.js";
+import { PlatformExchange } from "./platforms/exchange.js";
+import { EXCHANGES } from "./platforms/exchanges.js";
 import { metricsOnMainPort } from "./routes/health/metrics.js";
 import { keepSettingsPublished, publishSettings } from "./sessions/publishedSettings.js";
 import { SessionKeyVault } from "./sessions/sessionKeyVault.js";
 import { Sessions } from "./sessions/sessions.js";
 import { SessionStore } from "./sessions/store.js";
-import { adoptPrimaryApp, WechatApps } from "./wechat/apps.js";
 import { WechatClient } from "./wechat/client.js";
 import { FakeWechat } from "./wechat/fakeServer.js";
 
@@ -100,7 +102,7 @@ export async function connectBackends(config: Config, log: Logger, wait = startu
   const redis = await connectRedis(config.redisUrl, log, config.redisClusterNodes, wait, redisOptions);
   const prisma = createPrisma(config.databaseUrl, log);
   const clock = Date.now;
-  const apps = WechatApps.fromConfig(config.wechat);
+  const apps = new Apps(config.apps, config.devMode);
   const store = new SessionStore(redis, config.redisKeyPrefix, apps.primary.appid);
   const metrics = new Metrics();
   const cache = config.session.cache ? sessionCache(config, log, metrics) : undefined;
@@ -111,11 +113,28 @@ export async function connectBackends(config: Config, log: Logger, wait = startu
   });
   // A duplicate waits as long as the first attempt's WeChat exchange can take: three attempts
   // and their backoff, plus the database and Redis writes after it.
-  const waitMs = 3 * config.wechat.timeoutMs + 2000;
-  const loginReplay = new LoginReplay(redis, config.redisKeyPrefix, config.loginReplayWindow, waitMs, config.wechat.devMode);
+  const waitMs = 3 * Math.max(config.wechat.timeoutMs, config.platforms.timeoutMs) + 2000;
+  const platforms = new PlatformExchange(wechat, config.platforms, EXCHANGES, (platform, api, outcome, ms) =>
+    metrics.platformCalls.labels(platform, api, outcome).inc(),
+  );
+  const loginReplay = new LoginReplay(redis, config.redisKeyPrefix, config.loginReplayWindow, waitMs, config.devMode);
   const overview = new Overview(redis, config.redisKeyPrefix, log, clock);
   metrics.onEvent = (series, outcome) => overview.count(series, outcome);
-  return { config, prisma, redis, sessions, wechat, apps, metrics, audit: new AuditLog(prisma, log), overview, log, clock, loginReplay };
+  return {
+    config,
+    prisma,
+    redis,
+    sessions,
+    wechat,
+    platforms,
+    apps,
+    metrics,
+    audit: new AuditLog(prisma, log),
+    overview,
+    log,
+    clock,
+    loginReplay,
+  };
 }
 
 /**
@@ -155,7 +174,7 @@ async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefine
 export async function startServer(config: Config, log: Logger): Promise<Running> {
   const wait = startupWait(log, config.startupTimeout);
   let fake: FakeWechat | undefined;
-  if (config.wechat.devMode) {
+  if (config.devMode) {
     fake = await new FakeWechat({ ...DEV_WECHAT, anyAppid: true, reusableCodes: true }).start();
     config = { ...config, wechat: { ...config.wechat, apiBase: fake.baseUrl } };
     log.warn(

@@ -113,7 +113,16 @@ export function lifecycleSuite(name: string, extraEnv: () => Record<string, stri
       await stack.redis.hset(userKey, "b", Date.now() + 60_000);
       assert.equal(await status(token), 401, "refused on the next request");
       await assert.rejects(
-        sessions.create({ userId: user.id, appid: APPID, openid: "o", unionid: null, sessionKey: "k", ip: "", userAgent: "" }),
+        sessions.create({
+          userId: user.id,
+          appid: APPID,
+          platform: "wechat",
+          openid: "o",
+          unionid: null,
+          sessionKey: "k",
+          ip: "",
+          userAgent: "",
+        }),
         (err: { code?: string }) => err.code === "USER_BANNED",
       );
       await stack.redis.hset(userKey, "b", Date.now() - 1);

@@ -138,6 +138,7 @@ describe("storage: per-user fields", () => {
     const base = {
       userId: 990_001,
       appid: APPID,
+      platform: "wechat",
       openid: "o-keep",
       sessionKey: "tiihtNczf5v6AKRyjwEUhQ==",
       ip: "203.0.113.9",

@@ -61,6 +61,7 @@ test("a one-app deployment moves to WECHAT_APPS: same user ids, live sessions, i
     expiresAt: now + 3_600_000,
     absoluteExpiresAt: now + 86_400_000,
     appid: APPID,
+    platform: "wechat",
     slot: "",
     openid: openid("old-ann"),
     unionid: unionid("old-ann"),
@@ -117,7 +118,7 @@ test("a one-app deployment moves to WECHAT_APPS: same user ids, live sessions, i
 
     // Another primary app would report every existing session as the wrong app's: refused.
     const reordered = loadConfig({ ...stack.env, WECHAT_APPS: JSON.stringify([apps[1], apps[0]]), PORT: "0" });
-    await assert.rejects(startServer(reordered, createLogger("silent")), /WECHAT_APPS: the first app must stay wxtest/);
+    await assert.rejects(startServer(reordered, createLogger("silent")), /the first app must stay wxtest/);
   } finally {
     await db.end();
     await stack.stop();

@@ -1,6 +1,6 @@
 /**
  * The lock that serialises the writes that give a person's identities their user: a first login
- * takes it before it links an identity to a user or creates one (wechatLogin.ts), account
+ * takes it before it links an identity to a user or creates one (login.ts), account
  * deletion before it deletes a user's identities (userAdmin.ts). Keyed by the unionid when WeChat
  * gave one (one person in every app bound to one Open Platform account), else by the identity
  * (appid, openid). Held until the transaction has committed or rolled back, so a login that waited
@@ -16,6 +16,7 @@ import mariadb from "mariadb";
 import { isMysqlClient, mysqlUrlOf, type PrismaClient } from "../clients/prisma.js";
 import { mysqlOptions } from "../db/mysql.js";
 import { serviceUnavailable } from "../errors.js";
+import { type Platform, unionScope } from "../platforms/types.js";
 
 /** A transaction's client, as `$transaction` hands it out. */
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -26,9 +27,15 @@ export type LockIdentities = (names: string[]) => Promise<void>;
 /** How long a MySQL first login waits for another one's lock (PostgreSQL's waits without end), in seconds. */
 const MYSQL_LOCK_WAIT_SECONDS = 30;
 
-/** The lock's name for an identity: its unionid's, else its own. */
-export function identityLockName(appid: string, openid: string, unionid: string | null | undefined): string {
-  return unionid ? `unionid:${unionid}` : `identity:${appid}:${openid}`;
+/**
+ * The lock's name for an identity: its unionid's (within the platform's union scope: WeChat's
+ * unionids keep the name they had before other platforms, so instances of both versions agree
+ * during a rolling deploy), else its own.
+ */
+export function identityLockName(platform: string, appid: string, openid: string, unionid: string | null | undefined): string {
+  if (!unionid) return `identity:${appid}:${openid}`;
+  const scope = unionScope(platform as Platform);
+  return scope === "wechat" ? `unionid:${unionid}` : `unionid:${scope}:${unionid}`;
 }
 
 /**

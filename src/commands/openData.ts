@@ -75,17 +75,17 @@ export async function verifySignature(deps: AppDeps, session: SessionRecord, raw
 export async function checkSessionKey(deps: AppDeps, log: Logger, session: SessionRecord): Promise<boolean> {
   const entry = await deps.sessions.sessionKeyFor(session);
   if (!entry?.current) return false;
-  return deps.wechat.checkSession(log, appOf(deps, session), session.openid, entry.sessionKey);
+  return deps.wechat.checkSession(log, appOf(deps, session, "This route"), session.openid, entry.sessionKey);
 }
 
 /**
  * The session's app, for a call under its access_token.
  * @throws AppError 400 APP_UNKNOWN when the app has been removed from the configuration since
  */
-function appOf(deps: AppDeps, session: SessionRecord): WechatApp {
+function appOf(deps: AppDeps, session: SessionRecord, what: string): WechatApp {
   const app = deps.apps.find(session.appid);
   if (!app) throw appUnknown(`This session's mini-program ${session.appid} is no longer configured; log in again.`);
-  return app;
+  return deps.apps.asWechat(app, what);
 }
 
 /**
@@ -94,6 +94,6 @@ function appOf(deps: AppDeps, session: SessionRecord): WechatApp {
  * @throws AppError 400 PHONE_CODE_INVALID, 400 APP_UNKNOWN, 502 WECHAT_UNAVAILABLE, 503
  */
 export async function bindPhone(deps: AppDeps, log: Logger, session: SessionRecord, code: string): Promise<User> {
-  const phone = await deps.wechat.getPhoneNumber(log, appOf(deps, session), code);
+  const phone = await deps.wechat.getPhoneNumber(log, appOf(deps, session, "This route"), code);
   return deps.prisma.user.update({ where: { id: session.userId }, data: { phone } });
 }

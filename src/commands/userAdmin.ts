@@ -118,14 +118,14 @@ export async function deleteAccount(deps: AdminDeps, userId: number, by: Actor):
   const found = await lockedTransaction(deps.prisma, async (tx, lock) => {
     const user = await tx.user.findUnique({
       where: { id: userId },
-      select: { deletedAt: true, identities: { select: { appid: true, openid: true, unionid: true } } },
+      select: { deletedAt: true, identities: { select: { platform: true, appid: true, openid: true, unionid: true } } },
     });
     if (!user) return false;
     // The locks a first login linking to this user by unionid takes (identityLock.ts): one that
     // holds them links first and its identity is deleted below; one that waits links after this
     // commits, finds no identity with that unionid, and is a new user. Without them, a login from
     // another app could link its identity here after the delete, and be refused there forever.
-    await lock(user.identities.map((i) => identityLockName(i.appid, i.openid, i.unionid)));
+    await lock(user.identities.map((i) => identityLockName(i.platform, i.appid, i.openid, i.unionid)));
     const deletedAt = user.deletedAt ?? new Date();
     // The row before the identities: a login linking by a unionid given to one of them after the
     // read above holds this row from recording the login until it commits, so the update waits

@@ -8,7 +8,7 @@ test("defaults give a dev-mode config with an ephemeral key", () => {
   const c = loadConfig({});
   assert.equal(c.port, 3000);
   assert.equal(c.host, "127.0.0.1");
-  assert.equal(c.wechat.devMode, true);
+  assert.equal(c.devMode, true);
   assert.equal(c.session.ephemeralKey, true);
   assert.equal(c.session.idleTtl, 604800);
   assert.equal(c.tokenHeader, "x-wx-token");
@@ -35,7 +35,7 @@ test("production refuses to start without WeChat credentials or the encryption k
     /SESSION_KEY_ENCRYPTION_KEY: required/,
   );
   const c = loadConfig({ NODE_ENV: "production", WECHAT_APPID: "wx1", WECHAT_SECRET: "s", SESSION_KEY_ENCRYPTION_KEY: KEY });
-  assert.equal(c.wechat.devMode, false);
+  assert.equal(c.devMode, false);
   assert.equal(c.session.ephemeralKey, false);
 });
 
@@ -49,9 +49,9 @@ test("WECHAT_APPS: several apps, the primary first; a bad one is named by its pa
     { appid: "wx2222222222222222", secret: "lite-secret" },
   ];
   const c = loadConfig({ WECHAT_APPS: JSON.stringify(apps) });
-  assert.equal(c.wechat.devMode, false);
+  assert.equal(c.devMode, false);
   assert.deepEqual(
-    c.wechat.apps.map((a) => [a.appid, a.name]),
+    c.apps.map((a) => [a.appid, a.name]),
     [
       ["wx1111111111111111", "shop"],
       ["wx2222222222222222", "wx2222222222222222"],

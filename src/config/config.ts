@@ -7,7 +7,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { type ProxyTrust, parseProxyList } from "../middlewares/clientIp.js";
-import { DEV_WECHAT, parseApps, type WechatApp } from "../wechat/appConfig.js";
+import { DEV_APPS, parseAllApps } from "../platforms/appsConfig.js";
+import type { App, Platform } from "../platforms/types.js";
+import { parseApps } from "../wechat/appConfig.js";
 import { readSecretFiles } from "./secretFiles.js";
 
 const positiveInt = z.coerce.number().int().positive();
@@ -75,6 +77,18 @@ const envSchema = z.object({
   WECHAT_SECRET: optionalNonEmpty,
   /** Several mini-programs: a JSON array of {appid, secret, name?}; the first is the primary app. */
   WECHAT_APPS: optionalNonEmpty,
+  /**
+   * Every platform's mini-programs: a JSON array of {platform, appid, secret, name?} (Alipay:
+   * privateKey and alipayPublicKey instead of secret); the first is the primary app.
+   */
+  APPS: optionalNonEmpty,
+  DOUYIN_API_BASE: z.string().url().default("https://developer.toutiao.com"),
+  ALIPAY_GATEWAY: z.string().url().default("https://openapi.alipay.com/gateway.do"),
+  QQ_API_BASE: z.string().url().default("https://api.q.qq.com"),
+  BAIDU_API_BASE: z.string().url().default("https://spapi.baidu.com"),
+  KUAISHOU_API_BASE: z.string().url().default("https://open.kuaishou.com"),
+  /** Milliseconds for one HTTP call to a platform other than WeChat. */
+  PLATFORM_TIMEOUT: positiveInt.default(5000),
   WECHAT_API_BASE: z.string().url().default("https://api.weixin.qq.com"),
   /** Seconds an encryptedData watermark may be old; 0 disables the check. */
   WECHAT_WATERMARK_MAX_AGE: z.coerce.number().int().min(0).default(86400),
@@ -198,19 +212,26 @@ export interface Config {
   /** REDIS_EVICTION_CHECK (clients/redisEviction.ts). */
   redisEvictionCheck: "warn" | "refuse" | "off";
   databaseUrl: string;
+  /**
+   * The configured mini-programs of every platform, the primary one first: APPS, WECHAT_APPS, or
+   * the one app of WECHAT_APPID/WECHAT_SECRET, or in dev mode the built-in fakes' apps.
+   */
+  apps: App[];
+  /** True when no app was configured: the built-in fakes of every platform answer instead. */
+  devMode: boolean;
+  /** Where the platforms other than WeChat are called. */
+  platforms: {
+    /** Each platform's API base without a trailing slash (Alipay: the gateway's URL). */
+    apiBases: Record<Exclude<Platform, "wechat">, string>;
+    /** Milliseconds per HTTP attempt. */
+    timeoutMs: number;
+  };
   wechat: {
-    /**
-     * The configured mini-programs, the primary one first: WECHAT_APPS, or the one app of
-     * WECHAT_APPID/WECHAT_SECRET, or in dev mode the built-in fake's app.
-     */
-    apps: WechatApp[];
     apiBase: string;
     /** Milliseconds per HTTP attempt. */
     timeoutMs: number;
     /** Seconds; 0: no check. */
     watermarkMaxAge: number;
-    /** True when no credentials were given: the built-in fake WeChat answers instead. */
-    devMode: boolean;
   };
   session: {
     /** Seconds. */
@@ -334,24 +355,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.WECHAT_APPID === undefined) !== (e.WECHAT_SECRET === undefined)) {
     problems.push("  WECHAT_APPID and WECHAT_SECRET: set both, or neither for dev mode");
   }
-  if (e.WECHAT_APPS !== undefined && (e.WECHAT_APPID !== undefined || e.WECHAT_SECRET !== undefined)) {
+  if (e.APPS !== undefined && (e.WECHAT_APPS !== undefined || e.WECHAT_APPID !== undefined || e.WECHAT_SECRET !== undefined)) {
+    problems.push(
+      "  APPS and WECHAT_APPS or WECHAT_APPID/WECHAT_SECRET: set one form, not both (the WECHAT_ forms are the WeChat-only ones)",
+    );
+  } else if (e.WECHAT_APPS !== undefined && (e.WECHAT_APPID !== undefined || e.WECHAT_SECRET !== undefined)) {
     problems.push(
       "  WECHAT_APPS and WECHAT_APPID/WECHAT_SECRET: set one form, not both (WECHAT_APPID/WECHAT_SECRET is the one-app shorthand)",
     );
   }
-  let apps: WechatApp[] = [];
-  if (e.WECHAT_APPS !== undefined) {
-    const parsedApps = parseApps(e.WECHAT_APPS);
+  let apps: App[] = [];
+  if (e.APPS !== undefined) {
+    const parsedApps = parseAllApps(e.APPS);
     if (typeof parsedApps === "string") problems.push(parsedApps);
     else apps = parsedApps;
+  } else if (e.WECHAT_APPS !== undefined) {
+    const parsedApps = parseApps(e.WECHAT_APPS);
+    if (typeof parsedApps === "string") problems.push(parsedApps);
+    else apps = parsedApps.map((a) => ({ platform: "wechat", ...a }));
   } else if (e.WECHAT_APPID !== undefined && e.WECHAT_SECRET !== undefined) {
-    apps = [{ appid: e.WECHAT_APPID, secret: e.WECHAT_SECRET, name: e.WECHAT_APPID }];
+    apps = [{ platform: "wechat", appid: e.WECHAT_APPID, secret: e.WECHAT_SECRET, name: e.WECHAT_APPID }];
   }
-  const devMode = e.WECHAT_APPS === undefined && (e.WECHAT_APPID === undefined || e.WECHAT_SECRET === undefined);
-  if (devMode) apps = [{ ...DEV_WECHAT, name: "dev" }];
+  const devMode = e.APPS === undefined && e.WECHAT_APPS === undefined && (e.WECHAT_APPID === undefined || e.WECHAT_SECRET === undefined);
+  if (devMode) apps = [...DEV_APPS];
   if (e.NODE_ENV === "production") {
     if (devMode)
-      problems.push("  WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production (or WECHAT_APPS for several mini-programs)");
+      problems.push("  WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production (or APPS for several mini-programs or platforms)");
     if (!e.SESSION_KEY_ENCRYPTION_KEY)
       problems.push("  SESSION_KEY_ENCRYPTION_KEY: required when NODE_ENV=production (or SESSION_KEY_ENCRYPTION_KEY_FILE)");
   }
@@ -370,12 +399,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisTlsCa,
     redisEvictionCheck: e.REDIS_EVICTION_CHECK,
     databaseUrl: e.DATABASE_URL,
+    apps,
+    devMode,
+    platforms: {
+      apiBases: {
+        douyin: e.DOUYIN_API_BASE.replace(/\/+$/, ""),
+        alipay: e.ALIPAY_GATEWAY,
+        qq: e.QQ_API_BASE.replace(/\/+$/, ""),
+        baidu: e.BAIDU_API_BASE.replace(/\/+$/, ""),
+        kuaishou: e.KUAISHOU_API_BASE.replace(/\/+$/, ""),
+      },
+      timeoutMs: e.PLATFORM_TIMEOUT,
+    },
     wechat: {
-      apps,
       apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ""),
       timeoutMs: e.WECHAT_TIMEOUT,
       watermarkMaxAge: e.WECHAT_WATERMARK_MAX_AGE,
-      devMode,
     },
     session: {
       idleTtl: e.SESSION_IDLE_TTL,

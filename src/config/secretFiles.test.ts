@@ -19,6 +19,7 @@ function secretFile(name: string, content: string): string {
 test("every secret variable has an X_FILE form; the file's trailing newline is trimmed", () => {
   assert.deepEqual([...SECRET_VARIABLES].sort(), [
     "ADMIN_TOKEN",
+    "APPS",
     "DATABASE_URL",
     "METRICS_TOKEN",
     "REDIS_URL",
@@ -36,13 +37,13 @@ test("every secret variable has an X_FILE form; the file's trailing newline is t
     DATABASE_URL_FILE: secretFile("db", "postgresql://tongxing:pw@db:5432/tongxing\n"),
     REDIS_URL_FILE: secretFile("redis", "redis://:pw@redis:6379\n"),
   });
-  assert.equal(c.wechat.apps[0]?.secret, "app-secret");
+  assert.equal((c.apps[0] as { secret?: string } | undefined)?.secret, "app-secret");
   assert.deepEqual(c.session.sessionKeyEncryptionKeys[0], Buffer.from(KEY, "base64"));
   assert.equal(c.adminToken, TOKEN);
   assert.equal(c.databaseUrl, "postgresql://tongxing:pw@db:5432/tongxing");
   assert.equal(c.redisUrl, "redis://:pw@redis:6379");
   const apps = JSON.stringify([{ appid: "wx2222222222222222", secret: "shop-secret" }]);
-  assert.equal(loadConfig({ WECHAT_APPS_FILE: secretFile("apps", `${apps}\n`) }).wechat.apps[0]?.secret, "shop-secret");
+  assert.equal((loadConfig({ WECHAT_APPS_FILE: secretFile("apps", `${apps}\n`) }).apps[0] as { secret?: string }).secret, "shop-secret");
   // An empty X (compose's `X: ${X:-}`) is unset, not a second value.
   assert.equal(loadConfig({ ADMIN_TOKEN: "", ADMIN_TOKEN_FILE: secretFile("admin2", TOKEN) }).adminToken, TOKEN);
 });

@@ -9,11 +9,12 @@ import { readFileSync } from "node:fs";
 
 /**
  * The variables that hold a secret or may carry one (a password inside DATABASE_URL or
- * REDIS_URL, the app secrets inside WECHAT_APPS); each also has an X_FILE form.
+ * REDIS_URL, the app secrets and keys inside WECHAT_APPS and APPS); each also has an X_FILE form.
  */
 export const SECRET_VARIABLES = [
   "WECHAT_SECRET",
   "WECHAT_APPS",
+  "APPS",
   "SESSION_KEY_ENCRYPTION_KEY",
   "ADMIN_TOKEN",
   "SERVICE_TOKEN",

@@ -24,8 +24,21 @@ export class Metrics {
   });
   readonly logins = new Counter({
     name: "tongxing_logins_total",
-    help: "Logins by outcome: new_user, returning_user, or the error code",
-    labelNames: ["outcome"] as const,
+    help: "Logins by platform and outcome: new_user, returning_user, replayed, or the error code",
+    labelNames: ["platform", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly loginDuration = new Histogram({
+    name: "tongxing_login_duration_seconds",
+    help: "Login duration in seconds (the platform's exchange, the database, Redis) by platform",
+    labelNames: ["platform"] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+    registers: [this.registry],
+  });
+  readonly platformCalls = new Counter({
+    name: "tongxing_platform_calls_total",
+    help: "Calls to the platforms other than WeChat by platform, api and outcome (ok, the platform's error value, or retryable)",
+    labelNames: ["platform", "api", "outcome"] as const,
     registers: [this.registry],
   });
   private readonly resolutions = new Counter({
@@ -93,9 +106,14 @@ export class Metrics {
     unavailable: this.resolutionOf("unavailable"),
   };
 
-  /** Counts a login by outcome: new_user, returning_user, replayed, or the error code. */
-  recordLogin(outcome: string): void {
-    this.logins.labels(outcome).inc();
+  /**
+   * Counts a login by platform and outcome (new_user, returning_user, replayed, or the error
+   * code) and observes its duration.
+   * @param durationMs - milliseconds
+   */
+  recordLogin(platform: string, outcome: string, durationMs: number): void {
+    this.logins.labels(platform, outcome).inc();
+    this.loginDuration.labels(platform).observe(durationMs / 1000);
     this.onEvent?.("logins", outcome);
   }
 

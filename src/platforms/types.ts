@@ -80,3 +80,9 @@ export type ExchangeCode<A extends App = App> = (app: A, code: string, log: Logg
 export function unionScope(platform: Platform): Platform {
   return platform;
 }
+
+/** The platforms whose identities a unionid of `platform` may link to (unionScope). */
+export function platformsSharingUnionid(platform: Platform): Platform[] {
+  const scope = unionScope(platform);
+  return PLATFORMS.filter((p) => unionScope(p) === scope);
+}

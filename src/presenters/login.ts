@@ -1,4 +1,4 @@
-import type { LoginResult } from "../commands/wechatLogin.js";
+import type { LoginResult } from "../commands/login.js";
 import { type PublicUser, presentUser } from "./user.js";
 
 /** POST /auth/login's answer: the token (shown once), when it dies unless used, and the user. */

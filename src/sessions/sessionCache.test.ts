@@ -36,6 +36,7 @@ const record = (userId: number): SessionRecord => ({
   expiresAt: Date.now() + 60_000,
   absoluteExpiresAt: Date.now() + 120_000,
   appid: "wxunit000000000000",
+  platform: "wechat",
   slot: "",
   openid: "o",
   unionid: null,

@@ -45,6 +45,7 @@ const newSession = (sessions: Sessions) =>
   sessions.create({
     userId: ++userId,
     appid: APPID,
+    platform: "wechat",
     openid: "o-unit",
     unionid: null,
     sessionKey: "tiihtNczf5v6AKRyjwEUhQ==",
@@ -120,6 +121,7 @@ test("one fixture hash, two codecs: the Lua scripts keep exactly the sessions re
         expiresAt,
         absoluteExpiresAt: now + 10_000,
         appid: "",
+        platform: "wechat",
         slot,
         openid: "",
         unionid: null,

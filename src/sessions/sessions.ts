@@ -61,11 +61,13 @@ export interface NewSession {
   userId: number;
   /** The mini-program logged in from. */
   appid: string;
+  /** That app's platform (src/platforms/types.ts). */
+  platform: string;
   /** The user's openid in that app. */
   openid: string;
   unionid: string | null;
-  /** WeChat's session_key, base64 text; sealed before it is stored. */
-  sessionKey: string;
+  /** The platform's session_key, base64 text, sealed before it is stored; null when it gives none. */
+  sessionKey: string | null;
   ip: string;
   userAgent: string;
 }
@@ -111,13 +113,14 @@ export class Sessions {
       expiresAt: Math.min(now + this.policy.idleTtl * 1000, absoluteExpiresAt),
       absoluteExpiresAt,
       appid: s.appid,
+      platform: s.platform,
       slot: "",
       openid: s.openid,
       unionid: s.unionid,
       ip: s.ip,
       userAgentRef: userAgent.ref,
     };
-    const sealed = this.vault.seal(s.userId, sid, s.sessionKey);
+    const sealed = s.sessionKey === null ? "" : this.vault.seal(s.userId, sid, s.sessionKey);
     // A login may evict the user's oldest sessions: a write like any other to the cache.
     const result = await this.write(s.userId, () => this.store.create(record, userAgent, now, this.policy.maxPerUser, sealed));
     if (result.banned) throw userBanned();

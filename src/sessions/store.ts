@@ -84,6 +84,7 @@ export class SessionStore extends SessionReader {
       r.openid,
       r.unionid ?? "",
       r.appid === this.primaryAppid ? "" : r.appid,
+      r.platform === "wechat" ? "" : r.platform,
       userAgent.ref,
       ...userAgent.pieces,
     );
@@ -143,6 +144,7 @@ export class SessionStore extends SessionReader {
         appid: slot ? (fields.get(FIELD.appid(slot)) ?? "") : this.primaryAppid,
         openid: fields.get(FIELD.openid(slot)) ?? null,
         unionid: fields.get(FIELD.unionid(slot)) ?? null,
+        platform: fields.get(FIELD.platform(slot)),
       });
       if (r) out.push({ ...r, userAgent: decodeUserAgent(flat[i + 2] as string) });
     }

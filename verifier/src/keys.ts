@@ -11,6 +11,7 @@
  * | `o`, `u`              | the user's openid and unionid in the primary app (unionid absent when WeChat gave none) |
  * | `k`, `ks`             | the newest session_key in the primary app, sealed (the service's sessionKeyVault.ts), and the sid of the login that delivered it |
  * | `p<n>`                | the appid of another app the user logged in from: app slot `n` (one of 0-9a-z) |
+| `t`, `t<n>`           | the platform of the primary app, of the app in slot `n` (absent: `wechat`, so data written before other platforms reads as WeChat's) |
  * | `o<n>`, `u<n>`, `k<n>`, `ks<n>` | the same as `o`, `u`, `k`, `ks`, for the app in slot `n` |
  * | `b`                   | ban marker: epoch ms until which it holds (mirrors users.banned_at) |
  * | `a<ref><n>`           | piece n of a stored User-Agent (the service's userAgent.ts)              |
@@ -46,4 +47,5 @@ export const FIELD = {
   unionid: (slot: string) => `u${slot}`,
   sessionKey: (slot: string) => `k${slot}`,
   sessionKeySid: (slot: string) => `ks${slot}`,
+  platform: (slot: string) => `t${slot}`,
 } as const;

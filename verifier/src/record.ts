@@ -26,6 +26,8 @@ export interface SessionRecord {
   readonly absoluteExpiresAt: number;
   /** The mini-program the session was logged in from. */
   readonly appid: string;
+  /** That app's platform: wechat, douyin, alipay, qq, baidu or kuaishou. */
+  readonly platform: string;
   /** The app's slot in the user's hash ("" for the primary app); keys.ts. */
   readonly slot: string;
   /** The user's openid in that app. */
@@ -68,6 +70,8 @@ export interface AppIdentity {
   /** null: no openid stored, so the record is not a session. */
   openid: string | null;
   unionid: string | null;
+  /** The app's platform as stored (keys.ts); null or absent: wechat. */
+  platform?: string | null | undefined;
 }
 
 /**
@@ -77,7 +81,7 @@ export interface AppIdentity {
  */
 export function decodeRecord(userId: number, sid: string, raw: string, ids: AppIdentity): SessionRecord | null {
   const m = RECORD_RE.exec(raw);
-  const { appid, openid, unionid } = ids;
+  const { appid, openid, unionid, platform } = ids;
   if (!m || !openid) return null;
   const createdAt = Number.parseInt(m[1] as string, 36);
   const lastSeenAt = createdAt + Number.parseInt(m[2] as string, 36);
@@ -89,6 +93,7 @@ export function decodeRecord(userId: number, sid: string, raw: string, ids: AppI
     expiresAt: lastSeenAt + Number.parseInt(m[3] as string, 36),
     absoluteExpiresAt: createdAt + Number.parseInt(m[4] as string, 36),
     appid,
+    platform: platform || "wechat",
     slot: m[7] ?? "",
     openid,
     unionid: unionid || null,

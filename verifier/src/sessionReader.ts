@@ -37,21 +37,40 @@ export class SessionReader {
   }
 
   /**
-   * The hot path: one command (HMGET of the session, the ban marker, openid and unionid) for a
-   * session of the primary app; a second HMGET (its app slot's appid, openid, unionid) for
-   * another app's.
+   * The hot path: one command (HMGET of the session, the ban marker, openid, unionid and
+   * platform) for a session of the primary app; a second HMGET (its app slot's appid, openid,
+   * unionid, platform) for another app's.
    * The caller checks expiresAt: a session past it may still be in the hash.
    * @param now - epoch ms, to tell a live ban marker from a lapsed one
    * @returns the record, or null when there is none or the user is banned
    */
   async get(userId: number, sid: string, now: number): Promise<SessionRecord | null> {
     const key = this.keys.user(userId);
-    const [raw, ban, openid, unionid] = await this.reader.hmget(key, sid, FIELD.ban, FIELD.openid(""), FIELD.unionid(""));
+    const [raw, ban, openid, unionid, platform] = await this.reader.hmget(
+      key,
+      sid,
+      FIELD.ban,
+      FIELD.openid(""),
+      FIELD.unionid(""),
+      FIELD.platform(""),
+    );
     if (!raw || (ban && Number(ban) > now)) return null;
     const slot = slotOf(raw);
-    if (!slot) return decodeRecord(userId, sid, raw, { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null });
-    const [appid, slotOpenid, slotUnionid] = await this.reader.hmget(key, FIELD.appid(slot), FIELD.openid(slot), FIELD.unionid(slot));
-    return decodeRecord(userId, sid, raw, { appid: appid ?? "", openid: slotOpenid ?? null, unionid: slotUnionid ?? null });
+    if (!slot)
+      return decodeRecord(userId, sid, raw, { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null, platform });
+    const [appid, slotOpenid, slotUnionid, slotPlatform] = await this.reader.hmget(
+      key,
+      FIELD.appid(slot),
+      FIELD.openid(slot),
+      FIELD.unionid(slot),
+      FIELD.platform(slot),
+    );
+    return decodeRecord(userId, sid, raw, {
+      appid: appid ?? "",
+      openid: slotOpenid ?? null,
+      unionid: slotUnionid ?? null,
+      platform: slotPlatform,
+    });
   }
 
   /** Writes a renewed record. @returns false when the session was revoked meanwhile */

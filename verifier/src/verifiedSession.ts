@@ -12,6 +12,8 @@ export interface VerifiedSession {
   sessionId: string;
   /** The mini-program the session was logged in from ("" if the library could not learn the primary app's appid). */
   appid: string;
+  /** That app's platform: wechat, douyin, alipay, qq, baidu or kuaishou. */
+  platform: string;
   /** WeChat's openid for this user in that app; server-side only, never send it to the mini-program. */
   openid: string;
   /** WeChat's unionid, or null when WeChat gave none (the appid is bound to no Open Platform account). */
@@ -26,6 +28,7 @@ export function presentVerifiedSession(r: SessionRecord): VerifiedSession {
     userId: r.userId,
     sessionId: publicSessionId(r.userId, r.sid),
     appid: r.appid,
+    platform: r.platform,
     openid: r.openid,
     unionid: r.unionid,
     expiresAt: new Date(r.expiresAt),

@@ -4,8 +4,8 @@
  */
 import type Router from "@koa/router";
 import type { Middleware } from "koa";
+import { login as runLogin } from "../../commands/login.js";
 import { logout } from "../../commands/sessionAdmin.js";
-import { wechatLogin } from "../../commands/wechatLogin.js";
 import type { AppDeps } from "../../deps.js";
 import { loginRateLimits } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
@@ -23,7 +23,7 @@ export function authRoutes(deps: AppDeps, auth: Middleware): Router {
 
   router.post<{ body: LoginBody }>("/login", limits.byIp, validateBody(loginBody), limits.byCode, async function login(ctx) {
     const { body } = ctx.state;
-    const result = await wechatLogin(
+    const result = await runLogin(
       { ...deps, log: ctx.state.log },
       {
         app: deps.apps.forLogin(body.appid, ctx.get("referer")),

@@ -40,7 +40,8 @@ export function internalRoutes(deps: AppDeps): Router {
   const limit = internalRateLimit(deps.redis, deps.config.redisKeyPrefix, deps.config.internalRateLimit, callerOf);
 
   /** The app asked for (?appid= or the body's), else the only configured app. @throws 400 APP_UNKNOWN */
-  const appFor = (appid: string | undefined) => deps.apps.resolve(appid, "name one with appid");
+  const appFor = (appid: string | undefined) =>
+    deps.apps.asWechat(deps.apps.resolve(appid, "name one with appid"), "The shared access_token");
 
   function count(ctx: Context, app: WechatApp, op: "get" | "invalidate"): void {
     deps.metrics.internalAccessToken.labels(app.appid, op, callerOf(ctx)).inc();

@@ -1,11 +1,12 @@
 -- A login's new session. Reads and writes KEYS[1], the user's hash.
 -- ARGV: sid, record (without its app slot), expiresAt, now, max sessions, sealed session_key,
---   openid, unionid ('' when this login brought none: a unionid once known is kept), appid
---   ('' for the primary app), userAgentRef, User-Agent pieces...
+--   ('' for a platform that gives none), openid, unionid ('' when this login brought none: a
+--   unionid once known is kept), appid ('' for the primary app), platform ('' for wechat),
+--   userAgentRef, User-Agent pieces...
 -- Refuses a user with a live ban marker. Finds the app's slot (p<n> = appid) or takes the first
 -- free one, evicts the oldest sessions past max, stores the session (its value ending in
--- ',<slot>' for an app other than the primary one), the app's openid, unionid and newest
--- session_key with the sid that delivered it, and the User-Agent (replacing a stale copy).
+-- ',<slot>' for an app other than the primary one), the app's openid, unionid, platform and
+-- newest session_key with the sid that delivered it, and the User-Agent (replacing a stale copy).
 -- Returns {'banned'}, {'full'} (36 apps besides the primary one already) or
 --   {'ok', slot, evicted sids...}.
 -- The rules this carries out are stated in src/sessions/sessions.ts's header.
@@ -42,16 +43,18 @@ for i, s in ipairs(live) do
     table.insert(kept, s)
   end
 end
-local ref, stale = ARGV[10], {}
+local ref, stale = ARGV[11], {}
 for f in pairs(pieces) do
   if string.sub(f, 2, 7) == ref then table.insert(stale, f) end
 end
 if #stale > 0 then redis.call('HDEL', key, unpack(stale)) end
 local value = ARGV[2]
 if slot ~= '' then value = value .. ',' .. slot end
-redis.call('HSET', key, ARGV[1], value, 'o' .. slot, ARGV[7], 'k' .. slot, ARGV[6], 'ks' .. slot, ARGV[1])
+redis.call('HSET', key, ARGV[1], value, 'o' .. slot, ARGV[7])
+if ARGV[6] ~= '' then redis.call('HSET', key, 'k' .. slot, ARGV[6], 'ks' .. slot, ARGV[1]) end
 if ARGV[8] ~= '' then redis.call('HSET', key, 'u' .. slot, ARGV[8]) end
-for i = 11, #ARGV do redis.call('HSET', key, 'a' .. ref .. string.sub(INDEX, i - 10, i - 10), ARGV[i]) end
+if ARGV[10] ~= '' then redis.call('HSET', key, 't' .. slot, ARGV[10]) end
+for i = 12, #ARGV do redis.call('HSET', key, 'a' .. ref .. string.sub(INDEX, i - 11, i - 11), ARGV[i]) end
 table.insert(kept, {ARGV[1], now, tonumber(ARGV[3]), ref})
 finish(key, kept, pieces, 0)
 return result

@@ -1,5 +1,6 @@
 /**
- * Login: wx.login code → code2Session (the app's appid and secret) → user by identity → session.
+ * Login on any platform: login code → the platform's exchange (code2Session for WeChat:
+ * src/platforms/exchange.ts) → user by identity → session.
  * Order matters for "nothing half-written": WeChat is asked first, so a failed exchange leaves
  * no user row and no session; the session is created last, so a client never holds a token
  * for a user row that does not exist.
@@ -9,13 +10,12 @@ import type { SessionRecord } from "../../verifier/src/record.js";
 import { publicSessionId } from "../../verifier/src/token.js";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
-import type { WechatApp } from "../config/config.js";
 import { AppError, userBanned } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { PlatformExchange } from "../platforms/exchange.js";
+import { type App, type CodeSession, type Platform, platformsSharingUnionid } from "../platforms/types.js";
 import type { Sessions } from "../sessions/sessions.js";
-import type { WechatClient } from "../wechat/client.js";
-import type { WechatSession } from "../wechat/code2Session.js";
 import { identityLockName, lockedTransaction } from "./identityLock.js";
 import type { LoginReplay } from "./loginReplay.js";
 import { updateReturningUser } from "./returningUser.js";
@@ -29,8 +29,8 @@ export interface LoginProfile {
 }
 
 export interface LoginInput {
-  /** The mini-program logged in from (wechat/apps.ts chooses it). */
-  app: WechatApp;
+  /** The mini-program logged in from (platforms/apps.ts chooses it). */
+  app: App;
   code: string;
   profile?: LoginProfile | undefined;
   ip: string;
@@ -51,7 +51,7 @@ export interface LoginResult {
 export interface LoginDeps {
   prisma: PrismaClient;
   sessions: Sessions;
-  wechat: WechatClient;
+  platforms: PlatformExchange;
   audit: AuditLog;
   log: Logger;
   loginReplay: LoginReplay;
@@ -70,10 +70,17 @@ interface LoginUser {
   unionidConflict: number | null;
 }
 
+/** The app an identity is of: its appid and platform. */
+type IdentityApp = Pick<App, "appid" | "platform">;
+
+/** The identities a unionid of this app links to: those of the platforms sharing its unionids. */
+const unionidMatch = (app: IdentityApp, unionid: string) => ({ unionid, platform: { in: platformsSharingUnionid(app.platform) } });
+
 /**
  * The identity rules (one person, one user):
- * - a known identity (appid, openid) → its user;
- * - a new identity whose unionid is on an existing user's identity → linked to that user;
+ * - a known identity (appid, openid) → its user (an appid names one platform);
+ * - a new identity whose unionid is on an existing user's identity of the same union scope
+ *   (platforms/types.ts: a WeChat unionid never matches a Douyin one) → linked to that user;
  * - otherwise a new user.
  * A unionid that appears later on a known identity is stored; if it is already another user's,
  * the two users are not merged (business data hangs off user ids): the login goes on as the
@@ -84,10 +91,10 @@ interface LoginUser {
  * slips past (a unionid WeChat gave one of two racing logins only) is retried once.
  * @throws AppError 403 USER_BANNED
  */
-async function loginUser(prisma: PrismaClient, appid: string, wx: WechatSession, profile: LoginProfile | undefined): Promise<LoginUser> {
+async function loginUser(prisma: PrismaClient, app: IdentityApp, wx: CodeSession, profile: LoginProfile | undefined): Promise<LoginUser> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return (await knownIdentity(prisma, appid, wx, profile)) ?? (await newIdentity(prisma, appid, wx, profile));
+      return (await knownIdentity(prisma, app, wx, profile)) ?? (await newIdentity(prisma, app, wx, profile));
     } catch (err) {
       if (attempt > 0 || !isUniqueViolation(err)) throw err;
     }
@@ -127,11 +134,11 @@ async function recordLogin(db: Pick<PrismaClient, "user">, userId: number, profi
  */
 async function knownIdentity(
   prisma: PrismaClient,
-  appid: string,
-  wx: WechatSession,
+  app: IdentityApp,
+  wx: CodeSession,
   profile: LoginProfile | undefined,
 ): Promise<LoginUser | null> {
-  const row = await updateReturningUser(prisma, appid, wx.openid, profile?.nickname, profile?.avatarUrl);
+  const row = await updateReturningUser(prisma, app.appid, wx.openid, profile?.nickname, profile?.avatarUrl);
   // No row, nothing written: an identity not seen before, one whose first login has not
   // committed yet, or a refused user's. newIdentity tells them apart under its lock (it refuses
   // a banned user there); a second look here, outside that lock, once called a user created by a
@@ -141,7 +148,7 @@ async function knownIdentity(
   let unionidConflict: number | null = null;
   if (wx.unionid && identityUnionid !== wx.unionid) {
     const holder = await prisma.identity.findFirst({
-      where: { unionid: wx.unionid, userId: { not: user.id } },
+      where: { ...unionidMatch(app, wx.unionid), userId: { not: user.id } },
       orderBy: { id: "asc" },
       select: { userId: true },
     });
@@ -158,53 +165,58 @@ async function knownIdentity(
  * nothing written).
  * @throws AppError 403 USER_BANNED
  */
-function newIdentity(prisma: PrismaClient, appid: string, wx: WechatSession, profile: LoginProfile | undefined): Promise<LoginUser> {
+function newIdentity(prisma: PrismaClient, app: IdentityApp, wx: CodeSession, profile: LoginProfile | undefined): Promise<LoginUser> {
+  const { appid, platform } = app;
   return lockedTransaction(prisma, async (tx, lock) => {
-    await lock([identityLockName(appid, wx.openid, wx.unionid)]);
+    await lock([identityLockName(platform, appid, wx.openid, wx.unionid)]);
     // The identity may have been created by a login that held the lock before us.
     const again = await tx.identity.findUnique({ where: { appid_openid: { appid, openid: wx.openid } }, select: { userId: true } });
     const linked =
       again ??
       (wx.unionid
-        ? await tx.identity.findFirst({ where: { unionid: wx.unionid }, orderBy: { id: "asc" }, select: { userId: true } })
+        ? await tx.identity.findFirst({ where: unionidMatch(app, wx.unionid), orderBy: { id: "asc" }, select: { userId: true } })
         : null);
     if (!linked) {
       const user = await tx.user.create({
-        data: { ...loginFields(profile), identities: { create: { appid, openid: wx.openid, unionid: wx.unionid } } },
+        data: { ...loginFields(profile), identities: { create: { platform, appid, openid: wx.openid, unionid: wx.unionid } } },
       });
       return { user, isNewUser: true, unionidConflict: null };
     }
     const user = await recordLogin(tx, linked.userId, profile);
-    if (!again) await tx.identity.create({ data: { appid, openid: wx.openid, unionid: wx.unionid, userId: user.id } });
+    if (!again) await tx.identity.create({ data: { platform, appid, openid: wx.openid, unionid: wx.unionid, userId: user.id } });
     return { user, isNewUser: false, unionidConflict: null };
   });
 }
 
 /**
- * Logs a mini-program user in.
- * @throws AppError from code2Session (401 WECHAT_CODE_INVALID, 403 WECHAT_USER_BLOCKED,
- *   429 RATE_LIMITED, 502 WECHAT_UNAVAILABLE), 403 USER_BANNED, 503 SERVICE_UNAVAILABLE
+ * Logs a mini-program user in, on the app's platform.
+ * @throws AppError from the exchange (WeChat: 401 WECHAT_CODE_INVALID, 403 WECHAT_USER_BLOCKED,
+ *   429 RATE_LIMITED, 502 WECHAT_UNAVAILABLE; other platforms: 401 LOGIN_CODE_INVALID, 502
+ *   PLATFORM_UNAVAILABLE), 403 USER_BANNED, 503 SERVICE_UNAVAILABLE
  */
-export async function wechatLogin(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
+export async function login(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
+  const platform: Platform = input.app.platform;
+  const started = performance.now();
   let result: LoginResult;
   try {
     result = await loginOnce(deps, input);
   } catch (err) {
-    deps.metrics.recordLogin(err instanceof AppError ? err.code : "INTERNAL_ERROR");
+    deps.metrics.recordLogin(platform, err instanceof AppError ? err.code : "INTERNAL_ERROR", performance.now() - started);
     throw err;
   }
-  deps.metrics.recordLogin(result.replayed ? "replayed" : result.isNewUser ? "new_user" : "returning_user");
+  const outcome = result.replayed ? "replayed" : result.isNewUser ? "new_user" : "returning_user";
+  deps.metrics.recordLogin(platform, outcome, performance.now() - started);
   if (result.unionidConflict) deps.metrics.unionidConflicts.inc();
   return result;
 }
 
-/** A login, replayed or exchanged (wechatLogin counts its outcome). */
+/** A login, replayed or exchanged (login counts its outcome). */
 async function loginOnce(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
   const attempt = await deps.loginReplay.begin(`${input.app.appid}:${input.code}`, { ip: input.ip, userAgent: input.userAgent });
   if (attempt.replayed) {
     const replayed = await replayedLogin(deps, attempt.token, attempt.isNewUser);
-    // That session has ended: the code is WeChat's to judge again. A real code is spent (40163,
-    // so 401 WECHAT_CODE_INVALID); dev mode's reusable codes log in afresh, as they always did.
+    // That session has ended: the code is the platform's to judge again. A real code is spent
+    // (WeChat: 40163, so 401 WECHAT_CODE_INVALID); dev mode's reusable codes log in afresh.
     return replayed ?? exchangeCode(deps, input);
   }
   try {
@@ -227,13 +239,14 @@ async function replayedLogin(deps: LoginDeps, token: string, isNewUser: boolean)
   return session && user ? { token, session, user, isNewUser, replayed: true, unionidConflict: false } : null;
 }
 
-/** code → code2Session → user → session. */
+/** code → the platform's exchange → user → session. */
 async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
-  const wx = await deps.wechat.code2Session(deps.log, input.app, input.code);
-  const { user, isNewUser, unionidConflict } = await loginUser(deps.prisma, input.app.appid, wx, input.profile);
+  const wx = await deps.platforms.exchange(deps.log, input.app, input.code);
+  const { user, isNewUser, unionidConflict } = await loginUser(deps.prisma, input.app, wx, input.profile);
   const created = await deps.sessions.create({
     userId: user.id,
     appid: input.app.appid,
+    platform: input.app.platform,
     openid: wx.openid,
     unionid: wx.unionid,
     sessionKey: wx.sessionKey,

@@ -1,0 +1,39 @@
+/**
+ * The one place a login code is exchanged, whatever the app's platform: WeChat's code2Session
+ * through the WeChat client (which also holds WeChat's other APIs), every other platform through
+ * its exchange beside this file.
+ */
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import type { WechatClient } from "../wechat/client.js";
+import type { App, CodeSession, ExchangeCode, Platform } from "./types.js";
+
+/** The exchanges of the platforms other than WeChat, by platform. */
+export type Exchanges = { [P in Exclude<Platform, "wechat">]: ExchangeCode<Extract<App, { platform: P }>> };
+
+/** Exchanges login codes with each app's platform. */
+export class PlatformExchange {
+  constructor(
+    private readonly wechat: WechatClient,
+    private readonly config: Config["platforms"],
+    private readonly exchanges: Exchanges,
+    /** Observes each finished call to a platform other than WeChat (metrics). */
+    private readonly observe?: (platform: Platform, api: string, outcome: string, durationMs: number) => void,
+  ) {}
+
+  /**
+   * Exchanges a login code for the user's ids in `app`.
+   * @throws AppError as the platform's exchange does (types.ts; WeChat: code2Session.ts)
+   */
+  exchange(log: Logger, app: App, code: string): Promise<CodeSession> {
+    if (app.platform === "wechat") return this.wechat.code2Session(log, app, code);
+    const { platform } = app;
+    const opts = {
+      apiBase: this.config.apiBases[platform],
+      timeoutMs: this.config.timeoutMs,
+      observe: (api: string, outcome: string, ms: number) => this.observe?.(platform, api, outcome, ms),
+    };
+    const exchange = this.exchanges[platform] as ExchangeCode;
+    return exchange(app, code, log.child({ platform, appid: app.appid }), opts);
+  }
+}
