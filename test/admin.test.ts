@@ -91,7 +91,16 @@ describe("admin sessions", () => {
     assert.equal(list.status, 200);
     const sessions = list.body.sessions;
     assert.equal(sessions.length, 2);
-    assert.deepEqual(Object.keys(sessions[0]).sort(), ["appid", "createdAt", "expiresAt", "ip", "lastSeenAt", "sessionId", "userAgent"]);
+    assert.deepEqual(Object.keys(sessions[0]).sort(), [
+      "appid",
+      "createdAt",
+      "expiresAt",
+      "ip",
+      "lastSeenAt",
+      "platform",
+      "sessionId",
+      "userAgent",
+    ]);
     assert.deepEqual(
       sessions.map((s: { userAgent: string }) => s.userAgent),
       ["agent-two", "agent-one"],

@@ -91,17 +91,18 @@ test("a one-app deployment moves to WECHAT_APPS: same user ids, live sessions, i
   const stack = await startStack(env, { moreApps: [{ appid: LITE, secret: LITE_SECRET }] });
   try {
     const ids = await db.query(
-      "SELECT u.id, i.appid, i.openid, i.unionid FROM users u JOIN identities i ON i.user_id = u.id ORDER BY u.id",
+      "SELECT u.id, i.platform, i.appid, i.openid, i.unionid FROM users u JOIN identities i ON i.user_id = u.id ORDER BY u.id",
     );
     assert.deepEqual(ids.rows, [
-      { id: 1, appid: APPID, openid: openid("old-ann"), unionid: unionid("old-ann") },
-      { id: 3, appid: APPID, openid: openid("old-bob"), unionid: unionid("old-bob") },
+      { id: 1, platform: "wechat", appid: APPID, openid: openid("old-ann"), unionid: unionid("old-ann") },
+      { id: 3, platform: "wechat", appid: APPID, openid: openid("old-bob"), unionid: unionid("old-bob") },
     ]);
 
     const session = await stack.request("GET", "/auth/session", { token });
     assert.equal(session.status, 200, session.text);
     assert.equal(session.body.userId, 1);
     assert.equal(session.body.appid, APPID, "yesterday's sessions are the primary app's");
+    assert.equal(session.body.platform, "wechat", "and WeChat's");
     const data = wechatEncrypt(sessionKey, { watermark: { appid: APPID, timestamp: Math.floor(Date.now() / 1000) } });
     assert.equal((await stack.request("POST", "/wechat/decrypt", { token, body: data })).status, 200, "and keep their session_key");
 
@@ -119,6 +120,28 @@ test("a one-app deployment moves to WECHAT_APPS: same user ids, live sessions, i
     // Another primary app would report every existing session as the wrong app's: refused.
     const reordered = loadConfig({ ...stack.env, WECHAT_APPS: JSON.stringify([apps[1], apps[0]]), PORT: "0" });
     await assert.rejects(startServer(reordered, createLogger("silent")), /the first app must stay wxtest/);
+
+    // Then to APPS, with an app of another platform beside the two: nothing moves.
+    const allApps = [...apps.map((a) => ({ platform: "wechat", ...a })), { platform: "qq", appid: "1109000001", secret: "qq-secret" }];
+    const withApps = loadConfig({ ...stack.env, WECHAT_APPS: undefined, APPS: JSON.stringify(allApps), PORT: "0" });
+    const next = await startServer(withApps, createLogger("silent"));
+    try {
+      const res = await fetch(`${next.url}/auth/session`, { headers: { "x-wx-token": token } });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { userId: number; appid: string; platform: string };
+      assert.deepEqual([body.userId, body.appid, body.platform], [1, APPID, "wechat"]);
+      const lite2 = codeFor("old-ann-lite-2");
+      stack.fake.script(lite2, { openid: "o-ann-in-lite", session_key: randomBytes(16).toString("base64"), unionid: unionid("old-ann") });
+      const res2 = await fetch(`${next.url}/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ code: lite2, appid: LITE }),
+      });
+      const login = (await res2.json()) as { user: { id: number }; isNewUser: boolean };
+      assert.deepEqual([login.user.id, login.isNewUser], [1, false]);
+    } finally {
+      await next.stop(2000);
+    }
   } finally {
     await db.end();
     await stack.stop();

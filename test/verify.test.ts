@@ -21,7 +21,7 @@ async function loggedIn(user: string) {
 }
 
 describe("a live session", () => {
-  test("→ 200 with X-Tongxing-User-Id, -Session-Id, -Appid, no-store, and the same as JSON", async () => {
+  test("→ 200 with X-Tongxing-User-Id, -Session-Id, -Appid, -Platform, no-store, and the same as JSON", async () => {
     const { token, user } = await loggedIn("vera");
     const session = await stack.request("GET", "/auth/session", { token });
     const res = await stack.request("GET", "/auth/verify", { token });
@@ -29,8 +29,9 @@ describe("a live session", () => {
     assert.equal(res.headers.get("x-tongxing-user-id"), String(user.id));
     assert.equal(res.headers.get("x-tongxing-session-id"), session.body.sessionId);
     assert.equal(res.headers.get("x-tongxing-appid"), APPID);
+    assert.equal(res.headers.get("x-tongxing-platform"), "wechat");
     assert.equal(res.headers.get("cache-control"), "no-store");
-    assert.deepEqual(res.body, { userId: user.id, sessionId: session.body.sessionId, appid: APPID });
+    assert.deepEqual(res.body, { userId: user.id, sessionId: session.body.sessionId, appid: APPID, platform: "wechat" });
     // openid stays off the client's path without the service token.
     assert.equal(res.headers.get("x-tongxing-openid"), null);
     assert.equal(res.headers.get("x-tongxing-unionid"), null);
@@ -63,7 +64,14 @@ describe("a live session", () => {
     const unionid = res.headers.get("x-tongxing-unionid");
     assert.ok(openid && openid.length > 0);
     assert.ok(unionid && unionid.length > 0);
-    assert.deepEqual(res.body, { userId: user.id, sessionId: res.headers.get("x-tongxing-session-id"), appid: APPID, openid, unionid });
+    assert.deepEqual(res.body, {
+      userId: user.id,
+      sessionId: res.headers.get("x-tongxing-session-id"),
+      appid: APPID,
+      platform: "wechat",
+      openid,
+      unionid,
+    });
     const row = await stack.running.deps.prisma.identity.findFirstOrThrow({ where: { userId: user.id } });
     assert.equal(openid, row.openid);
     assert.equal(unionid, row.unionid);

@@ -10,6 +10,8 @@ export interface PublicSession {
   userId: number;
   /** The mini-program the session was logged in from. */
   appid: string;
+  /** That app's platform: wechat, douyin, alipay, qq, baidu or kuaishou. */
+  platform: string;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
@@ -31,6 +33,7 @@ export function presentSession(r: SessionRecord): Readonly<PublicSession> {
       sessionId: publicSessionId(r.userId, r.sid),
       userId: r.userId,
       appid: r.appid,
+      platform: r.platform,
       createdAt: iso(r.createdAt),
       lastSeenAt: iso(r.lastSeenAt),
       expiresAt: iso(r.expiresAt),
@@ -45,6 +48,7 @@ export function presentSessionListItem(r: ListedSession) {
   return {
     sessionId: publicSessionId(r.userId, r.sid),
     appid: r.appid,
+    platform: r.platform,
     createdAt: iso(r.createdAt),
     lastSeenAt: iso(r.lastSeenAt),
     expiresAt: iso(r.expiresAt),

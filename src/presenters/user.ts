@@ -17,6 +17,10 @@ export function presentUser(u: User): PublicUser {
 
 /** An identity as an admin sees it (nobody else sees openids). */
 export interface AdminIdentity {
+  /** What DELETE /me/identities/{id} names. */
+  id: number;
+  /** wechat, douyin, alipay, qq, baidu or kuaishou. */
+  platform: string;
   appid: string;
   openid: string;
   unionid: string | null;
@@ -36,6 +40,13 @@ export function presentAdminUser(u: User & { identities: Identity[] }): AdminUse
     ...presentUser(u),
     bannedAt: u.bannedAt?.toISOString() ?? null,
     deletedAt: u.deletedAt?.toISOString() ?? null,
-    identities: u.identities.map((i) => ({ appid: i.appid, openid: i.openid, unionid: i.unionid, createdAt: i.createdAt.toISOString() })),
+    identities: u.identities.map((i) => ({
+      id: i.id,
+      platform: i.platform,
+      appid: i.appid,
+      openid: i.openid,
+      unionid: i.unionid,
+      createdAt: i.createdAt.toISOString(),
+    })),
   };
 }

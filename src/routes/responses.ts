@@ -3,8 +3,10 @@
  * test parses real responses with them, so the document cannot drift from what is served.
  */
 import { z } from "zod";
+import { PLATFORMS } from "../platforms/types.js";
 
 const isoTime = z.string().describe("ISO 8601 time, UTC");
+const platform = z.enum(PLATFORMS).describe("The app's platform");
 
 export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export const userResponse = z.object({
@@ -17,7 +19,16 @@ export const userResponse = z.object({
 export const adminUser = userResponse.extend({
   bannedAt: isoTime.nullable(),
   deletedAt: isoTime.nullable(),
-  identities: z.array(z.object({ appid: z.string(), openid: z.string(), unionid: z.string().nullable(), createdAt: isoTime })),
+  identities: z.array(
+    z.object({
+      id: z.number().int(),
+      platform,
+      appid: z.string(),
+      openid: z.string(),
+      unionid: z.string().nullable(),
+      createdAt: isoTime,
+    }),
+  ),
 });
 export const adminUserList = z.object({
   users: z.array(adminUser),
@@ -33,6 +44,7 @@ export const sessionResponse = z.object({
   sessionId: z.string(),
   userId: z.number().int(),
   appid,
+  platform,
   createdAt: isoTime,
   lastSeenAt: isoTime,
   expiresAt: isoTime,
@@ -41,12 +53,14 @@ export const verifyResponse = z.object({
   userId: z.number().int(),
   sessionId: z.string(),
   appid,
+  platform,
   openid: z.string().optional().describe("Only with X-Tongxing-Service-Token"),
-  unionid: z.string().nullable().optional().describe("Only with X-Tongxing-Service-Token; null when WeChat gave none"),
+  unionid: z.string().nullable().optional().describe("Only with X-Tongxing-Service-Token; null when the platform gave none"),
 });
 export const sessionListItem = z.object({
   sessionId: z.string(),
   appid,
+  platform,
   createdAt: isoTime,
   lastSeenAt: isoTime,
   expiresAt: isoTime,
@@ -67,7 +81,7 @@ export const accessTokenResponse = z.object({
   accessToken: z.string(),
   expiresAt: isoTime.describe("When tongxing's cache lets go of it, before WeChat's own expiry"),
 });
-export const appList = z.object({ apps: z.array(z.object({ appid: z.string(), name: z.string() })) });
+export const appList = z.object({ apps: z.array(z.object({ appid: z.string(), platform, name: z.string() })) });
 export const auditPage = z.object({
   events: z.array(
     z.object({

@@ -25,6 +25,7 @@ export const FORWARD_AUTH_HEADER = {
   userId: "X-Tongxing-User-Id",
   sessionId: "X-Tongxing-Session-Id",
   appid: "X-Tongxing-Appid",
+  platform: "X-Tongxing-Platform",
   openid: "X-Tongxing-Openid",
   unionid: "X-Tongxing-Unionid",
   error: "X-Tongxing-Error",
@@ -66,8 +67,9 @@ export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
     ctx.set(FORWARD_AUTH_HEADER.userId, String(session.userId));
     ctx.set(FORWARD_AUTH_HEADER.sessionId, session.sessionId);
     ctx.set(FORWARD_AUTH_HEADER.appid, session.appid);
+    ctx.set(FORWARD_AUTH_HEADER.platform, session.platform);
     if (ctx.state.serviceCaller !== true) {
-      ctx.body = { userId: session.userId, sessionId: session.sessionId, appid: session.appid };
+      ctx.body = { userId: session.userId, sessionId: session.sessionId, appid: session.appid, platform: session.platform };
       return;
     }
     ctx.set(FORWARD_AUTH_HEADER.openid, session.openid);
@@ -76,6 +78,7 @@ export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
       userId: session.userId,
       sessionId: session.sessionId,
       appid: session.appid,
+      platform: session.platform,
       openid: session.openid,
       unionid: session.unionid,
     };

@@ -6,6 +6,7 @@ import { deleteAccount } from "../../commands/userAdmin.js";
 import type { AppDeps } from "../../deps.js";
 import { tokenInvalid } from "../../errors.js";
 import { wechatCallRateLimit } from "../../middlewares/rateLimits.js";
+import { requireWechatSession } from "../../middlewares/requireWechatSession.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { presentUser } from "../../presenters/user.js";
 import { createRouter } from "../router.js";
@@ -38,10 +39,16 @@ export function meRoutes(deps: AppDeps, auth: Middleware): Router {
   });
 
   const wechatLimit = wechatCallRateLimit(deps.redis, deps.config.redisKeyPrefix, deps.config.wechatCallRateLimit);
-  router.post<{ body: PhoneBody }>("/phone", validateBody(phoneBody), wechatLimit, async function bindPhoneNumber(ctx) {
-    const { session } = ctx.state.auth;
-    ctx.body = presentUser(await bindPhone(deps, ctx.state.log, session, ctx.state.body.code));
-  });
+  router.post<{ body: PhoneBody }>(
+    "/phone",
+    requireWechatSession,
+    validateBody(phoneBody),
+    wechatLimit,
+    async function bindPhoneNumber(ctx) {
+      const { session } = ctx.state.auth;
+      ctx.body = presentUser(await bindPhone(deps, ctx.state.log, session, ctx.state.body.code));
+    },
+  );
 
   return router;
 }

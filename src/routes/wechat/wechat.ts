@@ -4,13 +4,14 @@ import type { Middleware } from "koa";
 import { checkSessionKey, decryptOpenData, verifySignature } from "../../commands/openData.js";
 import type { AppDeps } from "../../deps.js";
 import { wechatCallRateLimit } from "../../middlewares/rateLimits.js";
+import { requireWechatSession } from "../../middlewares/requireWechatSession.js";
 import { validateBody } from "../../middlewares/validate.js";
 import { createRouter } from "../router.js";
 import { type DecryptBody, decryptBody, type VerifySignatureBody, verifySignatureBody } from "./schema.js";
 
 export function wechatRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/wechat");
-  router.use(auth);
+  router.use(auth, requireWechatSession);
 
   router.post<{ body: DecryptBody }>("/decrypt", validateBody(decryptBody), async function decrypt(ctx) {
     const { encryptedData, iv } = ctx.state.body;
