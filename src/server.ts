@@ -15,21 +15,20 @@ import { createPrisma } from "./clients/prisma.js";
 import { startupWait } from "./clients/readiness.js";
 import { connectRedis } from "./clients/redis.js";
 import { LoginReplay } from "./commands/loginReplay.js";
-import { type Config, DEV_WECHAT } from "./config/config.js";
+import type { Config } from "./config/config.js";
 import { awaitMigrated, migrateDatabase } from "./db/migrate.js";
 import type { AppDeps } from "./deps.js";
 import { Metrics } from "./metrics/metrics.js";
 import { Overview } from "./metrics/overview.js";
 import { Apps, adoptPrimaryApp } from "./platforms/apps.js";
+import { startDevFakes } from "./platforms/devMode.js";
 import { PlatformExchange } from "./platforms/exchange.js";
-import { EXCHANGES } from "./platforms/exchanges.js";
 import { metricsOnMainPort } from "./routes/health/metrics.js";
 import { keepSettingsPublished, publishSettings } from "./sessions/publishedSettings.js";
 import { SessionKeyVault } from "./sessions/sessionKeyVault.js";
 import { Sessions } from "./sessions/sessions.js";
 import { SessionStore } from "./sessions/store.js";
 import { WechatClient } from "./wechat/client.js";
-import { FakeWechat } from "./wechat/fakeServer.js";
 
 /** A running instance. */
 export interface Running {
@@ -114,7 +113,7 @@ export async function connectBackends(config: Config, log: Logger, wait = startu
   // A duplicate waits as long as the first attempt's WeChat exchange can take: three attempts
   // and their backoff, plus the database and Redis writes after it.
   const waitMs = 3 * Math.max(config.wechat.timeoutMs, config.platforms.timeoutMs) + 2000;
-  const platforms = new PlatformExchange(wechat, config.platforms, EXCHANGES, (platform, api, outcome, ms) =>
+  const platforms = new PlatformExchange(wechat, config.platforms, (platform, api, outcome, ms) =>
     metrics.platformCalls.labels(platform, api, outcome).inc(),
   );
   const loginReplay = new LoginReplay(redis, config.redisKeyPrefix, config.loginReplayWindow, waitMs, config.devMode);
@@ -173,12 +172,12 @@ async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefine
  */
 export async function startServer(config: Config, log: Logger): Promise<Running> {
   const wait = startupWait(log, config.startupTimeout);
-  let fake: FakeWechat | undefined;
+  let fake: { stop(): Promise<void> } | undefined;
   if (config.devMode) {
-    fake = await new FakeWechat({ ...DEV_WECHAT, anyAppid: true, reusableCodes: true }).start();
-    config = { ...config, wechat: { ...config.wechat, apiBase: fake.baseUrl } };
+    ({ config, ...fake } = await startDevFakes(config));
     log.warn(
-      "DEV MODE: no WECHAT_APPID/WECHAT_SECRET, logging in against the built-in fake WeChat: any code logs in, and the same code is always the same user. Never use this in production.",
+      { apps: config.apps.map((a) => `${a.platform}:${a.appid}`) },
+      "DEV MODE: no APPS or WECHAT_APPID/WECHAT_SECRET, logging in against the built-in fakes of every platform: any code logs in, and the same code is always the same user. Never use this in production.",
     );
   }
   if (config.trustedProxies === "nearest-hop") {

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { type ProxyTrust, parseProxyList } from "../middlewares/clientIp.js";
 import { DEV_APPS, parseAllApps } from "../platforms/appsConfig.js";
+import { DEFAULT_API_BASES } from "../platforms/exchanges.js";
 import type { App, Platform } from "../platforms/types.js";
 import { parseApps } from "../wechat/appConfig.js";
 import { readSecretFiles } from "./secretFiles.js";
@@ -82,11 +83,11 @@ const envSchema = z.object({
    * privateKey and alipayPublicKey instead of secret); the first is the primary app.
    */
   APPS: optionalNonEmpty,
-  DOUYIN_API_BASE: z.string().url().default("https://developer.toutiao.com"),
-  ALIPAY_GATEWAY: z.string().url().default("https://openapi.alipay.com/gateway.do"),
-  QQ_API_BASE: z.string().url().default("https://api.q.qq.com"),
-  BAIDU_API_BASE: z.string().url().default("https://spapi.baidu.com"),
-  KUAISHOU_API_BASE: z.string().url().default("https://open.kuaishou.com"),
+  DOUYIN_API_BASE: z.string().url().default(DEFAULT_API_BASES.douyin),
+  ALIPAY_GATEWAY: z.string().url().default(DEFAULT_API_BASES.alipay),
+  QQ_API_BASE: z.string().url().default(DEFAULT_API_BASES.qq),
+  BAIDU_API_BASE: z.string().url().default(DEFAULT_API_BASES.baidu),
+  KUAISHOU_API_BASE: z.string().url().default(DEFAULT_API_BASES.kuaishou),
   /** Milliseconds for one HTTP call to a platform other than WeChat. */
   PLATFORM_TIMEOUT: positiveInt.default(5000),
   WECHAT_API_BASE: z.string().url().default("https://api.weixin.qq.com"),

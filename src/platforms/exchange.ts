@@ -6,17 +6,14 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { WechatClient } from "../wechat/client.js";
-import type { App, CodeSession, ExchangeCode, Platform } from "./types.js";
-
-/** The exchanges of the platforms other than WeChat, by platform. */
-export type Exchanges = { [P in Exclude<Platform, "wechat">]: ExchangeCode<Extract<App, { platform: P }>> };
+import { exchangeFor } from "./exchanges.js";
+import type { App, CodeSession, Platform } from "./types.js";
 
 /** Exchanges login codes with each app's platform. */
 export class PlatformExchange {
   constructor(
     private readonly wechat: WechatClient,
     private readonly config: Config["platforms"],
-    private readonly exchanges: Exchanges,
     /** Observes each finished call to a platform other than WeChat (metrics). */
     private readonly observe?: (platform: Platform, api: string, outcome: string, durationMs: number) => void,
   ) {}
@@ -33,7 +30,6 @@ export class PlatformExchange {
       timeoutMs: this.config.timeoutMs,
       observe: (api: string, outcome: string, ms: number) => this.observe?.(platform, api, outcome, ms),
     };
-    const exchange = this.exchanges[platform] as ExchangeCode;
-    return exchange(app, code, log.child({ platform, appid: app.appid }), opts);
+    return exchangeFor(platform)(app, code, log.child({ platform, appid: app.appid }), opts);
   }
 }
