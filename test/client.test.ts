@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { createClient, TongxingError } from "../client/src/index.js";
 import { simulatedWx } from "./fixtures/simulatedWx.js";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
-import { codeFor, type Stack, startStack } from "./support.js";
+import { APPID, codeFor, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
 before(async () => {
@@ -84,7 +84,29 @@ describe("client SDK", () => {
     wx.setStorageSync("tongxing.token", "1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     const tx = createClient({ baseUrl: stack.url, wx });
     await assert.rejects(tx.me(), (err: TongxingError) => err.code === "WECHAT_CODE_INVALID" && err.status === 401);
-    assert.equal(counts.login, 1);
+    assert.equal(counts.login, 2, "the refused code and one fresh code, no more");
+  });
+
+  test("a code WeChat refuses (401 WECHAT_CODE_INVALID) is retried once with a fresh wx.login code", async () => {
+    const codes = ["fake-errcode-40029", codeFor("sdk-refused")];
+    const { wx, counts } = simulatedWx("sdk-refused", () => codes.shift() ?? "unused");
+    const tx = createClient({ baseUrl: stack.url, wx });
+    const exchanges = stack.fake.callCount("/sns/jscode2session");
+    const { user } = await tx.login();
+    assert.equal(typeof user.id, "number");
+    assert.equal(counts.login, 2);
+    assert.equal(stack.fake.callCount("/sns/jscode2session") - exchanges, 2, "both codes reached WeChat");
+  });
+
+  test("the appid option is sent in the login body: the session is that app's, an unknown one is refused", async () => {
+    const { wx } = simulatedWx("sdk-appid");
+    const tx = createClient({ baseUrl: stack.url, wx, appid: APPID });
+    assert.equal((await tx.request<{ appid: string }>({ url: "/auth/session" })).appid, APPID);
+
+    const other = simulatedWx("sdk-appid2");
+    const tx2 = createClient({ baseUrl: stack.url, wx: other.wx, appid: "wxnot0configured0001" });
+    await assert.rejects(tx2.login(), (err: TongxingError) => err.code === "APP_UNKNOWN" && err.status === 400);
+    assert.equal(other.counts.login, 1, "a refused appid is not a refused code: no retry");
   });
 
   test("WeChat code errors surface as TongxingError with the server's code", async () => {

@@ -1,0 +1,98 @@
+/**
+ * The client's options, the shapes tongxing answers with, and the client's methods.
+ */
+import type { RuntimeOption } from "./runtimes/detect.js";
+import type { WxLike } from "./wx.js";
+
+/** Options of `createClient`. */
+export interface ClientOptions {
+  /** tongxing's base URL, e.g. https://api.example.com (no trailing slash needed). */
+  baseUrl: string;
+  /**
+   * The mini-program's appid on its platform, sent as `appid` in every POST /auth/login so that
+   * tongxing exchanges the code with that app's platform. Needed on every platform but WeChat
+   * (whose requests carry the appid in their Referer); with several WeChat apps on one tongxing
+   * it is the safe choice there too. Unset: the body has no `appid`, as before.
+   */
+  appid?: string;
+  /**
+   * The runtime to use, named by its key: `{ taro: Taro }` (Taro is imported, so it must be
+   * passed), `{ uni }`, `{ wx }`, `{ tt }`, `{ my }`, `{ qq }`, `{ swan }`, `{ ks }`. Unset: `uni`
+   * when present, else the first of the globals `tt`, `my`, `qq`, `swan`, `ks`, `wx`.
+   */
+  runtime?: RuntimeOption;
+  /** The wx object: the same as `runtime: { wx }` (kept from before the other runtimes). */
+  wx?: WxLike;
+  /** Must match the server's TOKEN_HEADER. Default "X-WX-Token". */
+  tokenHeader?: string;
+  /** Storage key of the token in the runtime's storage. Default "tongxing.token". */
+  storageKey?: string;
+  /** Milliseconds per request (and passed to the login calls that take a timeout). Default 6000. */
+  timeout?: number;
+}
+
+/** A profile to store: what the user chose to show. */
+export interface Profile {
+  nickname?: string;
+  avatarUrl?: string;
+}
+
+/** The user as tongxing presents it (GET /me). */
+export interface User {
+  id: number;
+  nickname: string | null;
+  avatarUrl: string | null;
+  /** E.164, e.g. +8613512345678, once bound. */
+  phone: string | null;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+/** One of the user's live sessions (GET /auth/sessions); times are ISO 8601. */
+export interface SessionInfo {
+  sessionId: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  ip: string;
+  userAgent: string;
+  /** The session of the token making the request. */
+  current: boolean;
+}
+
+/** An authenticated request. */
+export interface RequestOptions {
+  /** Path on the server (e.g. /me) or an absolute URL. */
+  url: string;
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Sent as JSON. */
+  data?: unknown;
+  header?: Record<string, string>;
+}
+
+/** A client; every method rejects with a TongxingError. */
+export interface TongxingClient {
+  /**
+   * Gets a login code from the runtime and exchanges it (POST /auth/login with `code`, `appid`
+   * when configured, `profile` when given); keeps the token. Concurrent calls share one login.
+   * A refused code (401 WECHAT_CODE_INVALID / LOGIN_CODE_INVALID) or a platform failure (502)
+   * is retried once with a fresh code.
+   */
+  login(opts?: { profile?: Profile }): Promise<{ user: User; isNewUser: boolean }>;
+  /** Uses a stored token as is; logs in when there is none. */
+  ensureLogin(): Promise<void>;
+  /** An authenticated request; resolves to the JSON body of a 2xx answer. */
+  request<T = unknown>(opts: RequestOptions): Promise<T>;
+  /** POST /auth/logout, then forgets the token even if the server could not be reached. */
+  logout(): Promise<void>;
+  /** GET /me. */
+  me(): Promise<User>;
+  /** PATCH /me. */
+  updateMe(profile: Profile): Promise<User>;
+  /** Binds the phone number from a getPhoneNumber button's `e.detail.code` (POST /me/phone). */
+  bindPhone(code: string): Promise<User>;
+  /** GET /auth/sessions: the user's live sessions. */
+  sessions(): Promise<SessionInfo[]>;
+  /** The stored token, or null. */
+  getToken(): string | null;
+}
