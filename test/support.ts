@@ -113,7 +113,14 @@ export async function startStack(
     WECHAT_CALL_RATE_LIMIT: "1000000",
     ...env,
   };
-  const config = loadConfig(fullEnv);
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(fullEnv);
+  } catch (err) {
+    // Or the fake's listener keeps the test process alive after the failure.
+    await fake.stop();
+    throw err;
+  }
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

@@ -10,7 +10,7 @@ import type { SessionRecord } from "../../verifier/src/record.js";
 import { publicSessionId } from "../../verifier/src/token.js";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
-import { AppError, userBanned } from "../errors.js";
+import { AppError, loginCodeInvalid, userBanned, wechatCodeInvalid } from "../errors.js";
 import type { User } from "../generated/prisma/client.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { PlatformExchange } from "../platforms/exchange.js";
@@ -212,7 +212,9 @@ export async function login(deps: LoginDeps, input: LoginInput): Promise<LoginRe
 
 /** A login, replayed or exchanged (login counts its outcome). */
 async function loginOnce(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
-  const attempt = await deps.loginReplay.begin(`${input.app.appid}:${input.code}`, { ip: input.ip, userAgent: input.userAgent });
+  const { platform } = input.app;
+  const spent = platform === "wechat" ? wechatCodeInvalid : () => loginCodeInvalid(platform);
+  const attempt = await deps.loginReplay.begin(`${input.app.appid}:${input.code}`, { ip: input.ip, userAgent: input.userAgent }, spent);
   if (attempt.replayed) {
     const replayed = await replayedLogin(deps, attempt.token, attempt.isNewUser);
     // That session has ended: the code is the platform's to judge again. A real code is spent

@@ -42,7 +42,7 @@ import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
 import type { RedisClient } from "../clients/redis.js";
 import { compareAndDelete } from "../clients/redis.js";
-import { wechatCodeInvalid } from "../errors.js";
+import { type AppError, wechatCodeInvalid } from "../errors.js";
 
 /** What a login attempt does with its code. */
 export type ReplayAttempt =
@@ -85,11 +85,11 @@ export class LoginReplay {
    * Starts a login with `code` from `client`: the stored outcome of that client's earlier login
    * with it, or the right to exchange it (waiting first while a concurrent duplicate holds that
    * right).
-   * @throws AppError 401 WECHAT_CODE_INVALID when the code's login was another client's (unless
-   *   `reusableCodes`);
+   * @param spent - the platform's refusal of a spent code (WeChat's WECHAT_CODE_INVALID by default)
+   * @throws that refusal when the code's login was another client's (unless `reusableCodes`);
    *   whatever ioredis throws when Redis cannot be asked (the error handler answers 503)
    */
-  async begin(code: string, client: ReplayClient): Promise<ReplayAttempt> {
+  async begin(code: string, client: ReplayClient, spent: () => AppError = wechatCodeInvalid): Promise<ReplayAttempt> {
     if (this.windowSeconds === 0) return { replayed: false, remember: async () => {}, release: async () => {} };
     const binding = clientBinding(client);
     const id = hash("sha256", `tongxing login replay\0${code}`, "base64url");
@@ -101,8 +101,8 @@ export class LoginReplay {
       const opened = stored === null ? null : open(code, id, stored);
       if (opened) {
         if (sameClient(opened.client, binding)) return { replayed: true, token: opened.token, isNewUser: opened.isNewUser };
-        // To anyone else the code is spent, as WeChat would say (40163); WeChat is not asked.
-        if (!this.reusableCodes) throw wechatCodeInvalid();
+        // To anyone else the code is spent, as the platform would say (WeChat: 40163); it is not asked.
+        if (!this.reusableCodes) throw spent();
         return { replayed: false, remember: async () => {}, release: async () => {} };
       }
       const owner = randomBytes(9).toString("base64url");
