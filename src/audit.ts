@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   "eviction",
   "unionid_conflict",
   "account_deleted",
+  "identity_linked",
+  "identity_unlinked",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** Who acted: the user on their own sessions, an admin over HTTP or the CLI, or tongxing itself. */

@@ -60,6 +60,7 @@ export const wrongPlatform = (what: string) =>
   new AppError(400, "WRONG_PLATFORM", `${what} is for WeChat mini-programs only; this session is of another platform.`);
 export const identityTaken = () =>
   new AppError(409, "IDENTITY_TAKEN", "That account already belongs to another user; it is never merged into this one.");
+export const identityNotFound = () => new AppError(404, "IDENTITY_NOT_FOUND", "You have no identity with that id.");
 export const lastIdentity = () =>
   new AppError(409, "LAST_IDENTITY", "This is the user's last identity; an account cannot be left with none (delete the account instead).");
 export const appUnknown = (message: string) => new AppError(400, "APP_UNKNOWN", message);

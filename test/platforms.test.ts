@@ -5,62 +5,21 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type FakePlatforms, generateRsaKeyPair, startFakePlatforms } from "../src/platforms/fakeServer.js";
-import { APPID, codeFor, SECRET, type Stack, startStack } from "./support.js";
+import type { FakePlatforms } from "../src/platforms/fakeServer.js";
+import { APPS, startPlatformStack } from "./platformStack.js";
+import { APPID, codeFor, type Stack } from "./support.js";
 
 const SERVICE_TOKEN = "s".repeat(40);
-const appKeys = generateRsaKeyPair();
-const alipayKeys = generateRsaKeyPair();
-const APPS = {
-  douyin: { platform: "douyin", appid: "tt0000000000000001", secret: "douyin-secret-1" },
-  douyin2: { platform: "douyin", appid: "tt0000000000000002", secret: "douyin-secret-2" },
-  alipay: { platform: "alipay", appid: "2021000000000001" },
-  qq: { platform: "qq", appid: "1109000001", secret: "qq-secret" },
-  baidu: { platform: "baidu", appid: "BaiduAppKey0123456789abcdefABCDE", secret: "baidu-sk" },
-  kuaishou: { platform: "kuaishou", appid: "ks671234567890", secret: "ks-secret" },
-} as const;
 
 let stack: Stack;
 let fakes: FakePlatforms;
+let stop: () => Promise<void> = async () => {};
 
 before(async () => {
-  fakes = await startFakePlatforms({
-    apps: [
-      APPS.douyin,
-      APPS.douyin2,
-      APPS.qq,
-      APPS.baidu,
-      APPS.kuaishou,
-      { ...APPS.alipay, appPublicKey: appKeys.publicKey, alipayPrivateKey: alipayKeys.privateKey },
-    ],
-  });
-  const apps = [
-    { platform: "wechat", appid: APPID, secret: SECRET },
-    APPS.douyin,
-    APPS.douyin2,
-    { ...APPS.alipay, privateKey: appKeys.privateKey, alipayPublicKey: alipayKeys.publicKey },
-    APPS.qq,
-    APPS.baidu,
-    APPS.kuaishou,
-  ];
-  stack = await startStack({
-    WECHAT_APPID: "",
-    WECHAT_SECRET: "",
-    APPS: JSON.stringify(apps),
-    DOUYIN_API_BASE: fakes.apiBase("douyin"),
-    ALIPAY_GATEWAY: fakes.apiBase("alipay"),
-    QQ_API_BASE: fakes.apiBase("qq"),
-    BAIDU_API_BASE: fakes.apiBase("baidu"),
-    KUAISHOU_API_BASE: fakes.apiBase("kuaishou"),
-    PLATFORM_TIMEOUT: "1000",
-    SERVICE_TOKEN,
-  });
+  ({ stack, fakes, stop } = await startPlatformStack({ SERVICE_TOKEN }));
 });
 
-after(async () => {
-  await stack?.stop();
-  await fakes?.close();
-});
+after(() => stop());
 
 type Named = keyof typeof APPS;
 const login = (app: Named, code: string) => stack.request("POST", "/auth/login", { body: { code, appid: APPS[app].appid } });

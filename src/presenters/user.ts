@@ -15,6 +15,19 @@ export function presentUser(u: User): PublicUser {
   return { id: u.id, nickname: u.nickname, avatarUrl: u.avatarUrl, phone: u.phone, createdAt: u.createdAt.toISOString() };
 }
 
+/** An identity as its owner sees it (GET /me/identities): never the openid or unionid. */
+export interface OwnIdentity {
+  /** What DELETE /me/identities/{id} names. */
+  id: number;
+  platform: string;
+  appid: string;
+  createdAt: string;
+}
+
+export function presentOwnIdentity(i: Identity): OwnIdentity {
+  return { id: i.id, platform: i.platform, appid: i.appid, createdAt: i.createdAt.toISOString() };
+}
+
 /** An identity as an admin sees it (nobody else sees openids). */
 export interface AdminIdentity {
   /** What DELETE /me/identities/{id} names. */

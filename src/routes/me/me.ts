@@ -1,17 +1,18 @@
-/** GET /me, PATCH /me, DELETE /me, POST /me/phone: the caller's user. */
+/** GET /me, PATCH /me, DELETE /me, POST /me/phone, /me/identities: the caller's user. */
 import type Router from "@koa/router";
 import type { Middleware } from "koa";
+import { bindIdentity, listIdentities, unbindIdentity } from "../../commands/identities.js";
 import { bindPhone } from "../../commands/openData.js";
 import { deleteAccount } from "../../commands/userAdmin.js";
 import type { AppDeps } from "../../deps.js";
-import { tokenInvalid } from "../../errors.js";
+import { identityNotFound, tokenInvalid } from "../../errors.js";
 import { wechatCallRateLimit } from "../../middlewares/rateLimits.js";
 import { requireWechatSession } from "../../middlewares/requireWechatSession.js";
 import { validateBody } from "../../middlewares/validate.js";
-import { presentUser } from "../../presenters/user.js";
+import { presentOwnIdentity, presentUser } from "../../presenters/user.js";
 import { createRouter } from "../router.js";
 import { type PhoneBody, phoneBody } from "../wechat/schema.js";
-import { type UpdateMeBody, updateMeBody } from "./schema.js";
+import { type BindIdentityBody, bindIdentityBody, type UpdateMeBody, updateMeBody } from "./schema.js";
 
 export function meRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/me");
@@ -49,6 +50,32 @@ export function meRoutes(deps: AppDeps, auth: Middleware): Router {
       ctx.body = presentUser(await bindPhone(deps, ctx.state.log, session, ctx.state.body.code));
     },
   );
+
+  // Binding (commands/identities.ts): the user's accounts on other platforms, added by a fresh
+  // login code of that app. Exchanging a code costs a platform call, as a login does.
+  router.get("/identities", async function getIdentities(ctx) {
+    ctx.body = (await listIdentities(deps.prisma, ctx.state.auth.userId)).map(presentOwnIdentity);
+  });
+
+  router.post<{ body: BindIdentityBody }>(
+    "/identities",
+    validateBody(bindIdentityBody),
+    wechatLimit,
+    async function bindIdentityRoute(ctx) {
+      const { body } = ctx.state;
+      const result = await bindIdentity({ ...deps }, ctx.state.log, ctx.state.auth.userId, { ...body, ip: ctx.ip });
+      ctx.status = result.created ? 201 : 200;
+      ctx.body = presentOwnIdentity(result.identity);
+    },
+  );
+
+  router.delete("/identities/:identityId", async function unbindIdentityRoute(ctx) {
+    const raw = ctx.params.identityId;
+    // Anything but a positive 32-bit id names no identity of the user's.
+    if (!raw || !/^[1-9][0-9]{0,9}$/.test(raw) || Number(raw) > 2147483647) throw identityNotFound();
+    await unbindIdentity(deps, ctx.state.auth.userId, Number(raw), ctx.ip);
+    ctx.status = 204;
+  });
 
   return router;
 }
