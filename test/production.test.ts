@@ -36,8 +36,8 @@ describe("metrics", () => {
     const has = (re: RegExp) => assert.match(res.text, re);
     has(/http_requests_total\{method="GET",route="\/auth\/session",status="200"\} [1-9]/);
     has(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/auth\/session",status="200"\}/);
-    has(/tongxing_logins_total\{outcome="new_user"\} [1-9]/);
-    has(/tongxing_logins_total\{outcome="WECHAT_CODE_INVALID"\} 1/);
+    has(/tongxing_logins_total\{platform="wechat",outcome="new_user"\} [1-9]/);
+    has(/tongxing_logins_total\{platform="wechat",outcome="WECHAT_CODE_INVALID"\} 1/);
     has(/tongxing_session_resolutions_total\{outcome="valid"\} [1-9]/);
     has(/tongxing_session_resolutions_total\{outcome="missing"\} [1-9]/);
     has(/tongxing_session_resolutions_total\{outcome="invalid"\} [1-9]/);

@@ -57,6 +57,8 @@ export const verifyResponse = z.object({
   openid: z.string().optional().describe("Only with X-Tongxing-Service-Token"),
   unionid: z.string().nullable().optional().describe("Only with X-Tongxing-Service-Token; null when the platform gave none"),
 });
+export const ownIdentity = z.object({ id: z.number().int(), platform, appid: z.string(), createdAt: isoTime });
+export const ownIdentityList = z.array(ownIdentity);
 export const sessionListItem = z.object({
   sessionId: z.string(),
   appid,

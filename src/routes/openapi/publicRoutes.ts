@@ -3,7 +3,7 @@
  * document from these and the operators' routes (operatorRoutes.ts).
  */
 import { loginBody } from "../auth/schema.js";
-import { updateMeBody } from "../me/schema.js";
+import { bindIdentityBody, updateMeBody } from "../me/schema.js";
 import * as r from "../responses.js";
 import { decryptBody, phoneBody, verifySignatureBody } from "../wechat/schema.js";
 import type { RouteDoc } from "./routeDoc.js";
@@ -41,19 +41,20 @@ export const PUBLIC_ROUTES: RouteDoc[] = [
   {
     method: "post",
     path: "/auth/login",
-    summary: "Log in with a wx.login code",
+    summary:
+      "Log in with a login code of any platform (wx.login, tt.login, my.getAuthCode, qq.login, swan.getLoginCode, ks.login); WeChat apps keep WeChat's error codes, the others answer LOGIN_CODE_INVALID and PLATFORM_UNAVAILABLE",
     auth: "none",
     body: loginBody,
     status: 200,
     response: r.loginResponse,
     errors: {
       400: ["INVALID_REQUEST", "APP_UNKNOWN"],
-      401: ["WECHAT_CODE_INVALID"],
+      401: ["WECHAT_CODE_INVALID", "LOGIN_CODE_INVALID"],
       403: ["WECHAT_USER_BLOCKED", "USER_BANNED"],
       413: ["PAYLOAD_TOO_LARGE"],
       415: ["UNSUPPORTED_MEDIA_TYPE"],
       429: ["RATE_LIMITED"],
-      502: ["WECHAT_UNAVAILABLE"],
+      502: ["WECHAT_UNAVAILABLE", "PLATFORM_UNAVAILABLE"],
       503: ["SERVICE_UNAVAILABLE"],
     },
   },
@@ -140,10 +141,46 @@ export const PUBLIC_ROUTES: RouteDoc[] = [
     response: r.userResponse,
     errors: {
       ...SESSION_ERRORS,
-      400: ["INVALID_REQUEST", "PHONE_CODE_INVALID", "APP_UNKNOWN"],
+      400: ["INVALID_REQUEST", "PHONE_CODE_INVALID", "APP_UNKNOWN", "WRONG_PLATFORM"],
       429: ["RATE_LIMITED"],
       502: ["WECHAT_UNAVAILABLE"],
     },
+  },
+  {
+    method: "get",
+    path: "/me/identities",
+    summary: "The caller's identities: platform and appid of each account bound to the user (never an openid)",
+    auth: "session",
+    status: 200,
+    response: r.ownIdentityList,
+    errors: SESSION_ERRORS,
+  },
+  {
+    method: "post",
+    path: "/me/identities",
+    summary:
+      "Bind the identity behind a fresh login code of another app (any platform) to the caller's user: 201 added, 200 already the user's; never merged",
+    auth: "session",
+    body: bindIdentityBody,
+    status: 201,
+    response: r.ownIdentity,
+    errors: {
+      ...SESSION_ERRORS,
+      400: ["INVALID_REQUEST", "APP_UNKNOWN"],
+      401: ["TOKEN_MISSING", "TOKEN_INVALID", "WECHAT_CODE_INVALID", "LOGIN_CODE_INVALID"],
+      403: ["WECHAT_USER_BLOCKED"],
+      409: ["IDENTITY_TAKEN"],
+      429: ["RATE_LIMITED"],
+      502: ["WECHAT_UNAVAILABLE", "PLATFORM_UNAVAILABLE"],
+    },
+  },
+  {
+    method: "delete",
+    path: "/me/identities/:identityId",
+    summary: "Unbind one of the caller's identities; the sessions logged in through it end",
+    auth: "session",
+    status: 204,
+    errors: { ...SESSION_ERRORS, 404: ["IDENTITY_NOT_FOUND"], 409: ["LAST_IDENTITY"] },
   },
   {
     method: "post",
@@ -155,7 +192,7 @@ export const PUBLIC_ROUTES: RouteDoc[] = [
     response: r.decryptResponse,
     errors: {
       ...SESSION_ERRORS,
-      400: ["INVALID_REQUEST", "DECRYPT_FAILED", "WATERMARK_MISMATCH", "WATERMARK_EXPIRED"],
+      400: ["INVALID_REQUEST", "DECRYPT_FAILED", "WATERMARK_MISMATCH", "WATERMARK_EXPIRED", "WRONG_PLATFORM"],
       409: ["SESSION_KEY_STALE"],
     },
   },
@@ -167,7 +204,7 @@ export const PUBLIC_ROUTES: RouteDoc[] = [
     body: verifySignatureBody,
     status: 200,
     response: r.validResponse,
-    errors: { ...SESSION_ERRORS, 400: ["INVALID_REQUEST"], 409: ["SESSION_KEY_STALE"] },
+    errors: { ...SESSION_ERRORS, 400: ["INVALID_REQUEST", "WRONG_PLATFORM"], 409: ["SESSION_KEY_STALE"] },
   },
   {
     method: "get",
@@ -176,6 +213,6 @@ export const PUBLIC_ROUTES: RouteDoc[] = [
     auth: "session",
     status: 200,
     response: r.validResponse,
-    errors: { ...SESSION_ERRORS, 400: ["APP_UNKNOWN"], 429: ["RATE_LIMITED"], 502: ["WECHAT_UNAVAILABLE"] },
+    errors: { ...SESSION_ERRORS, 400: ["APP_UNKNOWN", "WRONG_PLATFORM"], 429: ["RATE_LIMITED"], 502: ["WECHAT_UNAVAILABLE"] },
   },
 ];
