@@ -177,6 +177,7 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
       "x-tongxing-session-id": `${victim.user.id}.${"A".repeat(22)}`,
       "X-TONGXING-OPENID": "o-victim",
       "X-Tongxing-Unionid": "u-victim",
+      "X-Tongxing-Platform": "douyin",
       "X-Tongxing-Service-Token": "guess",
     };
     const res = await viaGateway("GET", "/profile", spoof);
@@ -185,6 +186,7 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
     assert.equal(seen.headers["x-tongxing-user-id"], String(user.id));
     assert.notEqual(seen.headers["x-tongxing-openid"], "o-victim");
     assert.notEqual(seen.headers["x-tongxing-unionid"], "u-victim");
+    assert.equal(seen.headers["x-tongxing-platform"], "wechat");
     assert.match(String(seen.headers["x-tongxing-session-id"]), new RegExp(`^${user.id}\\.`));
     // A client with no token at all cannot become anyone by sending the headers.
     const before = app.seen.length;

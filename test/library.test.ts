@@ -99,6 +99,7 @@ describe("the library and the service agree", () => {
     assert.equal(v?.openid, row.openid);
     assert.equal(v?.unionid, row.unionid);
     assert.equal(v?.appid, APPID, "the primary app, as tongxing recorded it in Redis at start");
+    assert.equal(v?.platform, "wechat");
     for (const junk of ["", null, undefined, "x", `1.${"A".repeat(32)}`, "a".repeat(5000)]) assert.equal(await verifier.verify(junk), null);
   });
 
