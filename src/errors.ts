@@ -45,7 +45,7 @@ export const methodNotAllowed = () =>
   new AppError(405, "METHOD_NOT_ALLOWED", "That method is not allowed on this route; see the Allow header.");
 export const notFound = (message = "No such route.") => new AppError(404, "NOT_FOUND", message);
 export const internalError = () => new AppError(500, "INTERNAL_ERROR", "Something went wrong on our side.");
-/** The login names no configured mini-program (wechat/apps.ts says how the app is chosen). */
+/** The login names no configured mini-program (platforms/apps.ts says how the app is chosen). */
 /** A platform other than WeChat refused the login code (WeChat's keeps WECHAT_CODE_INVALID). */
 export const loginCodeInvalid = (platform: string) =>
   new AppError(
