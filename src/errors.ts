@@ -60,6 +60,9 @@ export const wrongPlatform = (what: string) =>
   new AppError(400, "WRONG_PLATFORM", `${what} is for WeChat mini-programs only; this session is of another platform.`);
 export const identityTaken = () =>
   new AppError(409, "IDENTITY_TAKEN", "That account already belongs to another user; it is never merged into this one.");
+/** A WeChat snapshot-page visitor (is_snapshotuser): seen a page, authorized nothing. */
+export const snapshotUser = () =>
+  new AppError(403, "SNAPSHOT_USER", "This WeChat user is viewing a snapshot page and has not authorized the app; open the page itself.");
 export const identityNotFound = () => new AppError(404, "IDENTITY_NOT_FOUND", "You have no identity with that id.");
 export const lastIdentity = () =>
   new AppError(409, "LAST_IDENTITY", "This is the user's last identity; an account cannot be left with none (delete the account instead).");

@@ -8,8 +8,9 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { type ProxyTrust, parseProxyList } from "../middlewares/clientIp.js";
 import { DEV_APPS, parseAllApps } from "../platforms/appsConfig.js";
-import { DEFAULT_API_BASES } from "../platforms/exchanges.js";
-import type { App, Platform } from "../platforms/types.js";
+import { DEFAULT_API_BASES, type OtherPlatform } from "../platforms/exchanges.js";
+import { type App, isWebPlatform } from "../platforms/types.js";
+import { parseReturnUrls, type ReturnUrlRule } from "../web/returnUrls.js";
 import { parseApps } from "../wechat/appConfig.js";
 import { readSecretFiles } from "./secretFiles.js";
 
@@ -88,6 +89,12 @@ const envSchema = z.object({
   QQ_API_BASE: z.string().url().default(DEFAULT_API_BASES.qq),
   BAIDU_API_BASE: z.string().url().default(DEFAULT_API_BASES.baidu),
   KUAISHOU_API_BASE: z.string().url().default(DEFAULT_API_BASES.kuaishou),
+  /** tongxing's own public base URL: web logins' callback is `${PUBLIC_URL}/auth/web/{appid}/callback`. */
+  PUBLIC_URL: optionalNonEmpty.pipe(z.string().url().optional()),
+  /** Where a finished web login may return to: origins or URL prefixes, comma-separated. */
+  WEB_RETURN_URLS: optionalNonEmpty,
+  /** WeChat's authorize pages (web logins), beside WECHAT_API_BASE for the token exchange. */
+  WECHAT_OPEN_BASE: z.string().url().default("https://open.weixin.qq.com"),
   /** Milliseconds for one HTTP call to a platform other than WeChat. */
   PLATFORM_TIMEOUT: positiveInt.default(5000),
   WECHAT_API_BASE: z.string().url().default("https://api.weixin.qq.com"),
@@ -223,10 +230,18 @@ export interface Config {
   /** Where the platforms other than WeChat are called. */
   platforms: {
     /** Each platform's API base without a trailing slash (Alipay: the gateway's URL). */
-    apiBases: Record<Exclude<Platform, "wechat">, string>;
+    apiBases: Record<OtherPlatform, string>;
     /** Milliseconds per HTTP attempt. */
     timeoutMs: number;
   };
+  /** Web logins (wechat-oa, wechat-web apps); null when no web app is configured. */
+  web: {
+    /** PUBLIC_URL without a trailing slash. */
+    publicUrl: string;
+    returnUrls: ReturnUrlRule[];
+    /** WECHAT_OPEN_BASE without a trailing slash. */
+    openBase: string;
+  } | null;
   wechat: {
     apiBase: string;
     /** Milliseconds per HTTP attempt. */
@@ -388,6 +403,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TRUST_PROXY && e.TRUSTED_PROXIES !== undefined) {
     problems.push("  TRUST_PROXY and TRUSTED_PROXIES: set TRUSTED_PROXIES only (TRUST_PROXY=true believes any caller)");
   }
+  const web = webConfig(e, apps, problems);
   const redisTlsCa = readRedisCa(e.REDIS_TLS_CA_FILE, e.REDIS_URL, problems);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   return {
@@ -402,6 +418,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     apps,
     devMode,
+    web,
     platforms: {
       apiBases: {
         douyin: e.DOUYIN_API_BASE.replace(/\/+$/, ""),
@@ -470,4 +487,25 @@ function readRedisCa(file: string | undefined, url: string, problems: string[]):
     problems.push(`  REDIS_TLS_CA_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
     return undefined;
   }
+}
+
+/**
+ * The web logins' settings: PUBLIC_URL and WEB_RETURN_URLS are required once a wechat-oa or
+ * wechat-web app is configured (https in production: the state cookie is Secure there).
+ * @param problems - receives a line per missing or bad variable
+ */
+function webConfig(e: ReturnType<typeof parseSome<typeof envSchema>>, apps: App[], problems: string[]): Config["web"] {
+  if (!apps.some((a) => isWebPlatform(a.platform))) return null;
+  const production = e.NODE_ENV === "production";
+  if (!e.PUBLIC_URL || !e.WEB_RETURN_URLS) {
+    problems.push("  PUBLIC_URL, WEB_RETURN_URLS: required once a wechat-oa or wechat-web app is configured in APPS");
+    return null;
+  }
+  if (production && !e.PUBLIC_URL.startsWith("https://")) problems.push("  PUBLIC_URL: must be https in production");
+  const returnUrls = parseReturnUrls(e.WEB_RETURN_URLS, production);
+  if (typeof returnUrls === "string") {
+    problems.push(returnUrls);
+    return null;
+  }
+  return { publicUrl: e.PUBLIC_URL.replace(/\/+$/, ""), returnUrls, openBase: e.WECHAT_OPEN_BASE.replace(/\/+$/, "") };
 }

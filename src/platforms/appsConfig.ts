@@ -36,7 +36,7 @@ const secretApp = (platform: Exclude<Platform, "alipay">) =>
   z.strictObject({
     platform: z.literal(platform),
     appid:
-      platform === "wechat"
+      platform === "wechat" || platform === "wechat-oa" || platform === "wechat-web"
         ? z.string().regex(APPID_PATTERN, "must be wx followed by 16 letters or digits")
         : z.string().regex(OTHER_APPID_PATTERN, "must be 1-32 letters, digits, _ or -"),
     secret,
@@ -51,6 +51,8 @@ const appSchema = z.discriminatedUnion(
     secretApp("qq"),
     secretApp("baidu"),
     secretApp("kuaishou"),
+    secretApp("wechat-oa"),
+    secretApp("wechat-web"),
     z.strictObject({
       platform: z.literal("alipay"),
       appid: z.string().regex(OTHER_APPID_PATTERN, "must be 1-32 letters, digits, _ or -"),

@@ -7,7 +7,8 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { WechatClient } from "../wechat/client.js";
 import { exchangeFor } from "./exchanges.js";
-import type { App, CodeSession, Platform } from "./types.js";
+import { snapshotUser } from "../errors.js";
+import type { App, CodeSession, Platform, SecretApp } from "./types.js";
 
 /** Exchanges login codes with each app's platform. */
 export class PlatformExchange {
@@ -24,6 +25,7 @@ export class PlatformExchange {
    */
   exchange(log: Logger, app: App, code: string): Promise<CodeSession> {
     if (app.platform === "wechat") return this.wechat.code2Session(log, app, code);
+    if (app.platform === "wechat-oa" || app.platform === "wechat-web") return this.webExchange(log, app, code);
     const { platform } = app;
     const opts = {
       apiBase: this.config.apiBases[platform],
@@ -31,5 +33,16 @@ export class PlatformExchange {
       observe: (api: string, outcome: string, ms: number) => this.observe?.(platform, api, outcome, ms),
     };
     return exchangeFor(platform)(app, code, log.child({ platform, appid: app.appid }), opts);
+  }
+
+  /**
+   * A web app's authorization code (binding from a web page; the redirect flow in routes/web
+   * calls the WeChat client itself, for the scope and the profile).
+   * @throws AppError 403 SNAPSHOT_USER for a snapshot-page visitor, as oauth.ts's errors
+   */
+  private async webExchange(log: Logger, app: SecretApp, code: string): Promise<CodeSession> {
+    const grant = await this.wechat.webAccessToken(log, app, code);
+    if (grant.snapshotUser) throw snapshotUser();
+    return { openid: grant.openid, unionid: grant.unionid, sessionKey: null };
   }
 }

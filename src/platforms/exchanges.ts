@@ -7,10 +7,10 @@ import { exchangeBaiduCode } from "./baidu.js";
 import { exchangeDouyinCode } from "./douyin.js";
 import { exchangeKuaishouCode } from "./kuaishou.js";
 import { exchangeQqCode } from "./qq.js";
-import type { App, ExchangeCode, Platform } from "./types.js";
+import type { App, ExchangeCode, MiniProgramPlatform } from "./types.js";
 
 /** The platforms this folder exchanges codes for. */
-export type OtherPlatform = Exclude<Platform, "wechat">;
+export type OtherPlatform = Exclude<MiniProgramPlatform, "wechat">;
 
 /**
  * The production API base of each platform (Alipay: its gateway URL itself), without a trailing
@@ -46,7 +46,7 @@ const EXCHANGES: Record<OtherPlatform, ExchangeCode<App>> = {
  * throw a plain Error (a 500: a wiring bug).
  * @throws Error for "wechat" (src/wechat/code2Session.ts serves it) or an unknown platform
  */
-export function exchangeFor(platform: Platform): ExchangeCode<App> {
+export function exchangeFor(platform: MiniProgramPlatform): ExchangeCode<App> {
   if (platform === "wechat") throw new Error("WeChat's code exchange is src/wechat/code2Session.ts, not exchangeFor()");
   const exchange = EXCHANGES[platform];
   if (!exchange) throw new Error(`no code exchange for platform ${String(platform)}`);

@@ -6,9 +6,21 @@
  */
 import type { Logger } from "pino";
 
-/** The platforms tongxing logs users in from; `APPS[].platform` takes one of these. */
-export const PLATFORMS = ["wechat", "douyin", "alipay", "qq", "baidu", "kuaishou"] as const;
+/** The mini-program platforms: a login code from the mini-program, exchanged by POST /auth/login. */
+export const MINI_PROGRAM_PLATFORMS = ["wechat", "douyin", "alipay", "qq", "baidu", "kuaishou"] as const;
+export type MiniProgramPlatform = (typeof MINI_PROGRAM_PLATFORMS)[number];
+/**
+ * WeChat's web apps, logged in by a browser redirect (src/routes/web/): `wechat-oa`, an Official
+ * Account's pages inside WeChat; `wechat-web`, an Open Platform website app (QR login).
+ */
+export const WEB_PLATFORMS = ["wechat-oa", "wechat-web"] as const;
+export type WebPlatform = (typeof WEB_PLATFORMS)[number];
+/** Every platform tongxing logs users in from; `APPS[].platform` takes one of these. */
+export const PLATFORMS = [...MINI_PROGRAM_PLATFORMS, ...WEB_PLATFORMS] as const;
 export type Platform = (typeof PLATFORMS)[number];
+
+/** Whether apps of this platform log in through the browser redirect (routes/web) rather than POST /auth/login. */
+export const isWebPlatform = (p: Platform): p is WebPlatform => (WEB_PLATFORMS as readonly string[]).includes(p);
 
 /** An app of a platform that signs in with an AppSecret (all but Alipay). */
 export interface SecretApp {
@@ -74,11 +86,14 @@ export type ExchangeCode<A extends App = App> = (app: A, code: string, log: Logg
 
 /**
  * Which platforms' unionids are one namespace: identities link by unionid only within it, so a
- * WeChat unionid never matches a Douyin one even when the strings are equal. Baidu and Kuaishou
- * give no unionid through the code exchange.
+ * WeChat unionid never matches a Douyin one even when the strings are equal. WeChat's
+ * mini-programs, Official Accounts and website apps bound to one Open Platform account share
+ * WeChat's unionid
+ * (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/union-id.html).
+ * Baidu and Kuaishou give no unionid through the code exchange.
  */
 export function unionScope(platform: Platform): Platform {
-  return platform;
+  return isWebPlatform(platform) ? "wechat" : platform;
 }
 
 /** The platforms whose identities a unionid of `platform` may link to (unionScope). */

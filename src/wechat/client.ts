@@ -10,6 +10,7 @@ import { AccessTokenManager } from "./accessToken.js";
 import { code2Session, type WechatSession } from "./code2Session.js";
 import { sessionKeySignature } from "./dataCrypto.js";
 import { callWechat, type WechatCallObserver } from "./http.js";
+import { type WebGrant, type WebProfile, webAccessToken, webUserinfo } from "./oauth.js";
 
 export const phoneCodeInvalid = () =>
   new AppError(400, "PHONE_CODE_INVALID", "The getPhoneNumber code is invalid, expired or already used; ask the user again.");
@@ -46,6 +47,16 @@ export class WechatClient {
       this.managers.set(app.appid, manager);
     }
     return manager;
+  }
+
+  /** See oauth.ts: a web authorization code of an Official Account or website app. */
+  webAccessToken(log: Logger, app: { appid: string; secret: string }, code: string): Promise<WebGrant> {
+    return webAccessToken({ ...this.wechat, appid: app.appid, secret: app.secret }, log, code, this.observers.call);
+  }
+
+  /** See oauth.ts. */
+  webUserinfo(log: Logger, grant: WebGrant): Promise<WebProfile | null> {
+    return webUserinfo(this.wechat, log, grant, this.observers.call);
   }
 
   /** See code2Session.ts. */

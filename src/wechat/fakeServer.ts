@@ -15,11 +15,13 @@
  * Also: the stable access_token API (the same token until `invalidateAccessToken()`),
  * checkSessionKey (hmac_sha256 over "" keyed by the session_key text; 87009 otherwise) and
  * getuserphonenumber (a button code `phone-<digits>` is valid once; anything else is 40029).
- * A wrong or stale access_token gets 40001.
+ * A wrong or stale access_token gets 40001. The web logins' authorize pages and OAuth APIs:
+ * fakeOAuth.ts.
  */
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { FakeOAuth } from "./fakeOAuth.js";
 
 /**
  * One scripted answer: a WeChat errcode, an HTTP status, a hang, a broken body, or a
@@ -79,6 +81,15 @@ export class FakeWechat {
   /** The access_token WeChat currently honours, per appid. */
   private readonly accessTokens = new Map<string, string>();
   private readonly usedPhoneCodes = new Set<string>();
+
+  /** Official Account pages and website QR login (fakeOAuth.ts); `oauth.behaviour` steers it. */
+  readonly oauth = new FakeOAuth({
+    secretOf: (appid) => this.secretOf(appid),
+    openidFor: (code, appid) => this.openidFor(code, appid),
+    unionidFor: (code) => this.unionidFor(code),
+    replyErr,
+    reply: (res, status, body) => reply(res, status, body, body.startsWith("<") ? "text/html" : "text/plain"),
+  });
 
   constructor(private readonly opts: FakeWechatOptions) {}
 
@@ -153,6 +164,7 @@ export class FakeWechat {
       return this.code2Session(url, res);
     }
     if (url.pathname === "/cgi-bin/stable_token" && req.method === "POST") return this.stableToken(await readJson(req), res);
+    if (req.method === "GET" && this.oauth.handle(url, res)) return;
     if (this.opts.apiDelayMs && url.pathname.startsWith("/wxa/")) await new Promise((r) => setTimeout(r, this.opts.apiDelayMs));
     if (url.pathname === "/wxa/checksession" && req.method === "GET") return this.checkSession(url, res);
     if (url.pathname === "/wxa/business/getuserphonenumber" && req.method === "POST")
