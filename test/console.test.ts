@@ -3,13 +3,15 @@
  * a real server, Redis and PostgreSQL: sign in, find a user by unionid, see their two sessions,
  * revoke one (its token is 401 on the next request), ban with a reason and find it in the audit
  * page, a wrong token refused with nothing stored; the home page's user list, nickname search and
- * recent logins, app names beside appids, the charts' labelled axes; strict CSP, both languages. Screenshots of
- * each page go to test/output/ (gitignored).
+ * recent logins, app names beside appids, the charts' labelled axes; with apps of two platforms,
+ * each identity's and session's platform and the users list's platform filter; strict CSP, both
+ * languages. Screenshots of each page go to test/output/ (gitignored).
  */
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { startFakePlatforms } from "../src/platforms/fakeServer.js";
 import { CONSOLE_CSP } from "../src/routes/admin/console.js";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
 import { APPID, codeFor, SECRET, type Stack, startStack } from "./support.js";
@@ -235,6 +237,70 @@ test("deleting an account takes the typed confirmation, then the user shows as d
   await page.waitForSelector(".badge.deleted");
   assert.equal((await stack.request("GET", "/auth/session", { token: login.body.token })).status, 401);
   assert.deepEqual(problems, []);
+});
+
+test("with a WeChat and a Douyin app: each identity and session shows its platform; the users list filters by platform", {
+  timeout: 120_000,
+  skip: tool.skip,
+}, async () => {
+  const douyin = { platform: "douyin", appid: "tt0000000000000001", secret: "douyin-secret-1" } as const;
+  const fakes = await startFakePlatforms({ apps: [douyin] });
+  const apps = [
+    { platform: "wechat", appid: APPID, secret: SECRET, name: "Tongxing Shop" },
+    { ...douyin, name: "Tongxing Douyin" },
+  ];
+  const two = await startStack({
+    ADMIN_TOKEN,
+    WECHAT_APPID: "",
+    WECHAT_SECRET: "",
+    APPS: JSON.stringify(apps),
+    DOUYIN_API_BASE: fakes.apiBase("douyin"),
+  }).catch(async (err) => {
+    await fakes.close();
+    throw err;
+  });
+  try {
+    const loginFrom = async (appid: string) => {
+      const res = await two.request("POST", "/auth/login", { body: { code: codeFor("console-platform"), appid } });
+      assert.equal(res.status, 200, res.text);
+      return res.body.user.id as number;
+    };
+    const onDouyin = await loginFrom(douyin.appid);
+    const onWechat = await loginFrom(APPID);
+    const { page, problems } = await open("en-US");
+    await page.goto(`${two.url}/admin/console/`);
+    await page.fill("#admin-token", ADMIN_TOKEN);
+    await page.click("#signin");
+    await page.waitForSelector(`#users tbody tr[data-user="${onWechat}"]`);
+    assert.equal(await page.locator("#users tbody tr").count(), 2);
+
+    // "All" and the platforms of the configured apps; one of them narrows the list to its users.
+    const options = page.locator("#users-platform option");
+    await options.last().and(page.locator('[value="douyin"]')).waitFor({ state: "attached" });
+    assert.deepEqual(await Promise.all((await options.all()).map((o) => o.getAttribute("value"))), ["", "wechat", "douyin"]);
+    assert.deepEqual(await options.allInnerTexts(), ["All platforms", "WeChat", "Douyin"]);
+    await page.selectOption("#users-platform", "douyin");
+    await page.locator(`#users tbody tr[data-user="${onWechat}"]`).waitFor({ state: "detached" });
+    assert.equal(await page.locator("#users tbody tr").count(), 1);
+    assert.equal(await page.locator("#users tbody tr").first().getAttribute("data-user"), String(onDouyin));
+    await page.screenshot({ path: `${OUTPUT}/console-platform-filter.png`, fullPage: true });
+    await page.selectOption("#users-platform", "");
+    await page.waitForSelector(`#users tbody tr[data-user="${onWechat}"]`);
+
+    // The user's page: the platform beside the app of each identity and each session.
+    await page.locator(`#users a[href="#/users/${onDouyin}"]`).click();
+    await page.waitForSelector("#sessions tbody tr");
+    assert.equal(await page.locator("#identities tbody tr .platform").first().innerText(), "Douyin");
+    assert.match(await page.locator("#identities tbody tr").first().innerText(), /Tongxing Douyin/);
+    assert.equal(await page.locator("#sessions tbody tr .platform").first().innerText(), "Douyin");
+    await page.screenshot({ path: `${OUTPUT}/console-user-platform.png`, fullPage: true });
+    await page.click("#lang");
+    assert.equal(await page.locator("#identities tbody tr .platform").first().innerText(), "抖音");
+    assert.deepEqual(problems, []);
+  } finally {
+    await two.stop();
+    await fakes.close();
+  }
 });
 
 test("without ADMIN_TOKEN the console does not exist", { skip: tool.skip }, async () => {

@@ -25,9 +25,10 @@ const USAGE = `usage: npx tongxing-admin <command> [--json]   (in a checkout: np
   sessions list <userId>          list a user's live sessions, newest first
   sessions revoke <sessionId>     revoke one session
   sessions revoke-all <userId>    revoke every session of a user
-  users show <userId>             a user and their identities (appid, openid, unionid)
-  users list [--nickname p] [--limit n] [--cursor c]
-                                  users newest first, or by nickname prefix (case-insensitive);
+  users show <userId>             a user and their identities (platform, appid, openid, unionid)
+  users list [--nickname p] [--platform p] [--limit n] [--cursor c]
+                                  users newest first, or by nickname prefix (case-insensitive),
+                                  or with an identity of a platform (wechat, douyin, ...);
                                   a page of n (1-200, default 50); --cursor: the page's "next"
   users find --openid o | --unionid u | --phone p
                                   users by exactly one of those (exact match, at most 50)
@@ -43,6 +44,7 @@ interface Options {
   unionid?: string | undefined;
   phone?: string | undefined;
   nickname?: string | undefined;
+  platform?: string | undefined;
   limit?: string | undefined;
   cursor?: string | undefined;
 }
@@ -52,7 +54,7 @@ type Run = (b: CliBackends, arg: string, opts: Options) => Promise<{ json: unkno
 function userText(u: AdminUser): string {
   const state = u.deletedAt ? `deleted ${u.deletedAt}` : u.bannedAt ? `banned ${u.bannedAt}` : "active";
   const head = `user ${u.id}  ${state}  created ${u.createdAt}  nickname ${u.nickname ?? "-"}  phone ${u.phone ?? "-"}`;
-  const ids = u.identities.map((i) => `  ${i.appid}  openid ${i.openid}  unionid ${i.unionid ?? "-"}  since ${i.createdAt}`);
+  const ids = u.identities.map((i) => `  ${i.platform}  ${i.appid}  openid ${i.openid}  unionid ${i.unionid ?? "-"}  since ${i.createdAt}`);
   return [head, ...ids].join("\n");
 }
 const by = { actor: "cli" as const, ip: null };
@@ -79,8 +81,8 @@ const COMMANDS: Record<string, Run> = {
     const user = presentAdminUser(await showUser(b, userIdParam(arg)));
     return { json: user, text: userText(user) };
   },
-  "users list": async (b, _arg, { nickname, limit, cursor }) => {
-    const parsed = usersQuery.safeParse({ nickname, limit, cursor }, { reportInput: true });
+  "users list": async (b, _arg, { nickname, platform, limit, cursor }) => {
+    const parsed = usersQuery.safeParse({ nickname, platform, limit, cursor }, { reportInput: true });
     if (!parsed.success) throw invalidRequest(describeIssue(parsed.error));
     const page = await listUsers(b, parsed.data);
     const users = page.users.map(presentAdminUser);
@@ -112,6 +114,7 @@ const OPTIONS = {
   unionid: { type: "string" },
   phone: { type: "string" },
   nickname: { type: "string" },
+  platform: { type: "string" },
   limit: { type: "string" },
   cursor: { type: "string" },
   help: { type: "boolean" },
@@ -128,9 +131,9 @@ function parse(argv: string[]) {
   const name = `${group} ${verb}`;
   const run = COMMANDS[name];
   if (!run) throw new UsageError(group ? `unknown command "${[group, verb].filter(Boolean).join(" ")}"` : "no command given");
-  const { reason, openid, unionid, phone, nickname, limit, cursor } = parsed.values;
+  const { reason, openid, unionid, phone, nickname, platform, limit, cursor } = parsed.values;
   if (name === "users find" || name === "users list") {
-    const takes = name === "users find" ? "--openid, --unionid or --phone" : "--nickname, --limit or --cursor";
+    const takes = name === "users find" ? "--openid, --unionid or --phone" : "--nickname, --platform, --limit or --cursor";
     if (arg) throw new UsageError(`"${name}" takes ${takes}, not an argument`);
   } else if (!arg || rest.length) {
     throw new UsageError(`"${name}" takes exactly one argument`);
@@ -138,9 +141,9 @@ function parse(argv: string[]) {
   if (reason !== undefined && name !== "users ban") throw new UsageError("--reason goes with users ban");
   if ((openid ?? unionid ?? phone) !== undefined && name !== "users find")
     throw new UsageError("--openid, --unionid and --phone go with users find");
-  if ((nickname ?? limit ?? cursor) !== undefined && name !== "users list")
-    throw new UsageError("--nickname, --limit and --cursor go with users list");
-  const opts = { reason: reason ?? null, openid, unionid, phone, nickname, limit, cursor };
+  if ((nickname ?? platform ?? limit ?? cursor) !== undefined && name !== "users list")
+    throw new UsageError("--nickname, --platform, --limit and --cursor go with users list");
+  const opts = { reason: reason ?? null, openid, unionid, phone, nickname, platform, limit, cursor };
   return { run, arg: arg ?? "", json: parsed.values.json ?? false, opts };
 }
 

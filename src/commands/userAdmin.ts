@@ -14,6 +14,7 @@ import { forgetPerson } from "../audit.js";
 import { isMysqlClient } from "../clients/prisma.js";
 import { invalidRequest, userNotFound } from "../errors.js";
 import type { Identity, User } from "../generated/prisma/client.js";
+import type { Platform } from "../platforms/types.js";
 import { identityLockName, lockedTransaction } from "./identityLock.js";
 import type { Actor, AdminDeps } from "./sessionAdmin.js";
 
@@ -67,17 +68,25 @@ export interface UserPage {
   next: string | null;
 }
 
+/** What listUsers narrows and pages by; every field optional. */
+export interface UserListQuery {
+  /** A nickname prefix, case-insensitive. */
+  nickname?: string | undefined;
+  /** Only users with at least one identity of this platform. */
+  platform?: Platform | undefined;
+  /** Only users with a smaller id (the previous page's `next`). */
+  cursor?: number | undefined;
+  /** Page size, 1-200 (default USER_PAGE). */
+  limit?: number | undefined;
+}
+
 /**
  * Every user, or those whose nickname starts with `nickname` (case-insensitive: operators type
- * what they remember of a name, and `%` and `_` are plain characters), newest first.
- * @param q.cursor - only users with a smaller id (the previous page's `next`)
- * @param q.limit - page size, 1-200 (default 50)
+ * what they remember of a name, and `%` and `_` are plain characters), and of those the ones with
+ * an identity of `platform` (a deleted account has none left, so is never among them), newest first.
  * @throws whatever Prisma throws (an unreachable database is 503 in the error handler)
  */
-export async function listUsers(
-  deps: Pick<AdminDeps, "prisma">,
-  q: { nickname?: string | undefined; cursor?: number | undefined; limit?: number | undefined },
-): Promise<UserPage> {
+export async function listUsers(deps: Pick<AdminDeps, "prisma">, q: UserListQuery): Promise<UserPage> {
   const limit = q.limit ?? USER_PAGE;
   const rows = await deps.prisma.user.findMany({
     where: {
@@ -90,6 +99,8 @@ export async function listUsers(
           ...(!isMysqlClient(deps.prisma) && { mode: "insensitive" as const }),
         },
       }),
+      // A relation filter (a subquery), not a join: a user with two such identities is listed once.
+      ...(q.platform !== undefined && { identities: { some: { platform: q.platform } } }),
       ...(q.cursor !== undefined && { id: { lt: q.cursor } }),
     },
     include: withIdentities,

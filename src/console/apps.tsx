@@ -1,26 +1,40 @@
 /**
- * The configured apps' names (GET /admin/apps, WECHAT_APPS' `name`), shown beside every appid:
- * an operator knows "shop lite", not wx3f2a.... Fetched once per page load.
+ * The configured apps (GET /admin/apps: appid, platform, and APPS' or WECHAT_APPS' `name`), shown
+ * beside every appid: an operator knows "shop lite", not wx3f2a.... Fetched once per page load.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { api } from "./api.js";
 
-let names: Promise<Map<string, string>> | undefined;
+/** A configured app as GET /admin/apps gives it. */
+export interface ConsoleApp {
+  appid: string;
+  /** wechat, douyin, alipay, qq, baidu or kuaishou. */
+  platform: string;
+  name: string;
+}
 
-/** appid → name; empty until the answer arrives (or when it fails: the appid alone is shown). */
-export function useAppNames(): Map<string, string> {
-  const [map, setMap] = useState(new Map<string, string>());
+let apps: Promise<ConsoleApp[]> | undefined;
+
+/** The configured apps; empty until the answer arrives (or when it fails: appids alone are shown). */
+export function useApps(): ConsoleApp[] {
+  const [list, setList] = useState<ConsoleApp[]>([]);
   useEffect(() => {
-    names ??= api<{ apps: { appid: string; name: string }[] }>("GET", "/apps").then(
-      (r) => new Map(r.apps.map((a) => [a.appid, a.name])),
+    apps ??= api<{ apps: ConsoleApp[] }>("GET", "/apps").then(
+      (r) => r.apps,
       () => {
-        names = undefined;
-        return new Map();
+        apps = undefined;
+        return [];
       },
     );
-    void names.then(setMap);
+    void apps.then(setList);
   }, []);
-  return map;
+  return list;
+}
+
+/** appid → name; empty until the answer arrives. */
+export function useAppNames(): Map<string, string> {
+  const list = useApps();
+  return useMemo(() => new Map(list.map((a) => [a.appid, a.name])), [list]);
 }
 
 /** The app's name and its appid; the appid alone when the name is the appid or unknown. */

@@ -1,43 +1,51 @@
 /**
  * The console's home page: find a user (by id, openid, unionid, phone or nickname prefix), every
- * user newest first a page at a time (GET /admin/users, `next` as the cursor), and the newest
- * logins across users (GET /admin/audit?action=login) with the app each was in.
+ * user newest first a page at a time (GET /admin/users, `next` as the cursor), narrowed to one
+ * platform's users if asked (`platform`, with the listing and the nickname search; the exact
+ * searches ignore it, as the API refuses it there), and the newest logins across users
+ * (GET /admin/audit?action=login) with the app each was in.
  */
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./api.js";
-import { AppName, useAppNames } from "./apps.js";
+import { AppName, useAppNames, useApps } from "./apps.js";
 import type { Words } from "./i18n.js";
 import { type AuditEvent, errorText, time, type User } from "./model.js";
+import { PlatformApp, PlatformFilter } from "./platforms.js";
 
 const PAGE = 20;
 const BY = ["id", "nickname", "openid", "unionid", "phone"] as const;
 type By = (typeof BY)[number];
 
-/** The list shown: every user, a nickname prefix's (both paged), or an exact match's users. */
-type Listing = { nickname?: string; users: User[]; next: string | null };
+/** What the listing is narrowed by (both optional). */
+type Filter = { nickname?: string; platform?: string };
+/** The list shown: every user or a nickname prefix's, of one platform or all (paged), or an exact match's users. */
+type Listing = Filter & { users: User[]; next: string | null };
 
 export function HomePage({ t }: { t: Words }) {
   const [by, setBy] = useState<By>("id");
   const [value, setValue] = useState("");
+  const [platform, setPlatform] = useState("");
   const [listing, setListing] = useState<Listing>({ users: [], next: null });
   const [error, setError] = useState<string | null>(null);
+  const apps = useApps();
   const names = useAppNames();
 
-  const list = async (nickname: string | undefined, cursor: string | null) => {
+  const list = async ({ nickname, platform }: Filter, cursor: string | null) => {
     const q = new URLSearchParams({ limit: String(PAGE) });
     if (nickname) q.set("nickname", nickname);
+    if (platform) q.set("platform", platform);
     if (cursor) q.set("cursor", cursor);
     try {
       const page = await api<{ users: User[]; next: string | null }>("GET", `/users?${q}`);
       const users = cursor ? [...listing.users, ...page.users] : page.users;
-      setListing({ ...(nickname && { nickname }), users, next: page.next });
+      setListing({ ...(nickname && { nickname }), ...(platform && { platform }), users, next: page.next });
       setError(null);
     } catch (err) {
       setError(errorText(err));
     }
   };
   useEffect(() => {
-    void list(undefined, null);
+    void list({}, null);
   }, []);
 
   const submit = async (e: Event) => {
@@ -49,13 +57,17 @@ export function HomePage({ t }: { t: Words }) {
       return;
     }
     if (by === "nickname" || !v) {
-      await list(v || undefined, null);
+      await list({ ...(v && { nickname: v }), platform }, null);
       return;
     }
     try {
       const found = await api<{ users: User[] }>("GET", `/users?${by}=${encodeURIComponent(v)}`);
       if (found.users.length === 1 && found.users[0]) location.hash = `#/users/${found.users[0].id}`;
-      else setListing({ users: found.users, next: null });
+      else {
+        // Every platform's: the filter shows what the list holds.
+        setPlatform("");
+        setListing({ users: found.users, next: null });
+      }
     } catch (err) {
       setError(errorText(err));
     }
@@ -79,7 +91,18 @@ export function HomePage({ t }: { t: Words }) {
         </form>
       </section>
       <section>
-        <h2>{t.users}</h2>
+        <div class="row heading">
+          <h2>{t.users}</h2>
+          <PlatformFilter
+            t={t}
+            apps={apps}
+            value={platform}
+            onChange={(p) => {
+              setPlatform(p);
+              void list({ nickname: listing.nickname, platform: p }, null);
+            }}
+          />
+        </div>
         {listing.users.length === 0 ? (
           <p class="muted">{t.noUser}</p>
         ) : (
@@ -102,7 +125,7 @@ export function HomePage({ t }: { t: Words }) {
                   <td>
                     {u.identities.map((i) => (
                       <div>
-                        <AppName appid={i.appid} names={names} />
+                        <PlatformApp t={t} platform={i.platform} appid={i.appid} names={names} />
                       </div>
                     ))}
                   </td>
@@ -114,7 +137,7 @@ export function HomePage({ t }: { t: Words }) {
         )}
         {listing.next !== null && (
           <p>
-            <button type="button" id="users-more" onClick={() => list(listing.nickname, listing.next)}>
+            <button type="button" id="users-more" onClick={() => list(listing, listing.next)}>
               {t.more}
             </button>
           </p>

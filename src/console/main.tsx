@@ -12,6 +12,7 @@ import { Chart } from "./chart.js";
 import { HomePage } from "./home.js";
 import { browserLang, type Lang, WORDS, type Words } from "./i18n.js";
 import { type AuditEvent, errorText, type Session, time, type User } from "./model.js";
+import { PlatformApp } from "./platforms.js";
 import { describeUserAgent } from "./userAgent.js";
 
 type Notice = { kind: "ok" | "error"; text: string } | null;
@@ -139,7 +140,7 @@ function UserPage({ t, userId }: { t: Words; userId: string }) {
                 {user.identities.map((i) => (
                   <tr>
                     <td>
-                      <AppName appid={i.appid} names={names} />
+                      <PlatformApp t={t} platform={i.platform} appid={i.appid} names={names} />
                     </td>
                     <td class="mono">{i.openid}</td>
                     <td class="mono">{i.unionid ?? "-"}</td>
@@ -170,7 +171,7 @@ function UserPage({ t, userId }: { t: Words; userId: string }) {
                   {sessions.map((s) => (
                     <tr data-session={s.sessionId}>
                       <td>
-                        <AppName appid={s.appid} names={names} />
+                        <PlatformApp t={t} platform={s.platform} appid={s.appid} names={names} />
                       </td>
                       <td>{time(s.createdAt)}</td>
                       <td>{time(s.lastSeenAt)}</td>

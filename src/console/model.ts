@@ -2,6 +2,9 @@
 import { ApiError } from "./api.js";
 
 export interface Identity {
+  id: number;
+  /** wechat, douyin, alipay, qq, baidu or kuaishou. */
+  platform: string;
   appid: string;
   openid: string;
   unionid: string | null;
@@ -20,6 +23,8 @@ export interface User {
 export interface Session {
   sessionId: string;
   appid: string;
+  /** The platform of the app the session was logged in from. */
+  platform: string;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;

@@ -51,13 +51,14 @@ export function adminRoutes(deps: AppDeps): Router {
   router.get("/users", async function adminFindUsers(ctx) {
     const parsed = usersQuery.safeParse(ctx.query, { reportInput: true });
     if (!parsed.success) throw invalidRequest(describeIssue(parsed.error));
-    const { openid, unionid, phone, nickname, cursor, limit } = parsed.data;
+    const { openid, unionid, phone, nickname, platform, cursor, limit } = parsed.data;
     if (openid === undefined && unionid === undefined && phone === undefined) {
-      const page = await listUsers(deps, { nickname, cursor, limit });
+      const page = await listUsers(deps, { nickname, platform, cursor, limit });
       ctx.body = { users: page.users.map(presentAdminUser), next: page.next };
       return;
     }
     if (nickname !== undefined) throw invalidRequest("Give exactly one of openid, unionid, phone or nickname.");
+    if (platform !== undefined) throw invalidRequest("platform narrows a listing or a nickname search, not openid, unionid or phone.");
     if (cursor !== undefined || limit !== undefined) throw invalidRequest("cursor and limit page a listing or a nickname search.");
     ctx.body = { users: (await findUsers(deps, { openid, unionid, phone })).map(presentAdminUser) };
   });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AUDIT_ACTIONS } from "../../audit.js";
+import { PLATFORMS } from "../../platforms/types.js";
 
 /** POST /admin/users/:userId/ban: an optional reason, kept in the audit trail and on the user. */
 export const banBody = z.object({ reason: z.string().max(500, "must be at most 500 characters").optional() });
@@ -32,8 +33,9 @@ const text = (max: number) => z.string().min(1, "must not be empty").max(max, `m
 
 /**
  * GET /admin/users: at most one of the exact matches (openid, unionid, phone) or the nickname
- * prefix; without any, every user. `limit` and `cursor` page the listing and the nickname search.
- * A parameter given twice arrives as an array and is refused as not a string.
+ * prefix; without any, every user. `platform` narrows the listing and the nickname search to users
+ * with an identity of that platform; `limit` and `cursor` page them. A parameter given twice
+ * arrives as an array and is refused as not a string (`platform`: as not one of the platforms).
  */
 export const usersQuery = z.strictObject({
   openid: z.string().optional(),
@@ -41,6 +43,7 @@ export const usersQuery = z.strictObject({
   phone: z.string().optional(),
   /** users.nickname is varchar(256). */
   nickname: text(256).optional(),
+  platform: z.enum(PLATFORMS, { error: `must be one of ${PLATFORMS.join(", ")}` }).optional(),
   cursor: positiveId("cursor").optional(),
   limit: pageSize.optional(),
 });

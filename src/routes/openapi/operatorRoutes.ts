@@ -2,6 +2,7 @@
  * The OpenAPI entries of the operators' routes: the admin API and the internal access_token API.
  * openapi.ts builds the document from these and the public routes (publicRoutes.ts).
  */
+import { PLATFORMS } from "../../platforms/types.js";
 import { banBody } from "../admin/schema.js";
 import { invalidateBody } from "../internal/schema.js";
 import * as r from "../responses.js";
@@ -43,7 +44,7 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
   {
     method: "get",
     path: "/admin/apps",
-    summary: "The configured mini-programs: appid and name (WECHAT_APPS' name, else the appid); never a secret",
+    summary: "The configured mini-programs: appid, platform and name (APPS' or WECHAT_APPS' name, else the appid); never a secret",
     auth: "admin",
     status: 200,
     response: r.appList,
@@ -61,8 +62,7 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
   {
     method: "get",
     path: "/admin/users",
-    summary:
-      "Users, newest first, paged by ?limit= (1-200, default 50) and ?cursor= (the previous page's next); ?nickname= narrows to a case-insensitive nickname prefix; or exactly one of ?openid=, ?unionid=, ?phone= (exact match, at most 50, no paging)",
+    summary: `Users, newest first, paged by ?limit= (1-200, default 50) and ?cursor= (the previous page's next); ?nickname= narrows to a case-insensitive nickname prefix, ?platform= (${PLATFORMS.join(", ")}) to users with an identity of that platform, either or both; or exactly one of ?openid=, ?unionid=, ?phone= (exact match, at most 50, no paging, no ?platform=)`,
     auth: "admin",
     status: 200,
     response: r.adminUserList,
@@ -71,7 +71,7 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
   {
     method: "get",
     path: "/admin/users/:userId",
-    summary: "A user with their identities (appid, openid, unionid)",
+    summary: "A user with their identities (id, platform, appid, openid, unionid)",
     auth: "admin",
     status: 200,
     response: r.adminUser,
