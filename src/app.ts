@@ -26,6 +26,7 @@ import { internalRoutes } from "./routes/internal/internal.js";
 import { meRoutes } from "./routes/me/me.js";
 import { openapiRoutes } from "./routes/openapi/openapi.js";
 import { createRouter } from "./routes/router.js";
+import { webRoutes } from "./routes/web/web.js";
 import { wechatRoutes } from "./routes/wechat/wechat.js";
 
 /** Options the process (not a request) decides. */
@@ -43,6 +44,7 @@ export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
     metricsRoutes(deps),
     openapiRoutes(),
     authRoutes(deps, auth),
+    ...(deps.config.web ? [webRoutes(deps)] : []),
     verifyRoutes(deps, auth),
     ownSessionRoutes(deps, auth),
     meRoutes(deps, auth),

@@ -87,11 +87,13 @@ export const codeFor = (user: string) => `${user}#${process.pid}-${++codeCounter
  * Starts a stack. `env` overrides configuration variables (e.g. SESSION_IDLE_TTL).
  */
 export async function startStack(
-  env: Record<string, string> = {},
+  /** Or a function of the fake WeChat, for settings that name its address (WECHAT_OPEN_BASE). */
+  envOrFn: Record<string, string> | ((fake: FakeWechat) => Record<string, string>) = {},
   fakeOptions: Partial<Pick<FakeWechatOptions, "unionid" | "tokenDelayMs" | "apiDelayMs" | "appid" | "moreApps">> = {},
 ): Promise<Stack> {
   const appid = fakeOptions.appid ?? APPID;
   const fake = await new FakeWechat({ appid, secret: SECRET, ...fakeOptions }).start();
+  const env = typeof envOrFn === "function" ? envOrFn(fake) : envOrFn;
   // A test may bring its own database and prefix (an upgrade test fills them first); they are
   // dropped and cleared on stop all the same.
   const prefix = env.REDIS_KEY_PREFIX ?? `t${randomBytes(4).toString("hex")}:`;

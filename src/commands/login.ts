@@ -32,6 +32,11 @@ export interface LoginInput {
   /** The mini-program logged in from (platforms/apps.ts chooses it). */
   app: App;
   code: string;
+  /**
+   * The platform's answer, when the caller exchanged the code itself (a web login: webLogin.ts);
+   * such a login skips the replay window (its state is single use already).
+   */
+  exchanged?: CodeSession | undefined;
   profile?: LoginProfile | undefined;
   ip: string;
   userAgent: string;
@@ -212,6 +217,7 @@ export async function login(deps: LoginDeps, input: LoginInput): Promise<LoginRe
 
 /** A login, replayed or exchanged (login counts its outcome). */
 async function loginOnce(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
+  if (input.exchanged) return exchangeCode(deps, input);
   const { platform } = input.app;
   const spent = platform === "wechat" ? wechatCodeInvalid : () => loginCodeInvalid(platform);
   const attempt = await deps.loginReplay.begin(`${input.app.appid}:${input.code}`, { ip: input.ip, userAgent: input.userAgent }, spent);
@@ -243,7 +249,7 @@ async function replayedLogin(deps: LoginDeps, token: string, isNewUser: boolean)
 
 /** code → the platform's exchange → user → session. */
 async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
-  const wx = await deps.platforms.exchange(deps.log, input.app, input.code);
+  const wx = input.exchanged ?? (await deps.platforms.exchange(deps.log, input.app, input.code));
   const { user, isNewUser, unionidConflict } = await loginUser(deps.prisma, input.app, wx, input.profile);
   const created = await deps.sessions.create({
     userId: user.id,

@@ -5,9 +5,9 @@
  */
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
+import { snapshotUser } from "../errors.js";
 import type { WechatClient } from "../wechat/client.js";
 import { exchangeFor } from "./exchanges.js";
-import { snapshotUser } from "../errors.js";
 import type { App, CodeSession, Platform, SecretApp } from "./types.js";
 
 /** Exchanges login codes with each app's platform. */

@@ -18,7 +18,10 @@ export interface ReturnUrlRule {
  */
 export function parseReturnUrls(text: string, requireHttps: boolean): ReturnUrlRule[] | string {
   const rules: ReturnUrlRule[] = [];
-  for (const raw of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     let url: URL;
     try {
       url = new URL(raw);

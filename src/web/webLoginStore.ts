@@ -51,7 +51,12 @@ export class WebLoginStore {
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", ticketKey(ticket), iv);
     const sealed = Buffer.concat([cipher.update(JSON.stringify(login), "utf8"), cipher.final(), cipher.getAuthTag()]);
-    await this.redis.set(`${this.prefix}web:ticket:${digest("ticket", ticket)}`, `${iv.toString("base64url")}.${sealed.toString("base64url")}`, "EX", TICKET_TTL);
+    await this.redis.set(
+      `${this.prefix}web:ticket:${digest("ticket", ticket)}`,
+      `${iv.toString("base64url")}.${sealed.toString("base64url")}`,
+      "EX",
+      TICKET_TTL,
+    );
   }
 
   /** Takes a ticket: its login once, null when unknown, used, expired or not opened by it. */

@@ -84,7 +84,12 @@ export class FakeOAuth {
       this.behaviour.denyNext = false;
     } else {
       const code = `oauth-${randomBytes(12).toString("base64url")}`;
-      this.grants.set(code, { appid, person: this.behaviour.webPerson, scope: q.get("scope") ?? "", snapshot: this.behaviour.snapshotNext });
+      this.grants.set(code, {
+        appid,
+        person: this.behaviour.webPerson,
+        scope: q.get("scope") ?? "",
+        snapshot: this.behaviour.snapshotNext,
+      });
       this.behaviour.snapshotNext = false;
       target.searchParams.set("code", code);
     }

@@ -38,7 +38,14 @@ export async function webAccessToken(
   observe?: WechatCallObserver,
 ): Promise<WebGrant> {
   const query = new URLSearchParams({ appid: opts.appid, secret: opts.secret, code, grant_type: "authorization_code" });
-  const body = await callWechat({ ...opts, idempotent: false }, log, "oauth2AccessToken", `/sns/oauth2/access_token?${query}`, undefined, observe);
+  const body = await callWechat(
+    { ...opts, idempotent: false },
+    log,
+    "oauth2AccessToken",
+    `/sns/oauth2/access_token?${query}`,
+    undefined,
+    observe,
+  );
   const errcode = typeof body.errcode === "number" ? body.errcode : 0;
   if (errcode === 0 && typeof body.openid === "string" && body.openid && typeof body.access_token === "string") {
     return {

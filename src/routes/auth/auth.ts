@@ -7,8 +7,10 @@ import type { Middleware } from "koa";
 import { login as runLogin } from "../../commands/login.js";
 import { logout } from "../../commands/sessionAdmin.js";
 import type { AppDeps } from "../../deps.js";
+import { appUnknown } from "../../errors.js";
 import { loginRateLimits } from "../../middlewares/rateLimits.js";
 import { validateBody } from "../../middlewares/validate.js";
+import { type App, isWebPlatform } from "../../platforms/types.js";
 import { presentLogin } from "../../presenters/login.js";
 import { presentSession } from "../../presenters/session.js";
 import { headerText } from "../../sessions/userAgent.js";
@@ -26,7 +28,7 @@ export function authRoutes(deps: AppDeps, auth: Middleware): Router {
     const result = await runLogin(
       { ...deps, log: ctx.state.log },
       {
-        app: deps.apps.forLogin(body.appid, ctx.get("referer")),
+        app: miniProgramApp(deps.apps.forLogin(body.appid, ctx.get("referer"))),
         code: body.code,
         profile: body.profile,
         ip: ctx.ip,
@@ -48,4 +50,15 @@ export function authRoutes(deps: AppDeps, auth: Middleware): Router {
   });
 
   return router;
+}
+
+/**
+ * A mini-program's app: a web app's users log in through its redirect (routes/web), whose state
+ * binds the code to the browser that asked for it.
+ * @throws AppError 400 APP_UNKNOWN for a wechat-oa or wechat-web app
+ */
+function miniProgramApp(app: App): App {
+  if (isWebPlatform(app.platform))
+    throw appUnknown(`appid ${app.appid} is a ${app.platform} app: log in through GET /auth/web/${app.appid}/authorize.`);
+  return app;
 }
