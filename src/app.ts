@@ -44,7 +44,7 @@ export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
     metricsRoutes(deps),
     openapiRoutes(),
     authRoutes(deps, auth),
-    ...(deps.config.web ? [webRoutes(deps)] : []),
+    webRoutes(deps),
     verifyRoutes(deps, auth),
     ownSessionRoutes(deps, auth),
     meRoutes(deps, auth),

@@ -5,6 +5,7 @@
 import { loginBody } from "../auth/schema.js";
 import { bindIdentityBody, updateMeBody } from "../me/schema.js";
 import * as r from "../responses.js";
+import { ticketBody } from "../web/schema.js";
 import { decryptBody, phoneBody, verifySignatureBody } from "../wechat/schema.js";
 import type { RouteDoc } from "./routeDoc.js";
 
@@ -57,6 +58,34 @@ export const PUBLIC_ROUTES: RouteDoc[] = [
       502: ["WECHAT_UNAVAILABLE", "PLATFORM_UNAVAILABLE"],
       503: ["SERVICE_UNAVAILABLE"],
     },
+  },
+  {
+    method: "get",
+    path: "/auth/web/:appid/authorize",
+    summary:
+      "Web login (wechat-oa, wechat-web apps), step 1: ?returnTo=<allow-listed URL>[&scope=snsapi_base|snsapi_userinfo] → 302 to WeChat's authorize page, with the state cookie",
+    auth: "none",
+    status: 302,
+    errors: { 400: ["APP_UNKNOWN", "RETURN_URL_NOT_ALLOWED", "INVALID_REQUEST"], 503: ["SERVICE_UNAVAILABLE"] },
+  },
+  {
+    method: "get",
+    path: "/auth/web/:appid/callback",
+    summary:
+      "Web login, step 2 (WeChat redirects here): ?code&state → 302 to returnTo#tongxing_ticket=<ticket>, or #tongxing_error=<CODE> (SNAPSHOT_USER, ACCESS_DENIED, WECHAT_CODE_INVALID, USER_BANNED, ...)",
+    auth: "none",
+    status: 302,
+    errors: { 400: ["STATE_INVALID"], 429: ["RATE_LIMITED"], 503: ["SERVICE_UNAVAILABLE"] },
+  },
+  {
+    method: "post",
+    path: "/auth/web/ticket",
+    summary: "Web login, step 3: trade the one-time ticket (60 s) for the same answer as POST /auth/login",
+    auth: "none",
+    body: ticketBody,
+    status: 200,
+    response: r.loginResponse,
+    errors: { 400: ["INVALID_REQUEST"], 401: ["TICKET_INVALID"], 503: ["SERVICE_UNAVAILABLE"] },
   },
   {
     method: "get",

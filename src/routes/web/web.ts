@@ -6,7 +6,6 @@
  */
 import type Router from "@koa/router";
 import type { Context, Next } from "koa";
-import { z } from "zod";
 import { finishWebLogin, redeemTicket, startWebLogin } from "../../commands/webLogin.js";
 import type { AppDeps } from "../../deps.js";
 import { loginRateLimits } from "../../middlewares/rateLimits.js";
@@ -15,12 +14,10 @@ import { presentLogin } from "../../presenters/login.js";
 import { headerText } from "../../sessions/userAgent.js";
 import { WebLoginStore } from "../../web/webLoginStore.js";
 import { createRouter } from "../router.js";
+import { type TicketBody, ticketBody } from "./schema.js";
 
 /** The cookie binding a login's state to the browser that started it. */
 const STATE_COOKIE = "tongxing_web_state";
-
-export const ticketBody = z.object({ ticket: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be the ticket from the login's redirect") });
-type TicketBody = z.infer<typeof ticketBody>;
 
 async function noStore(ctx: Context, next: Next): Promise<void> {
   ctx.set("Cache-Control", "no-store");
