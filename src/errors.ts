@@ -4,6 +4,7 @@
  * INTERNAL_ERROR whose details go to the log only.
  */
 import * as refusals from "../verifier/src/refusals.js";
+import type { SessionEnd } from "../verifier/src/sessionEnd.js";
 
 /** An error with an HTTP status and a stable UPPER_SNAKE code that clients can branch on. */
 export class AppError extends Error {
@@ -13,6 +14,8 @@ export class AppError extends Error {
     message: string,
     /** Extra response headers, e.g. Retry-After. */
     readonly headers: Record<string, string> = {},
+    /** Extra fields of the error object beside code and message (a refused session's reason). */
+    readonly details?: Record<string, string>,
   ) {
     // No stack trace: an AppError is an answer, not a fault. Its stack is never logged or sent
     // (errorHandler.ts logs only a cause's), and capturing one under Koa's middleware chain was
@@ -29,9 +32,10 @@ export const invalidRequest = (message: string) => new AppError(400, "INVALID_RE
 export const unsupportedMediaType = (message = "Send the body as application/json in UTF-8.") =>
   new AppError(415, "UNSUPPORTED_MEDIA_TYPE", message);
 // The session check's refusals are the library's too (verifier/src/refusals.ts): one wording.
-const refused = (r: refusals.Refusal) => new AppError(r.status, r.code, r.message);
+const refused = (r: refusals.Refusal) => new AppError(r.status, r.code, r.message, {}, r.details);
 export const tokenMissing = (header: string) => refused(refusals.tokenMissing(header));
-export const tokenInvalid = () => refused(refusals.tokenInvalid());
+/** 401 TOKEN_INVALID, with why the session is not live (verifier/src/sessionEnd.ts). */
+export const tokenInvalid = (end?: SessionEnd) => refused(refusals.tokenInvalid(end));
 export const wechatCodeInvalid = () =>
   new AppError(401, "WECHAT_CODE_INVALID", "The wx.login code is invalid, expired or already used; call wx.login again.");
 export const wechatUserBlocked = () => new AppError(403, "WECHAT_USER_BLOCKED", "WeChat refused this user (high-risk account).");
@@ -89,6 +93,6 @@ export const watermarkExpired = () =>
 /** The same error with more response headers (e.g. X-Tongxing-Error for a gateway). */
 export const withHeaders = (err: AppError, headers: Record<string, string>) =>
   Object.assign(
-    new AppError(err.status, err.code, err.message, { ...err.headers, ...headers }),
+    new AppError(err.status, err.code, err.message, { ...err.headers, ...headers }, err.details),
     err.cause === undefined ? {} : { cause: err.cause },
   );

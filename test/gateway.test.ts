@@ -226,6 +226,8 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
     assert.equal(res.status, 401);
     assert.deepEqual(res.json, direct.body);
     assert.equal(res.json.error.code, "TOKEN_INVALID");
+    assert.equal(res.json.error.reason, "LOGGED_OUT", "the reason, passed on into the body nginx rebuilds");
+    assert.equal(res.headers.get("x-tongxing-reason"), "LOGGED_OUT");
     assert.equal(app.seen.length, before);
   });
 

@@ -96,7 +96,7 @@ export async function banUser(deps: AdminDeps, userId: number, reason: string | 
   // All or nothing as seen after an outage: Redis first (ban marker and every session revoked in
   // one script), so a Redis failure leaves nothing written; if the database then fails, the
   // marker is lifted again (the revoked sessions stay revoked: their owner logs in again).
-  const revoked = await deps.sessions.ban(userId);
+  const revoked = await deps.sessions.ban(userId, reason);
   let user: Awaited<ReturnType<typeof deps.prisma.user.update>>;
   try {
     // A ban without a reason (a re-ban, say) keeps the reason already stored.
@@ -131,7 +131,7 @@ export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Pro
  * @throws AppError 503 SERVICE_UNAVAILABLE
  */
 export async function logout(deps: AdminDeps, session: SessionRecord, ip: string): Promise<void> {
-  await deps.sessions.revoke(session.userId, session.sid);
+  await deps.sessions.revoke(session.userId, session.sid, "logout");
   deps.audit.record([
     {
       action: "logout",

@@ -7,6 +7,11 @@
 import type { Context, Next } from "koa";
 import { readToken } from "../../verifier/src/readToken.js";
 import type { SessionRecord } from "../../verifier/src/record.js";
+import { isEnd } from "../../verifier/src/resolveSession.js";
+import type { SessionEnd } from "../../verifier/src/sessionEnd.js";
+
+const UNKNOWN: SessionEnd = Object.freeze({ reason: "UNKNOWN" });
+
 import { serviceUnavailable, tokenInvalid, tokenMissing } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Sessions } from "../sessions/sessions.js";
@@ -23,7 +28,7 @@ export interface AuthState {
 /**
  * Middleware requiring a live session.
  * @param header - lower-cased TOKEN_HEADER
- * @throws AppError 401 TOKEN_MISSING, 401 TOKEN_INVALID, 503 SERVICE_UNAVAILABLE (Redis down:
+ * @throws AppError 401 TOKEN_MISSING, 401 TOKEN_INVALID (with the reason: sessionEnd.ts), 503 SERVICE_UNAVAILABLE (Redis down:
  *   a token that could not be checked is never let through)
  */
 export function authenticate(sessions: Sessions, header: string, metrics: Metrics) {
@@ -34,16 +39,16 @@ export function authenticate(sessions: Sessions, header: string, metrics: Metric
       outcome.missing.inc();
       throw tokenMissing(header);
     }
-    let session: SessionRecord | null;
+    let session: SessionRecord | SessionEnd;
     try {
-      session = token ? await sessions.resolve(token) : null;
+      session = token ? await sessions.check(token) : UNKNOWN;
     } catch (err) {
       outcome.unavailable.inc();
       throw serviceUnavailable(err);
     }
-    if (!session) {
+    if (isEnd(session)) {
       outcome.invalid.inc();
-      throw tokenInvalid();
+      throw tokenInvalid(session);
     }
     outcome.valid.inc();
     ctx.state.auth = { userId: session.userId, session } satisfies AuthState;

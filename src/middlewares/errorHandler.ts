@@ -34,7 +34,7 @@ function libraryError(err: unknown): AppError | null {
 export function renderError(ctx: Context, err: AppError): void {
   ctx.status = err.status;
   ctx.set(err.headers);
-  ctx.body = { error: { code: err.code, message: err.message } };
+  ctx.body = { error: { code: err.code, message: err.message, ...err.details } };
 }
 
 /** The outermost application middleware: catches, renders, and logs unexpected errors. */

@@ -156,6 +156,6 @@ test("one fixture hash, two codecs: the Lua scripts keep exactly the sessions re
   ]);
   assert.equal(await redis.hexists(key, "B".repeat(22)), 0, "the Lua side dropped the dead one");
   // And the hot path (record.ts alone) agrees, session by session.
-  assert.equal((await sessions.store.get(id, "A".repeat(22), now))?.expiresAt, now + 1);
-  assert.equal((await sessions.store.get(id, "C".repeat(22), now))?.openid, "o-lite");
+  assert.equal(((await sessions.store.get(id, "A".repeat(22), now)) as SessionRecord).expiresAt, now + 1);
+  assert.equal(((await sessions.store.get(id, "C".repeat(22), now)) as SessionRecord).openid, "o-lite");
 });

@@ -40,8 +40,9 @@
  */
 
 import type { ListedSession, SessionRecord } from "../../verifier/src/record.js";
-import { resolveSession } from "../../verifier/src/resolveSession.js";
+import { checkSession, resolveSession } from "../../verifier/src/resolveSession.js";
 import type { SessionCache } from "../../verifier/src/sessionCache.js";
+import type { SessionEnd } from "../../verifier/src/sessionEnd.js";
 import { sidOf } from "../../verifier/src/token.js";
 import { userBanned } from "../errors.js";
 import { newToken } from "./newToken.js";
@@ -135,9 +136,22 @@ export class Sessions {
     return resolveSession(this.store, this.policy.idleTtl, this.clock(), token, this.cache);
   }
 
-  /** Revokes one session. @returns true when it was live */
-  revoke(userId: number, sid: string): Promise<boolean> {
-    return this.write(userId, () => this.store.revoke(userId, sid, this.clock()));
+  /**
+   * resolve() with the reason of a refusal (verifier/src/sessionEnd.ts).
+   * @returns the live session, or why the token is refused
+   */
+  check(token: string): Promise<SessionRecord | SessionEnd> {
+    return checkSession(this.store, this.policy.idleTtl, this.clock(), token, this.cache);
+  }
+
+  /**
+   * Revokes one session, keeping why (sessionEnd.ts).
+   * @param why - the session's own logout, or a revocation from elsewhere (the user's other
+   *   session, an operator, an unbound identity)
+   * @returns true when it was live
+   */
+  revoke(userId: number, sid: string, why: "logout" | "revoke" = "revoke"): Promise<boolean> {
+    return this.write(userId, () => this.store.revoke(userId, sid, this.clock(), why === "logout" ? "L" : "V"));
   }
 
   /** Revokes all of a user's sessions, or all but `exceptSid`. @returns the sids revoked */
@@ -151,9 +165,9 @@ export class Sessions {
    * have been created before it (maxAge); logins after that are refused by the database flag.
    * @returns the sids revoked
    */
-  ban(userId: number): Promise<string[]> {
+  ban(userId: number, reason: string | null = null): Promise<string[]> {
     const now = this.clock();
-    return this.write(userId, () => this.store.ban(userId, now, now + this.policy.maxAge * 1000));
+    return this.write(userId, () => this.store.ban(userId, now, now + this.policy.maxAge * 1000, reason));
   }
 
   /**

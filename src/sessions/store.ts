@@ -92,9 +92,13 @@ export class SessionStore extends SessionReader {
     return out[0] === "banned" ? { banned: true } : { banned: false, slot: out[1] as string, evicted: out.slice(2) };
   }
 
-  /** Deletes one session. @returns true when it was live */
-  async revoke(userId: number, sid: string, now: number): Promise<boolean> {
-    return (await this.redis.txRevoke(this.keys.user(userId), sid, now)) === 1;
+  /**
+   * Ends one session, keeping its end (verifier/src/sessionEnd.ts).
+   * @param letter - "L" logged out, "V" revoked
+   * @returns true when it was live
+   */
+  async revoke(userId: number, sid: string, now: number, letter: "L" | "V" = "V"): Promise<boolean> {
+    return (await this.redis.txRevoke(this.keys.user(userId), sid, now, letter)) === 1;
   }
 
   /**
@@ -102,17 +106,18 @@ export class SessionStore extends SessionReader {
    * @returns the sids revoked
    */
   revokeAll(userId: number, now: number, exceptSid: string | null = null): Promise<string[]> {
-    return this.redis.txRevokeAll(this.keys.user(userId), exceptSid ?? "", now, "", "");
+    return this.redis.txRevokeAll(this.keys.user(userId), exceptSid ?? "", now, "", "", "V", "");
   }
 
   /**
    * Sets the ban marker and deletes every live session, in one script, so no session can be
    * created between the two.
    * @param until - epoch ms until which the marker holds
+   * @param reason - the operator's reason, told to the banned user's clients (null: none)
    * @returns the sids revoked
    */
-  ban(userId: number, now: number, until: number): Promise<string[]> {
-    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "");
+  ban(userId: number, now: number, until: number, reason: string | null = null): Promise<string[]> {
+    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "", "B", reason ?? "");
   }
 
   /**
@@ -122,7 +127,7 @@ export class SessionStore extends SessionReader {
    * @returns the sids revoked
    */
   erase(userId: number, now: number, until: number): Promise<string[]> {
-    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "1");
+    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "1", "D", "");
   }
 
   /** Lifts the ban marker. */

@@ -13,7 +13,9 @@
  * | `p<n>`                | the appid of another app the user logged in from: app slot `n` (one of 0-9a-z) |
 | `t`, `t<n>`           | the platform of the primary app, of the app in slot `n` (absent: `wechat`, so data written before other platforms reads as WeChat's) |
  * | `o<n>`, `u<n>`, `k<n>`, `ks<n>` | the same as `o`, `u`, `k`, `ks`, for the app in slot `n` |
- * | `b`                   | ban marker: epoch ms until which it holds (mirrors users.banned_at) |
+ * | `~<sid>` (23 chars)   | why that session ended: `<letter>,<keep until>` (sessionEnd.ts), kept until the session's own expiresAt, 16 per user at most |
+| `b`                   | ban marker: epoch ms until which it holds (mirrors users.banned_at) |
+| `br`                  | the ban's reason, when the operator gave one |
  * | `a<ref><n>`           | piece n of a stored User-Agent (the service's userAgent.ts)              |
  *
  * A session's record names its app's slot (record.ts); a record without one is of the primary
@@ -42,6 +44,7 @@ export class SessionKeys {
 /** Field names of the user hash (see the table above); `slot` is "" for the primary app. */
 export const FIELD = {
   ban: "b",
+  banReason: "br",
   appid: (slot: string) => `p${slot}`,
   openid: (slot: string) => `o${slot}`,
   unionid: (slot: string) => `u${slot}`,

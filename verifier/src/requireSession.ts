@@ -6,6 +6,7 @@
 import type { Next, ParameterizedContext } from "koa";
 import { readToken } from "./readToken.js";
 import { type Refusal, refusalBody, serviceUnavailable, tokenInvalid, tokenMissing } from "./refusals.js";
+import type { SessionEnd } from "./sessionEnd.js";
 import type { SessionVerifier, VerifiedSession } from "./sessionVerifier.js";
 
 /** Options of requireSession. */
@@ -21,7 +22,8 @@ export interface SessionState {
 
 /**
  * Middleware requiring a live tongxing session. Refusals are answered here, not thrown: 401
- * TOKEN_MISSING, 401 TOKEN_INVALID, 503 SERVICE_UNAVAILABLE (Redis could not be asked: a token
+ * TOKEN_MISSING, 401 TOKEN_INVALID (with `reason`, and `bannedUntil`, `banReason` for a ban:
+ * sessionEnd.ts), 503 SERVICE_UNAVAILABLE (Redis could not be asked: a token
  * that could not be checked is never let through), each as `{"error": {"code", "message"}}`.
  * On success `ctx.state.session = { userId, sessionId, openid, unionid, expiresAt }`.
  */
@@ -40,14 +42,14 @@ export function requireSession(verifier: SessionVerifier, options: RequireSessio
   async function check(ctx: ParameterizedContext<SessionState>): Promise<Refusal | null> {
     const token = readToken(ctx, header);
     if (token === null) return tokenMissing(header);
-    let session: VerifiedSession | null;
+    let result: VerifiedSession | SessionEnd;
     try {
-      session = await verifier.verify(token);
+      result = await verifier.check(token);
     } catch {
       return serviceUnavailable();
     }
-    if (!session) return tokenInvalid();
-    ctx.state.session = session;
+    if ("reason" in result) return tokenInvalid(result);
+    ctx.state.session = result;
     return null;
   }
 }

@@ -6,6 +6,7 @@
 import { afterIo } from "./eventLoop.js";
 import type { SessionRecord } from "./record.js";
 import type { SessionCache } from "./sessionCache.js";
+import type { SessionEnd } from "./sessionEnd.js";
 import type { SessionReader } from "./sessionReader.js";
 import { parseToken } from "./token.js";
 
@@ -19,24 +20,31 @@ export function renewalDue(record: SessionRecord, idleTtl: number, now: number):
   return record.expiresAt - now < (idleTtl * 1000) / 2 && record.expiresAt < record.absoluteExpiresAt;
 }
 
+/** Whether a check's answer is a refusal (sessionEnd.ts) rather than a live session. */
+export const isEnd = (r: SessionRecord | SessionEnd): r is SessionEnd => "reason" in r;
+
+const UNKNOWN: SessionEnd = Object.freeze({ reason: "UNKNOWN" });
+const EXPIRED: SessionEnd = Object.freeze({ reason: "EXPIRED" });
+
 /**
  * The session check, the one implementation behind every authenticated route, /auth/verify and
  * the library's verifier: one Redis read, plus one write when renewal is due; none when the
  * process-local cache holds the session (the service only; sessionCache.ts).
  * @param idleTtl - seconds (SESSION_IDLE_TTL)
  * @param now - epoch ms
- * @returns null for a malformed, unknown, expired or revoked token, or a banned user
+ * @returns the live session, or why the token is refused (sessionEnd.ts): UNKNOWN for a
+ *   malformed, unknown or long-ended token, EXPIRED, or the end tongxing recorded
  * @throws whatever ioredis throws when Redis cannot be asked (callers answer 503)
  */
-export async function resolveSession(
+export async function checkSession(
   store: SessionReader,
   idleTtl: number,
   now: number,
   token: string,
   cache?: SessionCache,
-): Promise<SessionRecord | null> {
+): Promise<SessionRecord | SessionEnd> {
   const parsed = parseToken(token);
-  if (!parsed) return null;
+  if (!parsed) return UNKNOWN;
   // The cache (sessionCache.ts) answers only while Redis can tell it of every write; a renewal
   // that is due goes to Redis like a miss.
   const cached = cache?.get(parsed.userId, parsed.sid, now);
@@ -48,13 +56,33 @@ export async function resolveSession(
     if (cache?.holds(parsed.userId, parsed.sid, cached)) return cached;
   }
   const ticket = cache?.ticket(now);
-  const record = await store.get(parsed.userId, parsed.sid, now);
+  const found = await store.get(parsed.userId, parsed.sid, now);
+  if (isEnd(found)) return found;
   // A session past expiresAt stays in the hash until a script touches the user: dead here.
-  if (!record || record.expiresAt <= now) return null;
-  if (!renewalDue(record, idleTtl, now)) {
-    if (ticket) cache?.set(record, ticket, now);
-    return record;
+  if (found.expiresAt <= now) return EXPIRED;
+  if (!renewalDue(found, idleTtl, now)) {
+    if (ticket) cache?.set(found, ticket, now);
+    return found;
   }
-  const renewed = { ...record, lastSeenAt: now, expiresAt: Math.min(now + idleTtl * 1000, record.absoluteExpiresAt) };
-  return (await store.renew(renewed)) ? renewed : null;
+  const renewed = { ...found, lastSeenAt: now, expiresAt: Math.min(now + idleTtl * 1000, found.absoluteExpiresAt) };
+  if (await store.renew(renewed)) return renewed;
+  // Ended between the read and the renewal: read again for why.
+  const again = await store.get(parsed.userId, parsed.sid, now);
+  return isEnd(again) ? again : UNKNOWN;
+}
+
+/**
+ * checkSession without the reason.
+ * @returns the live session, or null for any refused token
+ * @throws whatever ioredis throws when Redis cannot be asked
+ */
+export async function resolveSession(
+  store: SessionReader,
+  idleTtl: number,
+  now: number,
+  token: string,
+  cache?: SessionCache,
+): Promise<SessionRecord | null> {
+  const result = await checkSession(store, idleTtl, now, token, cache);
+  return isEnd(result) ? null : result;
 }

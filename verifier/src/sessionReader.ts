@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import { FIELD, SessionKeys } from "./keys.js";
 import { decodeRecord, encodeRecord, type SessionRecord, slotOf } from "./record.js";
+import { decodeEnd, endField, type SessionEnd } from "./sessionEnd.js";
 
 /** tongxing's Redis: one server or a Cluster (ioredis). */
 export type RedisClient = Redis | Cluster;
@@ -37,40 +38,46 @@ export class SessionReader {
   }
 
   /**
-   * The hot path: one command (HMGET of the session, the ban marker, openid, unionid and
-   * platform) for a session of the primary app; a second HMGET (its app slot's appid, openid,
-   * unionid, platform) for another app's.
+   * The hot path: one command (HMGET of the session, the ban marker, openid, unionid, platform
+   * and the session's end) for a session of the primary app; a second HMGET (its app slot's
+   * appid, openid, unionid, platform) for another app's; one HGET of the ban's reason for a
+   * banned user.
    * The caller checks expiresAt: a session past it may still be in the hash.
    * @param now - epoch ms, to tell a live ban marker from a lapsed one
-   * @returns the record, or null when there is none or the user is banned
+   * @returns the record; else why there is none (sessionEnd.ts): the session's kept end, BANNED
+   *   under a live ban marker, UNKNOWN when nothing is kept
    */
-  async get(userId: number, sid: string, now: number): Promise<SessionRecord | null> {
+  async get(userId: number, sid: string, now: number): Promise<SessionRecord | SessionEnd> {
     const key = this.keys.user(userId);
-    const [raw, ban, openid, unionid, platform] = await this.reader.hmget(
+    const [raw, ban, openid, unionid, platform, end] = await this.reader.hmget(
       key,
       sid,
       FIELD.ban,
       FIELD.openid(""),
       FIELD.unionid(""),
       FIELD.platform(""),
+      endField(sid),
     );
-    if (!raw || (ban && Number(ban) > now)) return null;
+    const bannedUntil = ban ? Number(ban) : 0;
+    if (bannedUntil > now) {
+      // A deleted account carries a ban marker too: its sessions' end says DELETED.
+      if (decodeEnd(end, now) === "DELETED") return { reason: "DELETED" };
+      const banReason = await this.reader.hget(key, FIELD.banReason);
+      return banReason ? { reason: "BANNED", bannedUntil, banReason } : { reason: "BANNED", bannedUntil };
+    }
+    if (!raw) return { reason: decodeEnd(end, now) ?? "UNKNOWN" };
     const slot = slotOf(raw);
-    if (!slot)
-      return decodeRecord(userId, sid, raw, { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null, platform });
-    const [appid, slotOpenid, slotUnionid, slotPlatform] = await this.reader.hmget(
-      key,
-      FIELD.appid(slot),
-      FIELD.openid(slot),
-      FIELD.unionid(slot),
-      FIELD.platform(slot),
-    );
-    return decodeRecord(userId, sid, raw, {
-      appid: appid ?? "",
-      openid: slotOpenid ?? null,
-      unionid: slotUnionid ?? null,
-      platform: slotPlatform,
-    });
+    const ids = slot
+      ? await this.reader
+          .hmget(key, FIELD.appid(slot), FIELD.openid(slot), FIELD.unionid(slot), FIELD.platform(slot))
+          .then(([appid, slotOpenid, slotUnionid, slotPlatform]) => ({
+            appid: appid ?? "",
+            openid: slotOpenid ?? null,
+            unionid: slotUnionid ?? null,
+            platform: slotPlatform,
+          }))
+      : { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null, platform };
+    return decodeRecord(userId, sid, raw, ids) ?? { reason: "UNKNOWN" };
   }
 
   /** Writes a renewed record. @returns false when the session was revoked meanwhile */

@@ -6,8 +6,9 @@
  */
 import { Redis } from "ioredis";
 import { readSettings } from "./publishedSettings.js";
-import { resolveSession } from "./resolveSession.js";
+import { checkSession, isEnd, resolveSession } from "./resolveSession.js";
 import { SessionCache } from "./sessionCache.js";
+import type { SessionEnd } from "./sessionEnd.js";
 import { type RedisClient, SessionReader } from "./sessionReader.js";
 import { presentVerifiedSession, type VerifiedSession } from "./verifiedSession.js";
 
@@ -64,6 +65,13 @@ export interface SessionVerifier {
    *   writes them again): never treat that as a pass (answer 503)
    */
   verify(token: string | null | undefined): Promise<VerifiedSession | null>;
+  /**
+   * verify() with the reason of a refusal: why the session is not live (sessionEnd.ts), so a
+   * business API can answer "logged in on another device" or "banned until ...".
+   * @returns the session, or `{ reason, bannedUntil?, banReason? }` (a missing token: UNKNOWN)
+   * @throws as verify() does
+   */
+  check(token: string | null | undefined): Promise<VerifiedSession | SessionEnd>;
   /** Closes the Redis connection the verifier opened from a URL (a client you passed stays open). */
   close(): Promise<void>;
 }
@@ -128,6 +136,12 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
       const now = Date.now();
       const record = await resolveSession(store, await currentIdleTtl(now), now, token, cache);
       return record && presentVerifiedSession(record);
+    },
+    async check(token) {
+      if (!token) return { reason: "UNKNOWN" };
+      const now = Date.now();
+      const result = await checkSession(store, await currentIdleTtl(now), now, token, cache);
+      return isEnd(result) ? result : presentVerifiedSession(result);
     },
     async close() {
       cache?.stop();

@@ -29,15 +29,21 @@ export const FORWARD_AUTH_HEADER = {
   openid: "X-Tongxing-Openid",
   unionid: "X-Tongxing-Unionid",
   error: "X-Tongxing-Error",
+  reason: "X-Tongxing-Reason",
   serviceToken: "X-Tongxing-Service-Token",
 } as const;
 
-/** Adds X-Tongxing-Error to every refusal of the routes behind it. */
+/** Adds X-Tongxing-Error to every refusal of the routes behind it, and X-Tongxing-Reason to a refused session's. */
 async function forwardAuthErrors(_ctx: Context, next: Next): Promise<void> {
   try {
     await next();
   } catch (err) {
-    throw err instanceof AppError ? withHeaders(err, { [FORWARD_AUTH_HEADER.error]: err.code }) : err;
+    if (!(err instanceof AppError)) throw err;
+    const reason = err.details?.reason;
+    throw withHeaders(
+      err,
+      reason ? { [FORWARD_AUTH_HEADER.error]: err.code, [FORWARD_AUTH_HEADER.reason]: reason } : { [FORWARD_AUTH_HEADER.error]: err.code },
+    );
   }
 }
 

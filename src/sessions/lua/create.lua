@@ -4,7 +4,7 @@
 --   unionid once known is kept), appid ('' for the primary app), platform ('' for wechat),
 --   userAgentRef, User-Agent pieces...
 -- Refuses a user with a live ban marker. Finds the app's slot (p<n> = appid) or takes the first
--- free one, evicts the oldest sessions past max, stores the session (its value ending in
+-- free one, ends the oldest sessions past max (their end: 'P', replaced), stores the session (its value ending in
 -- ',<slot>' for an app other than the primary one), the app's openid, unionid, platform and
 -- newest session_key with the sid that delivered it, and the User-Agent (replacing a stale copy).
 -- Returns {'banned'}, {'full'} (36 apps besides the primary one already) or
@@ -37,7 +37,7 @@ local excess = #live - tonumber(ARGV[5]) + 1
 table.sort(live, function(a, b) return a[2] < b[2] end)
 for i, s in ipairs(live) do
   if i <= excess then
-    redis.call('HDEL', key, s[1])
+    ended(key, s, 'P')
     table.insert(result, s[1])
   else
     table.insert(kept, s)

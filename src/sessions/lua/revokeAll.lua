@@ -1,7 +1,8 @@
 -- store.ts's revokeAll (revoke-all, logout-others), ban and erase (account deletion).
 -- KEYS[1]: the user's hash.
 -- ARGV: exceptSid ('' for none), now, banExpiresAt ('' for no ban), erase ('1': also delete the
---   per-app fields: openids, unionids, session_keys, app slots).
+--   per-app fields: openids, unionids, session_keys, app slots), the ends' letter ('V' revoked,
+--   'B' banned, 'D' deleted), the ban's reason ('' for none).
 -- Sets the ban marker first when asked, so no session can be created between the two.
 -- Returns the sids revoked.
 -- The rules this carries out are stated in src/sessions/sessions.ts's header.
@@ -12,6 +13,8 @@ if ARGV[4] == '1' then
 end
 if ARGV[3] ~= '' then
   redis.call('HSET', key, 'b', ARGV[3])
+  -- A ban without a reason (a re-ban) keeps the reason already stored, as the database does.
+  if ARGV[6] ~= '' then redis.call('HSET', key, 'br', ARGV[6]) end
   ban = math.max(ban, tonumber(ARGV[3]))
 end
 local kept, revoked = {}, {}
@@ -19,7 +22,7 @@ for _, s in ipairs(live) do
   if s[1] == ARGV[1] then
     table.insert(kept, s)
   else
-    redis.call('HDEL', key, s[1])
+    ended(key, s, ARGV[5])
     table.insert(revoked, s[1])
   end
 end
