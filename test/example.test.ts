@@ -24,7 +24,7 @@ before(async () => {
   const { stdout } = await exec("npm", ["pack", "./client", "--pack-destination", dir, "--json"], { timeout: 120_000 });
   const [packed] = JSON.parse(stdout) as { filename: string; name: string; files: { path: string }[] }[];
   assert.equal(packed?.name, "tongxing-miniprogram");
-  for (const f of ["dist/index.js", "dist/index.d.ts", "package.json", "LICENSE", "README.md"]) {
+  for (const f of ["dist/index.js", "dist/index.d.ts", "dist/web.js", "dist/web.d.ts", "package.json", "LICENSE", "README.md"]) {
     assert.ok(
       packed?.files.some((x) => x.path === f),
       `${f} in the tarball`,

@@ -12,6 +12,8 @@
  * - `LOGIN_FAILED`: another runtime's login call (`tt.login`, `my.getAuthCode`, `qq.login`,
  *   `swan.getLoginCode`, `ks.login`, `uni.login`, `Taro.login`) failed or gave no code;
  * - `NO_RUNTIME`: `createClient` found no mini-program runtime;
+ * - `NO_BROWSER`: the web entry (`tongxing-miniprogram/web`) was used outside a browser page;
+ * - a web login's `#tongxing_error=CODE` (web.ts, finishWebLogin), e.g. `ACCESS_DENIED`;
  * `UNEXPECTED_RESPONSE` carries the HTTP status of a non-2xx answer without tongxing's error body.
  */
 export class TongxingError extends Error {

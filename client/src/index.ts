@@ -17,9 +17,8 @@
  * - every failure is a TongxingError with the server's code, or NETWORK_ERROR / TIMEOUT.
  * Only the runtime's own object is used (runtimes/): no Node or browser APIs.
  */
-import { TongxingError } from "./errors.js";
 import { findRuntime } from "./runtimes/detect.js";
-import type { HttpResponse } from "./runtimes/runtime.js";
+import { answerError, type HttpResponse } from "./runtimes/runtime.js";
 import type { ClientOptions, Profile, RequestOptions, SessionInfo, TongxingClient, User } from "./types.js";
 
 export { TongxingError } from "./errors.js";
@@ -69,17 +68,12 @@ export function createClient(options: ClientOptions): TongxingClient {
     });
   }
 
-  function toError(res: HttpResponse): TongxingError {
-    const error = (res.data as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-    if (error && typeof error.code === "string") return new TongxingError(error.code, res.statusCode, String(error.message ?? ""));
-    return new TongxingError("UNEXPECTED_RESPONSE", res.statusCode, `HTTP ${res.statusCode}`);
-  }
-
   const ok = (res: HttpResponse) => res.statusCode >= 200 && res.statusCode < 300;
 
   // 502: the platform failed and may have spent the code; 401 *_CODE_INVALID: it refused the code
   // (e.g. one got before the app went to the background and expired). A fresh code may pass.
-  const worthOneRetry = (res: HttpResponse) => res.statusCode === 502 || (res.statusCode === 401 && CODE_REFUSED.has(toError(res).code));
+  const worthOneRetry = (res: HttpResponse) =>
+    res.statusCode === 502 || (res.statusCode === 401 && CODE_REFUSED.has(answerError(res).code));
 
   function login(opts: { profile?: Profile } = {}): Promise<LoginResult> {
     if (inflightLogin) return inflightLogin;
@@ -92,7 +86,7 @@ export function createClient(options: ClientOptions): TongxingClient {
       let res = await exchange();
       // Once only: a second failure is the caller's, never a loop.
       if (worthOneRetry(res)) res = await exchange();
-      if (!ok(res)) throw toError(res);
+      if (!ok(res)) throw answerError(res);
       const body = res.data as { token: string; user: User; isNewUser: boolean };
       runtime.setStorage(storageKey, body.token);
       return { user: body.user, isNewUser: body.isNewUser };
@@ -113,13 +107,13 @@ export function createClient(options: ClientOptions): TongxingClient {
     await ensureLogin();
     const token = getToken();
     let res = await send(opts, token);
-    if (res.statusCode === 401 && RELOGIN_CODES.has(toError(res).code)) {
+    if (res.statusCode === 401 && RELOGIN_CODES.has(answerError(res).code)) {
       // Log in again only if nobody has since replaced the token that failed.
       if (inflightLogin) await inflightLogin;
       else if (getToken() === token) await login();
       res = await send(opts, getToken());
     }
-    if (!ok(res)) throw toError(res);
+    if (!ok(res)) throw answerError(res);
     return res.data as T;
   }
 

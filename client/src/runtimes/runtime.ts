@@ -81,6 +81,16 @@ export function parseBody(data: unknown): unknown {
 }
 
 /**
+ * The error of a non-2xx answer: tongxing's `{"error": {"code", "message"}}`, else
+ * UNEXPECTED_RESPONSE with the HTTP status.
+ */
+export function answerError(res: HttpResponse): TongxingError {
+  const error = (res.data as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  if (error && typeof error.code === "string") return new TongxingError(error.code, res.statusCode, String(error.message ?? ""));
+  return new TongxingError("UNEXPECTED_RESPONSE", res.statusCode, `HTTP ${res.statusCode}`);
+}
+
+/**
  * Runs one request with the client's own deadline: not every runtime's request takes a
  * `timeout` (or honours it), and the client promises one `timeout` everywhere. Past it the
  * runtime's task is aborted when it returned one with `abort()`, and the promise rejects TIMEOUT;
