@@ -71,6 +71,8 @@ export const identityNotFound = () => new AppError(404, "IDENTITY_NOT_FOUND", "Y
 export const lastIdentity = () =>
   new AppError(409, "LAST_IDENTITY", "This is the user's last identity; an account cannot be left with none (delete the account instead).");
 export const appUnknown = (message: string) => new AppError(400, "APP_UNKNOWN", message);
+export const tooManySessions = (max: number) =>
+  new AppError(409, "TOO_MANY_SESSIONS", `This user already has ${max} sessions (SESSIONS_PER_USER_MAX); log out on another device first.`);
 export const userBanned = () => new AppError(403, "USER_BANNED", "This account is banned.");
 export const userNotFound = () => new AppError(404, "USER_NOT_FOUND", "No user has that id.");
 export const sessionNotFound = () => new AppError(404, "SESSION_NOT_FOUND", "No live session has that id.");

@@ -260,6 +260,7 @@ async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginRe
     sessionKey: wx.sessionKey,
     ip: input.ip,
     userAgent: input.userAgent,
+    concurrency: input.app.concurrency,
   });
   deps.audit.record([
     {
@@ -270,6 +271,13 @@ async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginRe
       ip: input.ip,
       appid: input.app.appid,
     },
+    ...created.replaced.map((sid) => ({
+      action: "eviction" as const,
+      actor: "system" as const,
+      userId: user.id,
+      sessionId: publicSessionId(user.id, sid),
+      detail: "replaced by a newer login (SESSION_CONCURRENCY)",
+    })),
     ...created.evicted.map((sid) => ({
       action: "eviction" as const,
       actor: "system" as const,

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { type ProxyTrust, parseProxyList } from "../middlewares/clientIp.js";
 import { DEV_APPS, parseAllApps } from "../platforms/appsConfig.js";
 import { DEFAULT_API_BASES, type OtherPlatform } from "../platforms/exchanges.js";
-import { type App, isWebPlatform } from "../platforms/types.js";
+import { type App, CONCURRENCY, type Concurrency, isWebPlatform } from "../platforms/types.js";
 import { parseReturnUrls, type ReturnUrlRule } from "../web/returnUrls.js";
 import { parseApps } from "../wechat/appConfig.js";
 import { readSecretFiles } from "./secretFiles.js";
@@ -107,6 +107,13 @@ const envSchema = z.object({
   /** Seconds after login at which a session dies however busy (ASVS V3.3 absolute timeout). */
   SESSION_MAX_AGE: positiveInt.default(2592000),
   SESSIONS_PER_USER_MAX: positiveInt.max(1000).default(10),
+  /**
+   * How many sessions a user may hold: any number (multi), one per app (single-per-app: a login
+   * ends the user's other sessions of that app), one (single). An app may set its own.
+   */
+  SESSION_CONCURRENCY: z.enum(CONCURRENCY).default("multi"),
+  /** A login past SESSIONS_PER_USER_MAX: ends the oldest session, or is refused (409 TOO_MANY_SESSIONS). */
+  SESSIONS_PER_USER_OVERFLOW: z.enum(["evict-oldest", "refuse-new"]).default("evict-oldest"),
   /** The process-local session cache kept exact by Redis (verifier/src/sessionCache.ts). */
   SESSION_CACHE: z.enum(["on", "off"]).default("on"),
   /** Milliseconds a cached session may be used at most (a safety net under the invalidations). */
@@ -255,6 +262,10 @@ export interface Config {
     /** Seconds. */
     maxAge: number;
     maxPerUser: number;
+    /** SESSION_CONCURRENCY: for apps without their own `concurrency`. */
+    concurrency: Concurrency;
+    /** SESSIONS_PER_USER_OVERFLOW. */
+    overflow: "evict-oldest" | "refuse-new";
     /** 32-byte AES-256-GCM keys for session_key at rest, newest (the sealing one) first. */
     sessionKeyEncryptionKeys: Buffer[];
     /** True when the key was made up at start (dev mode): session_keys die with the process. */
@@ -438,6 +449,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleTtl: e.SESSION_IDLE_TTL,
       maxAge: e.SESSION_MAX_AGE,
       maxPerUser: e.SESSIONS_PER_USER_MAX,
+      concurrency: e.SESSION_CONCURRENCY,
+      overflow: e.SESSIONS_PER_USER_OVERFLOW,
       sessionKeyEncryptionKeys: e.SESSION_KEY_ENCRYPTION_KEY
         ? e.SESSION_KEY_ENCRYPTION_KEY.split(",").map((k) => Buffer.from(k.trim(), "base64"))
         : [randomBytes(32)],

@@ -5,7 +5,7 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { z } from "zod";
 import { APPID_PATTERN, DEV_WECHAT } from "../wechat/appConfig.js";
-import { type App, PLATFORMS, type Platform } from "./types.js";
+import { type App, CONCURRENCY, PLATFORMS, type Platform } from "./types.js";
 
 /**
  * An appid of a platform other than WeChat: Douyin's `tt` and 16 hex digits, Alipay's 16 digits,
@@ -15,6 +15,7 @@ import { type App, PLATFORMS, type Platform } from "./types.js";
 export const OTHER_APPID_PATTERN = /^[0-9A-Za-z_-]{1,32}$/;
 
 const name = z.string().min(1).max(64).optional();
+const concurrency = z.enum(CONCURRENCY, { error: `must be one of ${CONCURRENCY.join(", ")}` }).optional();
 const secret = z.string().min(1, "must not be empty").max(256, "must be at most 256 characters");
 
 /** A PEM key node:crypto can load, checked without ever putting the key in a message. */
@@ -41,6 +42,7 @@ const secretApp = (platform: Exclude<Platform, "alipay">) =>
         : z.string().regex(OTHER_APPID_PATTERN, "must be 1-32 letters, digits, _ or -"),
     secret,
     name,
+    concurrency,
   });
 
 const appSchema = z.discriminatedUnion(
@@ -59,6 +61,7 @@ const appSchema = z.discriminatedUnion(
       privateKey: pem("private"),
       alipayPublicKey: pem("public"),
       name,
+      concurrency,
     }),
   ],
   { error: () => `must be one of ${PLATFORMS.join(", ")}` },

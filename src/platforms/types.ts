@@ -22,6 +22,10 @@ export type Platform = (typeof PLATFORMS)[number];
 /** Whether apps of this platform log in through the browser redirect (routes/web) rather than POST /auth/login. */
 export const isWebPlatform = (p: Platform): p is WebPlatform => (WEB_PLATFORMS as readonly string[]).includes(p);
 
+/** How many sessions a user may hold at once (SESSION_CONCURRENCY, an app's `concurrency`). */
+export const CONCURRENCY = ["multi", "single-per-app", "single"] as const;
+export type Concurrency = (typeof CONCURRENCY)[number];
+
 /** An app of a platform that signs in with an AppSecret (all but Alipay). */
 export interface SecretApp {
   platform: Exclude<Platform, "alipay">;
@@ -31,6 +35,8 @@ export interface SecretApp {
   secret: string;
   /** A label for operators (logs, the admin API); defaults to the appid. */
   name: string;
+  /** This app's own SESSION_CONCURRENCY. */
+  concurrency?: Concurrency;
 }
 
 /** An Alipay mini-program: requests are signed with the app's key, answers verified with Alipay's. */
@@ -42,6 +48,8 @@ export interface AlipayApp {
   /** Alipay's public key (PEM) that every response's `sign` must verify with. */
   alipayPublicKey: string;
   name: string;
+  /** This app's own SESSION_CONCURRENCY. */
+  concurrency?: Concurrency;
 }
 
 /** One configured mini-program on any platform. */

@@ -21,8 +21,14 @@
  * Rules the Lua scripts enforce, atomically per user (src/sessions/lua and verifier/src/lua; each script's header
  * names the rule it carries out and points back here):
  * - ban check on create: a user carrying a live ban marker gets no session (create.lua);
- * - eviction: a login past `maxPerUser` live sessions deletes the oldest by createdAt in the same
- *   script, so a user never holds more (create.lua);
+ * - concurrency: a login under `single-per-app` ends the user's other sessions of the same app,
+ *   under `single` all of them, in the script that creates it, so two racing logins leave one
+ *   session (create.lua);
+ * - eviction: a login past `maxPerUser` live sessions ends the oldest by createdAt in the same
+ *   script, or with `refuse-new` is refused with nothing written, so a user never holds more
+ *   (create.lua);
+ * - ends: a session ended by a logout, a revocation, a newer login, a ban or a deletion leaves
+ *   why (verifier/src/sessionEnd.ts), kept no longer than the session could have lived;
  * - renewal never resurrects: a renewal writes only a session that still exists, and moves the
  *   key's TTL forward, never back (renew.lua);
  * - ban, erase, revoke-all: the ban marker is set before the sessions are deleted, in one script,
@@ -44,10 +50,10 @@ import { checkSession, resolveSession } from "../../verifier/src/resolveSession.
 import type { SessionCache } from "../../verifier/src/sessionCache.js";
 import type { SessionEnd } from "../../verifier/src/sessionEnd.js";
 import { sidOf } from "../../verifier/src/token.js";
-import { userBanned } from "../errors.js";
+import { tooManySessions, userBanned } from "../errors.js";
 import { newToken } from "./newToken.js";
 import type { SessionKeyVault } from "./sessionKeyVault.js";
-import type { SessionStore } from "./store.js";
+import type { Concurrency, Overflow, SessionStore } from "./store.js";
 import { encodeUserAgent } from "./userAgent.js";
 
 /** Session settings; durations in seconds. */
@@ -55,6 +61,10 @@ export interface SessionPolicy {
   idleTtl: number;
   maxAge: number;
   maxPerUser: number;
+  /** SESSION_CONCURRENCY, for apps without their own `concurrency`. Default "multi". */
+  concurrency?: Concurrency;
+  /** SESSIONS_PER_USER_OVERFLOW. Default "evict-oldest". */
+  overflow?: Overflow;
 }
 
 /** What a login knows about the user and the client. */
@@ -71,12 +81,16 @@ export interface NewSession {
   sessionKey: string | null;
   ip: string;
   userAgent: string;
+  /** The app's own concurrency policy (APPS' `concurrency`), else the policy's. */
+  concurrency?: Concurrency | undefined;
 }
 
 /** A created session: the token (shown once, to the client) and its record. */
 export interface CreatedSession {
   token: string;
   record: SessionRecord;
+  /** sids ended by the concurrency policy (this login replaces them). */
+  replaced: string[];
   /** sids evicted to keep the user under maxPerUser. */
   evicted: string[];
 }
@@ -123,9 +137,14 @@ export class Sessions {
     };
     const sealed = s.sessionKey === null ? "" : this.vault.seal(s.userId, sid, s.sessionKey);
     // A login may evict the user's oldest sessions: a write like any other to the cache.
-    const result = await this.write(s.userId, () => this.store.create(record, userAgent, now, this.policy.maxPerUser, sealed));
-    if (result.banned) throw userBanned();
-    return { token, record: { ...record, slot: result.slot }, evicted: result.evicted };
+    const limits = {
+      max: this.policy.maxPerUser,
+      concurrency: s.concurrency ?? this.policy.concurrency ?? "multi",
+      overflow: this.policy.overflow ?? "evict-oldest",
+    };
+    const result = await this.write(s.userId, () => this.store.create(record, userAgent, now, limits, sealed));
+    if (result.refused) throw result.refused === "banned" ? userBanned() : tooManySessions(this.policy.maxPerUser);
+    return { token, record: { ...record, slot: result.slot }, replaced: result.replaced, evicted: result.evicted };
   }
 
   /**

@@ -36,11 +36,16 @@ type Scripted = RedisClient & {
   txList(...args: (string | number)[]): Promise<string[]>;
 };
 
+/** How many sessions a user may hold at once (SESSION_CONCURRENCY, an app's `concurrency`). */
+export type Concurrency = "multi" | "single-per-app" | "single";
+/** What a login past SESSIONS_PER_USER_MAX does (SESSIONS_PER_USER_OVERFLOW). */
+export type Overflow = "evict-oldest" | "refuse-new";
+
 /**
- * What a create did: "banned" refuses it; otherwise the app slot the session got and the sids
- * evicted to stay under the cap.
+ * What a create did: "banned" or "tooMany" refuses it (nothing written); otherwise the app slot
+ * the session got, the sids the concurrency policy ended and those evicted past the cap.
  */
-export type CreateResult = { banned: true } | { banned: false; slot: string; evicted: string[] };
+export type CreateResult = { refused: "banned" | "tooMany" } | { refused?: undefined; slot: string; replaced: string[]; evicted: string[] };
 
 /**
  * Session persistence in Redis: the reader's get and renew (verifier/src/sessionReader.ts) and
@@ -61,16 +66,16 @@ export class SessionStore extends SessionReader {
 
   /**
    * Stores a new session, the user's openid/unionid, their newest session_key and the login's
-   * User-Agent, evicting the oldest sessions past `maxSessions`, unless the user carries a ban
-   * marker.
-   * @param sealedSessionKey - already encrypted (sessionKeyVault.ts)
+   * User-Agent, ending the sessions the concurrency policy says this one replaces, and past
+   * `limits.max` the oldest (or refusing the login), unless the user carries a ban marker.
+   * @param sealedSessionKey - already encrypted (sessionKeyVault.ts); "" for none
    * @param now - epoch ms
    */
   async create(
     r: SessionRecord,
     userAgent: EncodedUserAgent,
     now: number,
-    maxSessions: number,
+    limits: { max: number; concurrency: Concurrency; overflow: Overflow },
     sealedSessionKey: string,
   ): Promise<CreateResult> {
     const out = await this.redis.txCreate(
@@ -79,17 +84,22 @@ export class SessionStore extends SessionReader {
       encodeRecord(r),
       r.expiresAt,
       now,
-      maxSessions,
+      limits.max,
       sealedSessionKey,
       r.openid,
       r.unionid ?? "",
       r.appid === this.primaryAppid ? "" : r.appid,
       r.platform === "wechat" ? "" : r.platform,
+      limits.concurrency,
+      limits.overflow,
       userAgent.ref,
       ...userAgent.pieces,
     );
     if (out[0] === "full") throw new Error("a user's hash holds at most 36 apps besides the primary one");
-    return out[0] === "banned" ? { banned: true } : { banned: false, slot: out[1] as string, evicted: out.slice(2) };
+    if (out[0] === "banned") return { refused: "banned" };
+    if (out[0] === "too_many") return { refused: "tooMany" };
+    const replaced = Number(out[2]);
+    return { slot: out[1] as string, replaced: out.slice(3, 3 + replaced), evicted: out.slice(3 + replaced) };
   }
 
   /**

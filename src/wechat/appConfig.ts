@@ -3,6 +3,7 @@
  * parsing a value here never echoes it, since it holds secrets.
  */
 import { z } from "zod";
+import { CONCURRENCY, type Concurrency } from "../platforms/types.js";
 
 /** One mini-program tongxing logs users in for. */
 export interface WechatApp {
@@ -12,6 +13,8 @@ export interface WechatApp {
   secret: string;
   /** A label for operators (logs, the admin API); defaults to the appid. */
   name: string;
+  /** This app's own SESSION_CONCURRENCY. */
+  concurrency?: Concurrency;
 }
 
 /** The appid and secret the built-in fake WeChat accepts in dev mode (it also takes any other appid). */
@@ -29,6 +32,7 @@ const appsSchema = z
       appid: z.string().regex(APPID_PATTERN, "must be wx followed by 16 letters or digits"),
       secret: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters"),
       name: z.string().min(1).max(64).optional(),
+      concurrency: z.enum(CONCURRENCY, { error: `must be one of ${CONCURRENCY.join(", ")}` }).optional(),
     }),
   )
   .min(1, "must list at least one app")
@@ -50,5 +54,10 @@ export function parseApps(text: string): WechatApp[] | string {
     const issue = parsed.error.issues[0];
     return `  WECHAT_APPS${issue?.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("") ?? ""}: ${issue?.message}`;
   }
-  return parsed.data.map((a) => ({ appid: a.appid, secret: a.secret, name: a.name ?? a.appid }));
+  return parsed.data.map((a) => ({
+    appid: a.appid,
+    secret: a.secret,
+    name: a.name ?? a.appid,
+    ...(a.concurrency && { concurrency: a.concurrency }),
+  }));
 }
