@@ -73,7 +73,9 @@ export const lastIdentity = () =>
 export const appUnknown = (message: string) => new AppError(400, "APP_UNKNOWN", message);
 export const tooManySessions = (max: number) =>
   new AppError(409, "TOO_MANY_SESSIONS", `This user already has ${max} sessions (SESSIONS_PER_USER_MAX); log out on another device first.`);
-export const userBanned = () => new AppError(403, "USER_BANNED", "This account is banned.");
+/** @param until - when a ban with an end lifts itself (sent as bannedUntil) */
+export const userBanned = (until: Date | null = null) =>
+  new AppError(403, "USER_BANNED", "This account is banned.", {}, until ? { bannedUntil: until.toISOString() } : undefined);
 export const userNotFound = () => new AppError(404, "USER_NOT_FOUND", "No user has that id.");
 export const sessionNotFound = () => new AppError(404, "SESSION_NOT_FOUND", "No live session has that id.");
 export const serviceUnauthorized = () =>

@@ -39,6 +39,7 @@ describe("admin: find a user", () => {
     assert.deepEqual(Object.keys(res.body).sort(), [
       "avatarUrl",
       "bannedAt",
+      "bannedUntil",
       "createdAt",
       "deletedAt",
       "id",

@@ -17,7 +17,7 @@ import { createLogger } from "../log.js";
 import { describeIssue } from "../middlewares/validate.js";
 import { presentSessionListItem } from "../presenters/session.js";
 import { type AdminUser, presentAdminUser } from "../presenters/user.js";
-import { usersQuery } from "../routes/admin/schema.js";
+import { banBody, usersQuery } from "../routes/admin/schema.js";
 import { userIdParam } from "../routes/params.js";
 import { type CliBackends, cliBackends } from "./backends.js";
 
@@ -32,7 +32,7 @@ const USAGE = `usage: npx tongxing-admin <command> [--json]   (in a checkout: np
                                   a page of n (1-200, default 50); --cursor: the page's "next"
   users find --openid o | --unionid u | --phone p
                                   users by exactly one of those (exact match, at most 50)
-  users ban <userId> [--reason r] ban a user (revokes every session, refuses logins)
+  users ban <userId> [--reason r] [--until iso] ban a user (revokes every session, refuses logins; until then)
   users unban <userId>            lift a ban
   users delete <userId>           delete the account (sessions, identities, profile)`;
 
@@ -40,6 +40,7 @@ class UsageError extends Error {}
 
 interface Options {
   reason: string | null;
+  until?: string | undefined;
   openid?: string | undefined;
   unionid?: string | undefined;
   phone?: string | undefined;
@@ -97,9 +98,12 @@ const COMMANDS: Record<string, Run> = {
     const revoked = await deleteAccount(await b.admin(), userIdParam(arg), by);
     return { json: { deleted: true, revoked }, text: `deleted user ${arg}'s account; revoked ${revoked} session(s)` };
   },
-  "users ban": async (b, arg, { reason }) => {
-    const result = await banUser(await b.admin(), userIdParam(arg), reason, by);
-    return { json: result, text: `banned user ${arg}; revoked ${result.revoked} session(s)` };
+  "users ban": async (b, arg, { reason, until }) => {
+    const body = banBody.safeParse({ ...(reason !== null && { reason }), ...(until !== undefined && { until }) });
+    if (!body.success) throw new UsageError(body.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
+    const result = await banUser(await b.admin(), userIdParam(arg), reason, by, body.data.until ?? null);
+    const lifts = result.bannedUntil ? ` until ${result.bannedUntil}` : "";
+    return { json: result, text: `banned user ${arg}${lifts}; revoked ${result.revoked} session(s)` };
   },
   "users unban": async (b, arg) => {
     const result = await unbanUser(await b.admin(), userIdParam(arg), by);
@@ -110,6 +114,7 @@ const COMMANDS: Record<string, Run> = {
 const OPTIONS = {
   json: { type: "boolean" },
   reason: { type: "string" },
+  until: { type: "string" },
   openid: { type: "string" },
   unionid: { type: "string" },
   phone: { type: "string" },
@@ -131,19 +136,19 @@ function parse(argv: string[]) {
   const name = `${group} ${verb}`;
   const run = COMMANDS[name];
   if (!run) throw new UsageError(group ? `unknown command "${[group, verb].filter(Boolean).join(" ")}"` : "no command given");
-  const { reason, openid, unionid, phone, nickname, platform, limit, cursor } = parsed.values;
+  const { reason, until, openid, unionid, phone, nickname, platform, limit, cursor } = parsed.values;
   if (name === "users find" || name === "users list") {
     const takes = name === "users find" ? "--openid, --unionid or --phone" : "--nickname, --platform, --limit or --cursor";
     if (arg) throw new UsageError(`"${name}" takes ${takes}, not an argument`);
   } else if (!arg || rest.length) {
     throw new UsageError(`"${name}" takes exactly one argument`);
   }
-  if (reason !== undefined && name !== "users ban") throw new UsageError("--reason goes with users ban");
+  if ((reason ?? until) !== undefined && name !== "users ban") throw new UsageError("--reason and --until go with users ban");
   if ((openid ?? unionid ?? phone) !== undefined && name !== "users find")
     throw new UsageError("--openid, --unionid and --phone go with users find");
   if ((nickname ?? platform ?? limit ?? cursor) !== undefined && name !== "users list")
     throw new UsageError("--nickname, --platform, --limit and --cursor go with users list");
-  const opts = { reason: reason ?? null, openid, unionid, phone, nickname, platform, limit, cursor };
+  const opts = { reason: reason ?? null, until, openid, unionid, phone, nickname, platform, limit, cursor };
   return { run, arg: arg ?? "", json: parsed.values.json ?? false, opts };
 }
 

@@ -120,15 +120,21 @@ function loginFields(profile: LoginProfile | undefined) {
 
 /**
  * Records a login on the user row (lastLoginAt, the profile sent), only for a user who is neither
- * banned nor deleted: a refused login writes nothing.
- * @throws AppError 403 USER_BANNED
+ * banned nor deleted: a refused login writes nothing. A ban whose end has passed no longer
+ * refuses, and is cleared (as returningUser.ts does).
+ * @throws AppError 403 USER_BANNED (with bannedUntil for a ban with an end)
  */
 async function recordLogin(db: Pick<PrismaClient, "user">, userId: number, profile: LoginProfile | undefined): Promise<User> {
+  const now = new Date();
   try {
-    return await db.user.update({ where: { id: userId, bannedAt: null, deletedAt: null }, data: loginFields(profile) });
+    return await db.user.update({
+      where: { id: userId, deletedAt: null, OR: [{ bannedAt: null }, { bannedUntil: { lte: now } }] },
+      data: { ...loginFields(profile), bannedAt: null, bannedUntil: null, banReason: null },
+    });
   } catch (err) {
-    if (isNotFound(err)) throw userBanned();
-    throw err;
+    if (!isNotFound(err)) throw err;
+    const user = await db.user.findUnique({ where: { id: userId }, select: { bannedUntil: true } });
+    throw userBanned(user?.bannedUntil ?? null);
   }
 }
 

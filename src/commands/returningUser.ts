@@ -26,19 +26,24 @@ export async function updateReturningUser(
 ): Promise<ReturningUserRow | undefined> {
   const setNickname = nickname !== undefined;
   const setAvatarUrl = avatarUrl !== undefined;
-  if (isMysqlClient(prisma)) return updateReturningUserMysql(prisma, appid, openid, nickname, avatarUrl);
+  // A ban with an end that has passed no longer refuses the login, which clears it.
+  const now = new Date();
+  if (isMysqlClient(prisma)) return updateReturningUserMysql(prisma, appid, openid, nickname, avatarUrl, now);
   const [row] = await prisma.$queryRaw<ReturningUserRow[]>`
     UPDATE users AS u SET
       last_login_at = now(),
       updated_at = now(),
+      banned_at = NULL,
+      banned_until = NULL,
+      ban_reason = CASE WHEN u.banned_at IS NULL THEN u.ban_reason END,
       nickname = CASE WHEN ${setNickname} THEN ${nickname ?? null}::varchar ELSE u.nickname END,
       avatar_url = CASE WHEN ${setAvatarUrl} THEN ${avatarUrl ?? null}::varchar ELSE u.avatar_url END
     FROM identities AS i
     WHERE i.appid = ${appid} AND i.openid = ${openid} AND u.id = i.user_id
-      AND u.banned_at IS NULL AND u.deleted_at IS NULL
+      AND (u.banned_at IS NULL OR u.banned_until <= ${now}) AND u.deleted_at IS NULL
     RETURNING u.id, u.nickname, u.avatar_url AS "avatarUrl", u.phone, u.created_at AS "createdAt",
       u.updated_at AS "updatedAt", u.last_login_at AS "lastLoginAt", u.banned_at AS "bannedAt",
-      u.ban_reason AS "banReason", u.deleted_at AS "deletedAt",
+      u.banned_until AS "bannedUntil", u.ban_reason AS "banReason", u.deleted_at AS "deletedAt",
       i.id AS "identityId", i.unionid AS "identityUnionid"`;
   return row;
 }
@@ -56,20 +61,24 @@ async function updateReturningUserMysql(
   openid: string,
   nickname: string | null | undefined,
   avatarUrl: string | null | undefined,
+  now: Date,
 ): Promise<ReturningUserRow | undefined> {
   const [updated, rows] = await prisma.$transaction([
     prisma.$executeRaw`
       UPDATE users AS u JOIN identities AS i ON u.id = i.user_id SET
         u.last_login_at = NOW(3),
         u.updated_at = NOW(3),
+        u.ban_reason = CASE WHEN u.banned_at IS NULL THEN u.ban_reason END,
+        u.banned_at = NULL,
+        u.banned_until = NULL,
         u.nickname = CASE WHEN ${nickname !== undefined} THEN ${nickname ?? null} ELSE u.nickname END,
         u.avatar_url = CASE WHEN ${avatarUrl !== undefined} THEN ${avatarUrl ?? null} ELSE u.avatar_url END
       WHERE i.appid = ${appid} AND i.openid = ${openid}
-        AND u.banned_at IS NULL AND u.deleted_at IS NULL`,
+        AND (u.banned_at IS NULL OR u.banned_until <= ${now}) AND u.deleted_at IS NULL`,
     prisma.$queryRaw<ReturningUserRow[]>`
       SELECT u.id, u.nickname, u.avatar_url AS avatarUrl, u.phone, u.created_at AS createdAt,
         u.updated_at AS updatedAt, u.last_login_at AS lastLoginAt, u.banned_at AS bannedAt,
-        u.ban_reason AS banReason, u.deleted_at AS deletedAt,
+        u.banned_until AS bannedUntil, u.ban_reason AS banReason, u.deleted_at AS deletedAt,
         i.id AS identityId, i.unionid AS identityUnionid
       FROM identities AS i JOIN users AS u ON u.id = i.user_id
       WHERE i.appid = ${appid} AND i.openid = ${openid}`,

@@ -82,34 +82,52 @@ export interface BanResult {
   userId: number;
   banned: boolean;
   bannedAt: string | null;
+  /** When the ban lifts itself (ISO 8601), or null: until an operator lifts it. */
+  bannedUntil: string | null;
   reason: string | null;
   /** Sessions revoked by a ban (0 for unban). */
   revoked: number;
 }
 
 /**
- * Bans a user: refuses their logins and revokes every session.
+ * Bans a user: refuses their logins and revokes every session; with `until`, only until then
+ * (the ban then lifts itself: the next login works and clears it).
+ * @param until - a future time, or null for a ban an operator lifts
  * @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE
  */
-export async function banUser(deps: AdminDeps, userId: number, reason: string | null, by: Actor): Promise<BanResult> {
+export async function banUser(
+  deps: AdminDeps,
+  userId: number,
+  reason: string | null,
+  by: Actor,
+  until: Date | null = null,
+): Promise<BanResult> {
   await requireUser(deps, userId);
   // All or nothing as seen after an outage: Redis first (ban marker and every session revoked in
   // one script), so a Redis failure leaves nothing written; if the database then fails, the
   // marker is lifted again (the revoked sessions stay revoked: their owner logs in again).
-  const revoked = await deps.sessions.ban(userId, reason);
+  const revoked = await deps.sessions.ban(userId, reason, until?.getTime() ?? null);
   let user: Awaited<ReturnType<typeof deps.prisma.user.update>>;
   try {
     // A ban without a reason (a re-ban, say) keeps the reason already stored.
     user = await deps.prisma.user.update({
       where: { id: userId },
-      data: { bannedAt: new Date(), ...(reason !== null && { banReason: reason }) },
+      data: { bannedAt: new Date(), bannedUntil: until, ...(reason !== null && { banReason: reason }) },
     });
   } catch (err) {
     await deps.sessions.unban(userId).catch(() => {});
     throw err;
   }
-  deps.audit.record([{ action: "ban", actor: by.actor, userId, ip: by.ip, detail: reason }]);
-  return { userId, banned: true, bannedAt: user.bannedAt?.toISOString() ?? null, reason: user.banReason, revoked: revoked.length };
+  const detail = until ? `until ${until.toISOString()}${reason === null ? "" : `: ${reason}`}` : reason;
+  deps.audit.record([{ action: "ban", actor: by.actor, userId, ip: by.ip, detail: detail?.slice(0, 500) ?? null }]);
+  return {
+    userId,
+    banned: true,
+    bannedAt: user.bannedAt?.toISOString() ?? null,
+    bannedUntil: user.bannedUntil?.toISOString() ?? null,
+    reason: user.banReason,
+    revoked: revoked.length,
+  };
 }
 
 /**
@@ -121,9 +139,9 @@ export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Pro
   // Redis first: if it fails nothing changed; if the database then fails, its flag still refuses
   // logins (banned, as before), and a retry finishes the unban.
   await deps.sessions.unban(userId);
-  await deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: null, banReason: null } });
+  await deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: null, bannedUntil: null, banReason: null } });
   deps.audit.record([{ action: "unban", actor: by.actor, userId, ip: by.ip }]);
-  return { userId, banned: false, bannedAt: null, reason: null, revoked: 0 };
+  return { userId, banned: false, bannedAt: null, bannedUntil: null, reason: null, revoked: 0 };
 }
 
 /**

@@ -43,6 +43,8 @@ export interface AdminIdentity {
 /** A user as an admin sees it: GET /admin/users/:userId and the searches. */
 export interface AdminUser extends PublicUser {
   bannedAt: string | null;
+  /** When the ban lifts itself, or null (none, or until an operator lifts it). */
+  bannedUntil: string | null;
   /** Set when the account was deleted (profile and identities are gone by then). */
   deletedAt: string | null;
   identities: AdminIdentity[];
@@ -52,6 +54,7 @@ export function presentAdminUser(u: User & { identities: Identity[] }): AdminUse
   return {
     ...presentUser(u),
     bannedAt: u.bannedAt?.toISOString() ?? null,
+    bannedUntil: u.bannedUntil?.toISOString() ?? null,
     deletedAt: u.deletedAt?.toISOString() ?? null,
     identities: u.identities.map((i) => ({
       id: i.id,

@@ -18,6 +18,7 @@ export const userResponse = z.object({
 });
 export const adminUser = userResponse.extend({
   bannedAt: isoTime.nullable(),
+  bannedUntil: isoTime.nullable().describe("When the ban lifts itself; null: none, or until an operator lifts it"),
   deletedAt: isoTime.nullable(),
   identities: z.array(
     z.object({
@@ -76,6 +77,7 @@ export const banResponse = z.object({
   userId: z.number().int(),
   banned: z.boolean(),
   bannedAt: isoTime.nullable(),
+  bannedUntil: isoTime.nullable(),
   reason: z.string().nullable(),
   revoked: z.number().int(),
 });

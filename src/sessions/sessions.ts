@@ -182,11 +182,14 @@ export class Sessions {
    * Marks the user banned in Redis and revokes every session, in one script, so a login racing
    * the ban cannot leave a live session behind. The marker outlives every session that could
    * have been created before it (maxAge); logins after that are refused by the database flag.
+   * @param until - epoch ms when a ban with an end lifts itself (null: none)
    * @returns the sids revoked
    */
-  ban(userId: number, reason: string | null = null): Promise<string[]> {
+  ban(userId: number, reason: string | null = null, until: number | null = null): Promise<string[]> {
     const now = this.clock();
-    return this.write(userId, () => this.store.ban(userId, now, now + this.policy.maxAge * 1000, reason));
+    // A ban with an end: the marker lapses with it (the database flag lapses then too).
+    const marker = Math.min(until ?? Number.POSITIVE_INFINITY, now + this.policy.maxAge * 1000);
+    return this.write(userId, () => this.store.ban(userId, now, marker, reason));
   }
 
   /**

@@ -88,7 +88,7 @@ export function adminRoutes(deps: AppDeps): Router {
 
   router.post<{ body: BanBody }>("/users/:userId/ban", validateBody(banBody), async function adminBan(ctx) {
     const userId = userIdParam(ctx.params.userId);
-    ctx.body = await banUser(deps, userId, ctx.state.body.reason ?? null, by(ctx.ip));
+    ctx.body = await banUser(deps, userId, ctx.state.body.reason ?? null, by(ctx.ip), ctx.state.body.until ?? null);
   });
 
   router.delete("/users/:userId/ban", async function adminUnban(ctx) {

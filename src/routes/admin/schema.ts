@@ -3,7 +3,16 @@ import { AUDIT_ACTIONS } from "../../audit.js";
 import { PLATFORMS } from "../../platforms/types.js";
 
 /** POST /admin/users/:userId/ban: an optional reason, kept in the audit trail and on the user. */
-export const banBody = z.object({ reason: z.string().max(500, "must be at most 500 characters").optional() });
+export const banBody = z.object({
+  reason: z.string().max(500, "must be at most 500 characters").optional(),
+  /** When the ban lifts itself: ISO 8601, in the future. */
+  until: z
+    .string()
+    .datetime({ offset: true, message: "must be an ISO 8601 time such as 2027-01-01T00:00:00Z" })
+    .transform((s) => new Date(s))
+    .refine((d) => d.getTime() > Date.now(), "must be in the future")
+    .optional(),
+});
 export type BanBody = z.infer<typeof banBody>;
 
 const positiveId = (name: string) =>
