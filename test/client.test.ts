@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { createClient, TongxingError } from "../client/src/index.js";
+import { createClient, type SessionEnd, TongxingError } from "../client/src/index.js";
 import { simulatedWx } from "./fixtures/simulatedWx.js";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
 import { APPID, codeFor, type Stack, startStack } from "./support.js";
@@ -60,11 +60,13 @@ describe("client SDK", () => {
     assert.equal(second.counts.login, 2);
   });
 
-  test("a token revoked by the admin API mid-run: one transparent re-login, no failed request", async () => {
+  test("a session revoked by the admin API mid-run: the requests refused together tell the app once; no re-login, later ones refused locally", async () => {
     const { wx, counts } = simulatedWx("sdk3");
-    const tx = createClient({ baseUrl: stack.url, wx });
+    const ends: SessionEnd[] = [];
+    const tx = createClient({ baseUrl: stack.url, wx, onSessionEnded: (end) => void ends.push(end) });
     const me = await tx.me();
     const statuses: string[] = [];
+    const requests: number[] = [];
     for (let round = 0; round < 4; round++) {
       if (round === 2) {
         const res = await stack.request("DELETE", `/admin/users/${me.id}/sessions`, {
@@ -73,10 +75,13 @@ describe("client SDK", () => {
         assert.equal(res.body.revoked, 1);
       }
       const batch = await Promise.allSettled(Array.from({ length: 10 }, () => tx.request({ url: "/auth/session" })));
-      statuses.push(...batch.map((b) => b.status));
+      statuses.push(...batch.map((b) => (b.status === "fulfilled" ? "ok" : ((b.reason as TongxingError).reason ?? "?"))));
+      requests.push(counts.request);
     }
-    assert.deepEqual(statuses, Array(40).fill("fulfilled"));
-    assert.equal(counts.login, 2, "the first login and one re-login");
+    assert.deepEqual(statuses, [...Array(20).fill("ok"), ...Array(20).fill("REVOKED")]);
+    assert.deepEqual(ends, [{ reason: "REVOKED" }]);
+    assert.equal(counts.login, 1, "no re-login by itself");
+    assert.equal(requests[3], requests[2], "the last round never reached the network");
   });
 
   test("a re-login that fails again does not loop", async () => {

@@ -11,14 +11,20 @@
  *   login code + POST /auth/login (single flight);
  * - a refused or unexchangeable code (401 WECHAT_CODE_INVALID / LOGIN_CODE_INVALID, 502) is
  *   retried once with a fresh code;
- * - a 401 TOKEN_MISSING / TOKEN_INVALID logs in again once and retries once, never in a loop;
- *   a request that failed with a token already replaced by a newer login just retries;
+ * - a 401 TOKEN_MISSING, or a TOKEN_INVALID whose session lapsed (reason UNKNOWN or EXPIRED, or
+ *   none from an older tongxing), logs in again once and retries once, never in a loop; a request
+ *   that failed with a token already replaced by a newer login just retries;
+ * - a session somebody ended (REPLACED by another device's login, REVOKED, BANNED, DELETED,
+ *   LOGGED_OUT) is never renewed behind the person's back: the app is told once
+ *   (`onSessionEnded`) and every request is refused locally until the app calls login();
  * - the token lives in the runtime's storage, so it survives page changes and restarts;
  * - every failure is a TongxingError with the server's code, or NETWORK_ERROR / TIMEOUT.
  * Only the runtime's own object is used (runtimes/): no Node or browser APIs.
  */
+import type { TongxingError } from "./errors.js";
 import { findRuntime } from "./runtimes/detect.js";
 import { answerError, type HttpResponse } from "./runtimes/runtime.js";
+import { endKeeper, sessionEndOf } from "./sessionEnd.js";
 import type { ClientOptions, Profile, RequestOptions, SessionInfo, TongxingClient, User } from "./types.js";
 
 export { TongxingError } from "./errors.js";
@@ -28,6 +34,7 @@ export type { CodeLogin, KsLike, QqLike, SwanLike, TtLike } from "./runtimes/nat
 export type { RuntimeName } from "./runtimes/runtime.js";
 export type { TaroLike, TaroRequestSuccess } from "./runtimes/taro.js";
 export type { UniLike } from "./runtimes/uni.js";
+export type { SessionEnd, SessionEndReason } from "./sessionEnd.js";
 export type { ClientOptions, Profile, RequestOptions, SessionInfo, TongxingClient, User } from "./types.js";
 export type { WxError, WxLike, WxRequestOptions, WxRequestSuccess } from "./wx.js";
 
@@ -47,6 +54,9 @@ export function createClient(options: ClientOptions): TongxingClient {
   const base = options.baseUrl.replace(/\/+$/, "");
   const tokenHeader = options.tokenHeader ?? "X-WX-Token";
   const storageKey = options.storageKey ?? "tongxing.token";
+  // Beside the token, so that an end outlives a restart: a restarted app logging in by itself
+  // would push the other device out in turn.
+  const ends = endKeeper(runtime, `${storageKey}.ended`, options.onSessionEnded);
   const timeout = options.timeout ?? 6000;
   let inflightLogin: Promise<LoginResult> | null = null;
 
@@ -89,6 +99,7 @@ export function createClient(options: ClientOptions): TongxingClient {
       if (!ok(res)) throw answerError(res);
       const body = res.data as { token: string; user: User; isNewUser: boolean };
       runtime.setStorage(storageKey, body.token);
+      ends.clear();
       return { user: body.user, isNewUser: body.isNewUser };
     })();
     const settle = () => {
@@ -100,18 +111,53 @@ export function createClient(options: ClientOptions): TongxingClient {
 
   async function ensureLogin(): Promise<void> {
     if (inflightLogin) await inflightLogin;
-    else if (!getToken()) await login();
+    else if (!getToken()) {
+      const ended = ends.refusal();
+      if (ended) throw ended;
+      await login();
+    }
+  }
+
+  // The session of the token just refused was ended by somebody: forget the token, keep the end,
+  // tell the app. Only while that token is still the stored one, so that requests refused
+  // together tell the app once.
+  function endSession(error: TongxingError, token: string | null): void {
+    const end = sessionEndOf(error);
+    if (!end || getToken() !== token) return;
+    runtime.removeStorage(storageKey);
+    ends.keep(end, error);
+  }
+
+  // What comes before the one retry of a refused token: a login under way is waited for; a lapsed
+  // session (or TOKEN_MISSING) logs in again; an ended one rejects.
+  async function afterRefusal(error: TongxingError, token: string | null): Promise<void> {
+    if (inflightLogin) {
+      await inflightLogin;
+    } else if (getToken() === token) {
+      if (sessionEndOf(error)) {
+        endSession(error, token);
+        throw error;
+      }
+      await login();
+    } else {
+      // Another request or the app replaced or dropped the token meanwhile: retry with the new
+      // one, unless it was dropped because the session ended.
+      const ended = ends.refusal();
+      if (ended) throw ended;
+    }
   }
 
   async function request<T>(opts: RequestOptions): Promise<T> {
     await ensureLogin();
-    const token = getToken();
+    let token = getToken();
     let res = await send(opts, token);
-    if (res.statusCode === 401 && RELOGIN_CODES.has(answerError(res).code)) {
-      // Log in again only if nobody has since replaced the token that failed.
-      if (inflightLogin) await inflightLogin;
-      else if (getToken() === token) await login();
-      res = await send(opts, getToken());
+    const refused = res.statusCode === 401 ? answerError(res) : null;
+    if (refused && RELOGIN_CODES.has(refused.code)) {
+      await afterRefusal(refused, token);
+      token = getToken();
+      res = await send(opts, token);
+      // No second login, but an end the retry met is kept all the same.
+      if (res.statusCode === 401) endSession(answerError(res), token);
     }
     if (!ok(res)) throw answerError(res);
     return res.data as T;
@@ -134,6 +180,7 @@ export function createClient(options: ClientOptions): TongxingClient {
     request,
     logout,
     getToken,
+    getSessionEnd: ends.get,
     me: () => request<User>({ url: "/me" }),
     updateMe: (profile) => request<User>({ url: "/me", method: "PATCH", data: profile }),
     bindPhone: (code) => request<User>({ url: "/me/phone", method: "POST", data: { code } }),

@@ -2,6 +2,7 @@
  * The client's options, the shapes tongxing answers with, and the client's methods.
  */
 import type { RuntimeOption } from "./runtimes/detect.js";
+import type { SessionEnd } from "./sessionEnd.js";
 import type { WxLike } from "./wx.js";
 
 /** Options of `createClient`. */
@@ -29,6 +30,18 @@ export interface ClientOptions {
   storageKey?: string;
   /** Milliseconds per request (and passed to the login calls that take a timeout). Default 6000. */
   timeout?: number;
+  /**
+   * Called once when tongxing says that somebody ended the session (401 TOKEN_INVALID with reason
+   * REPLACED, REVOKED, BANNED, DELETED or LOGGED_OUT), after the token is forgotten and before the
+   * request rejects: show the person why ("您的账号已在其他设备登录", the ban's end and reason) and
+   * let them choose to log in here again with `login()`. Until a `login()` succeeds the client
+   * refuses every request locally with that same TOKEN_INVALID error (no network call, no
+   * platform login), also after a restart (the end is kept in storage, under
+   * `${storageKey}.ended`). A lapsed session (UNKNOWN, EXPIRED, or no reason from an older
+   * tongxing) is renewed silently and never reported here. Unset: nothing is called, the rest is
+   * the same. An exception it throws does not change the request's error.
+   */
+  onSessionEnded?: (end: SessionEnd) => void;
 }
 
 /** A profile to store: what the user chose to show. */
@@ -76,14 +89,28 @@ export interface TongxingClient {
    * Gets a login code from the runtime and exchanges it (POST /auth/login with `code`, `appid`
    * when configured, `profile` when given); keeps the token. Concurrent calls share one login.
    * A refused code (401 WECHAT_CODE_INVALID / LOGIN_CODE_INVALID) or a platform failure (502)
-   * is retried once with a fresh code.
+   * is retried once with a fresh code. Its success clears a kept session end (`getSessionEnd()`):
+   * the one way out of it, for the app to take when the person chooses to log in here again.
    */
   login(opts?: { profile?: Profile }): Promise<{ user: User; isNewUser: boolean }>;
-  /** Uses a stored token as is; logs in when there is none. */
+  /**
+   * Uses a stored token as is; logs in when there is none, unless a session end is kept: then it
+   * rejects with that end's 401 TOKEN_INVALID (see `onSessionEnded`).
+   */
   ensureLogin(): Promise<void>;
-  /** An authenticated request; resolves to the JSON body of a 2xx answer. */
+  /**
+   * An authenticated request; resolves to the JSON body of a 2xx answer. With no token it logs in
+   * first (ensureLogin). On 401 TOKEN_MISSING, or TOKEN_INVALID with reason UNKNOWN, EXPIRED or
+   * none, it logs in again once and retries once. On TOKEN_INVALID with any other reason it
+   * forgets the token, keeps the end, calls `onSessionEnded` and rejects with that error (its
+   * `reason`, `bannedUntil`, `banReason`); while the end is kept, it rejects with the same error
+   * without sending anything.
+   */
   request<T = unknown>(opts: RequestOptions): Promise<T>;
-  /** POST /auth/logout, then forgets the token even if the server could not be reached. */
+  /**
+   * POST /auth/logout, then forgets the token even if the server could not be reached. A kept
+   * session end stays kept.
+   */
   logout(): Promise<void>;
   /** GET /me. */
   me(): Promise<User>;
@@ -95,4 +122,9 @@ export interface TongxingClient {
   sessions(): Promise<SessionInfo[]>;
   /** The stored token, or null. */
   getToken(): string | null;
+  /**
+   * The session end the client is keeping (see `onSessionEnded`), or null: on start, a page can
+   * show why the person is logged out without making a request.
+   */
+  getSessionEnd(): SessionEnd | null;
 }

@@ -4,6 +4,7 @@
  * runtime's own calls and field names onto this shape; detect.ts picks the runtime.
  */
 import { TongxingError } from "../errors.js";
+import type { SessionEndReason } from "../sessionEnd.js";
 
 // The package is built without Node or DOM typings: the timers every mini-program runtime has.
 declare function setTimeout(handler: () => void, ms: number): unknown;
@@ -81,13 +82,19 @@ export function parseBody(data: unknown): unknown {
 }
 
 /**
- * The error of a non-2xx answer: tongxing's `{"error": {"code", "message"}}`, else
+ * The error of a non-2xx answer: tongxing's `{"error": {"code", "message"}}` (with `reason`,
+ * `bannedUntil` and `banReason` when a refused token's answer has them), else
  * UNEXPECTED_RESPONSE with the HTTP status.
  */
 export function answerError(res: HttpResponse): TongxingError {
-  const error = (res.data as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  if (error && typeof error.code === "string") return new TongxingError(error.code, res.statusCode, String(error.message ?? ""));
-  return new TongxingError("UNEXPECTED_RESPONSE", res.statusCode, `HTTP ${res.statusCode}`);
+  const error = (res.data as { error?: Record<string, unknown> } | null)?.error;
+  if (!error || typeof error.code !== "string") return new TongxingError("UNEXPECTED_RESPONSE", res.statusCode, `HTTP ${res.statusCode}`);
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return new TongxingError(error.code, res.statusCode, String(error.message ?? ""), {
+    reason: text(error.reason) as SessionEndReason | undefined,
+    bannedUntil: text(error.bannedUntil),
+    banReason: text(error.banReason),
+  });
 }
 
 /**
