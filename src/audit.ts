@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = [
   "account_deleted",
   "identity_linked",
   "identity_unlinked",
+  "restriction_added",
+  "restriction_removed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** Who acted: the user on their own sessions, an admin over HTTP or the CLI, or tongxing itself. */

@@ -67,6 +67,7 @@ test("a one-app deployment moves to WECHAT_APPS: same user ids, live sessions, i
     unionid: unionid("old-ann"),
     ip: "203.0.113.5",
     userAgentRef: ua.ref,
+    restrictions: [],
   });
   assert.match(record, /,203\.0\.113\.5$/, "yesterday's record: no app slot");
   const key = `${prefix}{u1}`;

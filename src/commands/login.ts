@@ -17,6 +17,7 @@ import type { PlatformExchange } from "../platforms/exchange.js";
 import { type App, type CodeSession, type Platform, platformsSharingUnionid } from "../platforms/types.js";
 import type { Sessions } from "../sessions/sessions.js";
 import { identityLockName, lockedTransaction } from "./identityLock.js";
+import { activeRestrictionsOf } from "./restrictions.js";
 import type { LoginReplay } from "./loginReplay.js";
 import { updateReturningUser } from "./returningUser.js";
 
@@ -267,6 +268,7 @@ async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginRe
     ip: input.ip,
     userAgent: input.userAgent,
     concurrency: input.app.concurrency,
+    restrictions: await activeRestrictionsOf(deps.prisma, user.id),
   });
   deps.audit.record([
     {

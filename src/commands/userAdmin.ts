@@ -13,18 +13,18 @@
 import { forgetPerson } from "../audit.js";
 import { isMysqlClient } from "../clients/prisma.js";
 import { invalidRequest, userNotFound } from "../errors.js";
-import type { Identity, User } from "../generated/prisma/client.js";
+import type { Identity, Restriction, User } from "../generated/prisma/client.js";
 import type { Platform } from "../platforms/types.js";
 import { identityLockName, lockedTransaction } from "./identityLock.js";
 import type { Actor, AdminDeps } from "./sessionAdmin.js";
 
 /** A user with their identities, newest identity last. */
-export type UserWithIdentities = User & { identities: Identity[] };
+export type UserWithIdentities = User & { identities: Identity[]; restrictions: Restriction[] };
 
 /** At most this many users answer a search. */
 export const FIND_LIMIT = 50;
 
-const withIdentities = { identities: { orderBy: { id: "asc" } } } as const;
+const withIdentities = { identities: { orderBy: { id: "asc" } }, restrictions: { orderBy: { name: "asc" } } } as const;
 
 /**
  * One user and their identities.
@@ -147,6 +147,7 @@ export async function deleteAccount(deps: AdminDeps, userId: number, by: Actor):
       data: { nickname: null, avatarUrl: null, phone: null, banReason: null, lastLoginAt: deletedAt, deletedAt },
     });
     await tx.identity.deleteMany({ where: { userId } });
+    await tx.restriction.deleteMany({ where: { userId } });
     await forgetPerson(tx, userId);
     return true;
   });

@@ -1,4 +1,5 @@
 import type { ListedSession, SessionRecord } from "../../verifier/src/record.js";
+import { activeRestrictions } from "../../verifier/src/restrictions.js";
 import { publicSessionId } from "../../verifier/src/token.js";
 
 // The library's view of a session, also GET /auth/verify's body: defined in the library's package.
@@ -12,6 +13,8 @@ export interface PublicSession {
   appid: string;
   /** That app's platform: wechat, douyin, alipay, qq, baidu or kuaishou. */
   platform: string;
+  /** The names of the user's restrictions in force (partial bans: verifier/src/restrictions.ts). */
+  restrictions: readonly string[];
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
@@ -25,8 +28,17 @@ const iso = (ms: number) => new Date(ms).toISOString();
 // readonly (a renewal makes a new record), the cache freezes what it holds, and the view is frozen.
 const presented = new WeakMap<SessionRecord, Readonly<PublicSession>>();
 
-/** Lists the fields allowed out for the caller's own session (GET /auth/session); one frozen object per record. */
-export function presentSession(r: SessionRecord): Readonly<PublicSession> {
+/**
+ * Lists the fields allowed out for the caller's own session (GET /auth/session); one frozen
+ * object per record while the user has no restrictions (whose ends make the view depend on the
+ * time).
+ */
+export function presentSession(r: SessionRecord, now = Date.now()): Readonly<PublicSession> {
+  if (r.restrictions.length) return { ...view(r), restrictions: activeRestrictions(r.restrictions, now).map((x) => x.name) };
+  return view(r);
+}
+
+function view(r: SessionRecord): Readonly<PublicSession> {
   let view = presented.get(r);
   if (!view) {
     view = Object.freeze({
@@ -34,6 +46,7 @@ export function presentSession(r: SessionRecord): Readonly<PublicSession> {
       userId: r.userId,
       appid: r.appid,
       platform: r.platform,
+      restrictions: [],
       createdAt: iso(r.createdAt),
       lastSeenAt: iso(r.lastSeenAt),
       expiresAt: iso(r.expiresAt),

@@ -1,4 +1,4 @@
-import type { Identity, User } from "../generated/prisma/client.js";
+import type { Identity, Restriction, User } from "../generated/prisma/client.js";
 
 /** The user as clients see it. openid, unionid and ban details stay server-side. */
 export interface PublicUser {
@@ -13,6 +13,19 @@ export interface PublicUser {
 /** Lists the fields allowed out of the server for a user. */
 export function presentUser(u: User): PublicUser {
   return { id: u.id, nickname: u.nickname, avatarUrl: u.avatarUrl, phone: u.phone, createdAt: u.createdAt.toISOString() };
+}
+
+/** A restriction as an admin sees it. */
+export interface PresentedRestriction {
+  name: string;
+  reason: string | null;
+  /** ISO 8601, or null: until an operator lifts it. */
+  until: string | null;
+  createdAt: string;
+}
+
+export function presentRestriction(r: Restriction): PresentedRestriction {
+  return { name: r.name, reason: r.reason, until: r.until?.toISOString() ?? null, createdAt: r.createdAt.toISOString() };
 }
 
 /** An identity as its owner sees it (GET /me/identities): never the openid or unionid. */
@@ -45,14 +58,17 @@ export interface AdminUser extends PublicUser {
   bannedAt: string | null;
   /** When the ban lifts itself, or null (none, or until an operator lifts it). */
   bannedUntil: string | null;
+  /** Partial bans (POST /admin/users/:id/restrictions), lifted or not. */
+  restrictions: PresentedRestriction[];
   /** Set when the account was deleted (profile and identities are gone by then). */
   deletedAt: string | null;
   identities: AdminIdentity[];
 }
 
-export function presentAdminUser(u: User & { identities: Identity[] }): AdminUser {
+export function presentAdminUser(u: User & { identities: Identity[]; restrictions?: Restriction[] }): AdminUser {
   return {
     ...presentUser(u),
+    restrictions: (u.restrictions ?? []).map(presentRestriction),
     bannedAt: u.bannedAt?.toISOString() ?? null,
     bannedUntil: u.bannedUntil?.toISOString() ?? null,
     deletedAt: u.deletedAt?.toISOString() ?? null,

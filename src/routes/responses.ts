@@ -7,6 +7,9 @@ import { PLATFORMS } from "../platforms/types.js";
 
 const isoTime = z.string().describe("ISO 8601 time, UTC");
 const platform = z.enum(PLATFORMS).describe("The app's platform");
+const restriction = z.object({ name: z.string(), reason: z.string().nullable(), until: isoTime.nullable(), createdAt: isoTime });
+export const restrictionList = z.object({ restrictions: z.array(restriction) });
+const restrictionNames = z.array(z.string()).describe("The names of the user's restrictions in force (partial bans)");
 
 export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export const userResponse = z.object({
@@ -19,6 +22,7 @@ export const userResponse = z.object({
 export const adminUser = userResponse.extend({
   bannedAt: isoTime.nullable(),
   bannedUntil: isoTime.nullable().describe("When the ban lifts itself; null: none, or until an operator lifts it"),
+  restrictions: z.array(restriction),
   deletedAt: isoTime.nullable(),
   identities: z.array(
     z.object({
@@ -46,6 +50,7 @@ export const sessionResponse = z.object({
   userId: z.number().int(),
   appid,
   platform,
+  restrictions: restrictionNames,
   createdAt: isoTime,
   lastSeenAt: isoTime,
   expiresAt: isoTime,
@@ -55,6 +60,7 @@ export const verifyResponse = z.object({
   sessionId: z.string(),
   appid,
   platform,
+  restrictions: restrictionNames,
   openid: z.string().optional().describe("Only with X-Tongxing-Service-Token"),
   unionid: z.string().nullable().optional().describe("Only with X-Tongxing-Service-Token; null when the platform gave none"),
 });
@@ -64,6 +70,7 @@ export const sessionListItem = z.object({
   sessionId: z.string(),
   appid,
   platform,
+  restrictions: restrictionNames,
   createdAt: isoTime,
   lastSeenAt: isoTime,
   expiresAt: isoTime,

@@ -42,6 +42,7 @@ const record = (userId: number): SessionRecord => ({
   unionid: null,
   ip: "",
   userAgentRef: "AAAAAA",
+  restrictions: [],
 });
 
 test("a read with no invalidation meanwhile is cached", () => {

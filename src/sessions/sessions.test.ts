@@ -127,6 +127,7 @@ test("one fixture hash, two codecs: the Lua scripts keep exactly the sessions re
         unionid: null,
         ip: "198.51.100.7",
         userAgentRef: ua.ref,
+        restrictions: [],
       },
       true,
     ),

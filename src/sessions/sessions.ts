@@ -48,6 +48,7 @@
 import type { ListedSession, SessionRecord } from "../../verifier/src/record.js";
 import { checkSession, resolveSession } from "../../verifier/src/resolveSession.js";
 import type { SessionCache } from "../../verifier/src/sessionCache.js";
+import type { Restriction } from "../../verifier/src/restrictions.js";
 import type { SessionEnd } from "../../verifier/src/sessionEnd.js";
 import { sidOf } from "../../verifier/src/token.js";
 import { tooManySessions, userBanned } from "../errors.js";
@@ -81,6 +82,8 @@ export interface NewSession {
   sessionKey: string | null;
   ip: string;
   userAgent: string;
+  /** The user's active restrictions (the database's), copied into Redis with the session. */
+  restrictions?: readonly Restriction[] | undefined;
   /** The app's own concurrency policy (APPS' `concurrency`), else the policy's. */
   concurrency?: Concurrency | undefined;
 }
@@ -130,6 +133,7 @@ export class Sessions {
       appid: s.appid,
       platform: s.platform,
       slot: "",
+      restrictions: s.restrictions ?? [],
       openid: s.openid,
       unionid: s.unionid,
       ip: s.ip,
@@ -189,7 +193,7 @@ export class Sessions {
     const now = this.clock();
     // A ban with an end: the marker lapses with it (the database flag lapses then too).
     const marker = Math.min(until ?? Number.POSITIVE_INFINITY, now + this.policy.maxAge * 1000);
-    return this.write(userId, () => this.store.ban(userId, now, marker, reason));
+    return this.write(userId, () => this.store.ban(userId, now, marker, reason, until !== null && marker === until));
   }
 
   /**
@@ -201,6 +205,11 @@ export class Sessions {
   erase(userId: number): Promise<string[]> {
     const now = this.clock();
     return this.write(userId, () => this.store.erase(userId, now, now + this.policy.maxAge * 1000));
+  }
+
+  /** Replaces the user's restrictions in Redis (counted on the next check everywhere, cache included). */
+  setRestrictions(userId: number, list: readonly Restriction[]): Promise<void> {
+    return this.write(userId, () => this.store.setRestrictions(userId, list));
   }
 
   unban(userId: number): Promise<void> {

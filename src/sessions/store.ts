@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { FIELD } from "../../verifier/src/keys.js";
 import { decodeRecord, encodeRecord, type ListedSession, type SessionRecord, slotOf } from "../../verifier/src/record.js";
+import { encodeRestrictions, type Restriction } from "../../verifier/src/restrictions.js";
 import { SessionReader } from "../../verifier/src/sessionReader.js";
 import type { RedisClient } from "../clients/redis.js";
 import { decodeUserAgent, type EncodedUserAgent } from "./userAgent.js";
@@ -25,6 +26,7 @@ const SCRIPTS = {
   txRevoke: LIB + lua("revoke"),
   txRevokeAll: LIB + lua("revokeAll"),
   txUnban: LIB + lua("unban"),
+  txRestrict: lua("restrict"),
   txList: LIB + lua("list"),
 } as const;
 
@@ -34,6 +36,7 @@ type Scripted = RedisClient & {
   txRevokeAll(...args: (string | number)[]): Promise<string[]>;
   txUnban(...args: (string | number)[]): Promise<number>;
   txList(...args: (string | number)[]): Promise<string[]>;
+  txRestrict(...args: (string | number)[]): Promise<number>;
 };
 
 /** How many sessions a user may hold at once (SESSION_CONCURRENCY, an app's `concurrency`). */
@@ -92,6 +95,7 @@ export class SessionStore extends SessionReader {
       r.platform === "wechat" ? "" : r.platform,
       limits.concurrency,
       limits.overflow,
+      encodeRestrictions(r.restrictions),
       userAgent.ref,
       ...userAgent.pieces,
     );
@@ -116,7 +120,7 @@ export class SessionStore extends SessionReader {
    * @returns the sids revoked
    */
   revokeAll(userId: number, now: number, exceptSid: string | null = null): Promise<string[]> {
-    return this.redis.txRevokeAll(this.keys.user(userId), exceptSid ?? "", now, "", "", "V", "");
+    return this.redis.txRevokeAll(this.keys.user(userId), exceptSid ?? "", now, "", "", "V", "", "");
   }
 
   /**
@@ -124,10 +128,12 @@ export class SessionStore extends SessionReader {
    * created between the two.
    * @param until - epoch ms until which the marker holds
    * @param reason - the operator's reason, told to the banned user's clients (null: none)
+   * @param hasEnd - the ban lifts itself at `until` (told to clients as bannedUntil); false: the
+   *   marker only outlives every session, and the database ban lasts until an operator lifts it
    * @returns the sids revoked
    */
-  ban(userId: number, now: number, until: number, reason: string | null = null): Promise<string[]> {
-    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "", "B", reason ?? "");
+  ban(userId: number, now: number, until: number, reason: string | null = null, hasEnd = false): Promise<string[]> {
+    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "", "B", reason ?? "", hasEnd ? "1" : "");
   }
 
   /**
@@ -137,7 +143,12 @@ export class SessionStore extends SessionReader {
    * @returns the sids revoked
    */
   erase(userId: number, now: number, until: number): Promise<string[]> {
-    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "1", "D", "");
+    return this.redis.txRevokeAll(this.keys.user(userId), "", now, until, "1", "D", "", "");
+  }
+
+  /** Replaces the user's restrictions in their hash, if they have one (restrict.lua). */
+  async setRestrictions(userId: number, list: readonly Restriction[]): Promise<void> {
+    await this.redis.txRestrict(this.keys.user(userId), encodeRestrictions(list));
   }
 
   /** Lifts the ban marker. */
@@ -160,6 +171,7 @@ export class SessionStore extends SessionReader {
         openid: fields.get(FIELD.openid(slot)) ?? null,
         unionid: fields.get(FIELD.unionid(slot)) ?? null,
         platform: fields.get(FIELD.platform(slot)),
+        restrictions: fields.get(FIELD.restrictions),
       });
       if (r) out.push({ ...r, userAgent: decodeUserAgent(flat[i + 2] as string) });
     }

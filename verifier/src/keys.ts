@@ -16,6 +16,8 @@
  * | `~<sid>` (23 chars)   | why that session ended: `<letter>,<keep until>` (sessionEnd.ts), kept until the session's own expiresAt, 16 per user at most |
 | `b`                   | ban marker: epoch ms until which it holds (mirrors users.banned_at) |
 | `br`                  | the ban's reason, when the operator gave one |
+| `bt`                  | `1` when the ban ends at the marker's time (told to clients as bannedUntil); absent: the ban lasts until an operator lifts it |
+| `r`                   | the user's restrictions (restrictions.ts), copied from the service's database |
  * | `a<ref><n>`           | piece n of a stored User-Agent (the service's userAgent.ts)              |
  *
  * A session's record names its app's slot (record.ts); a record without one is of the primary
@@ -45,6 +47,8 @@ export class SessionKeys {
 export const FIELD = {
   ban: "b",
   banReason: "br",
+  banHasEnd: "bt",
+  restrictions: "r",
   appid: (slot: string) => `p${slot}`,
   openid: (slot: string) => `o${slot}`,
   unionid: (slot: string) => `u${slot}`,

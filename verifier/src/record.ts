@@ -12,6 +12,8 @@
  * never holds a comma, so the two forms cannot be confused.
  */
 
+import { decodeRestrictions, type Restriction } from "./restrictions.js";
+
 /** One live session. Times are epoch milliseconds. */
 export interface SessionRecord {
   readonly userId: number;
@@ -33,6 +35,8 @@ export interface SessionRecord {
   /** The user's openid in that app. */
   readonly openid: string;
   readonly unionid: string | null;
+  /** The user's restrictions as stored (restrictions.ts): filter by time with activeRestrictions. */
+  readonly restrictions: readonly Restriction[];
   /** Client IP at login. */
   readonly ip: string;
   /** Names the login's User-Agent among the user's stored ones (the service's userAgent.ts). */
@@ -43,7 +47,6 @@ export interface SessionRecord {
 export interface ListedSession extends SessionRecord {
   userAgent: string;
 }
-
 const RECORD_RE = /^([0-9a-z]{1,11}),([0-9a-z]{1,11}),([0-9a-z]{1,11}),([0-9a-z]{1,11}),([A-Za-z0-9_-]{6}),([^,]*)(?:,([0-9a-z]))?$/;
 
 /**
@@ -72,6 +75,8 @@ export interface AppIdentity {
   unionid: string | null;
   /** The app's platform as stored (keys.ts); null or absent: wechat. */
   platform?: string | null | undefined;
+  /** The user's restrictions field (keys.ts), as stored. */
+  restrictions?: string | null | undefined;
 }
 
 /**
@@ -94,6 +99,7 @@ export function decodeRecord(userId: number, sid: string, raw: string, ids: AppI
     absoluteExpiresAt: createdAt + Number.parseInt(m[4] as string, 36),
     appid,
     platform: platform || "wechat",
+    restrictions: decodeRestrictions(ids.restrictions),
     slot: m[7] ?? "",
     openid,
     unionid: unionid || null,

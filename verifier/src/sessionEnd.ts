@@ -24,7 +24,7 @@ export type EndReason = (typeof END_REASONS)[number];
 /** A refused session: why, and for a ban until when and why. */
 export interface SessionEnd {
   reason: EndReason;
-  /** Epoch ms the ban lasts until (BANNED only). */
+  /** Epoch ms a ban with an end lifts itself (BANNED only; absent: until an operator lifts it). */
   bannedUntil?: number;
   /** The operator's reason for the ban, when one was given (BANNED only). */
   banReason?: string;

@@ -38,8 +38,8 @@ export class SessionReader {
   }
 
   /**
-   * The hot path: one command (HMGET of the session, the ban marker, openid, unionid, platform
-   * and the session's end) for a session of the primary app; a second HMGET (its app slot's
+   * The hot path: one command (HMGET of the session, the ban marker, openid, unionid, platform,
+   * the session's end and the user's restrictions) for a session of the primary app; a second HMGET (its app slot's
    * appid, openid, unionid, platform) for another app's; one HGET of the ban's reason for a
    * banned user.
    * The caller checks expiresAt: a session past it may still be in the hash.
@@ -49,7 +49,7 @@ export class SessionReader {
    */
   async get(userId: number, sid: string, now: number): Promise<SessionRecord | SessionEnd> {
     const key = this.keys.user(userId);
-    const [raw, ban, openid, unionid, platform, end] = await this.reader.hmget(
+    const [raw, ban, openid, unionid, platform, end, restrictions] = await this.reader.hmget(
       key,
       sid,
       FIELD.ban,
@@ -57,13 +57,14 @@ export class SessionReader {
       FIELD.unionid(""),
       FIELD.platform(""),
       endField(sid),
+      FIELD.restrictions,
     );
     const bannedUntil = ban ? Number(ban) : 0;
     if (bannedUntil > now) {
       // A deleted account carries a ban marker too: its sessions' end says DELETED.
       if (decodeEnd(end, now) === "DELETED") return { reason: "DELETED" };
-      const banReason = await this.reader.hget(key, FIELD.banReason);
-      return banReason ? { reason: "BANNED", bannedUntil, banReason } : { reason: "BANNED", bannedUntil };
+      const [banReason, hasEnd] = await this.reader.hmget(key, FIELD.banReason, FIELD.banHasEnd);
+      return { reason: "BANNED", ...(hasEnd === "1" && { bannedUntil }), ...(banReason && { banReason }) };
     }
     if (!raw) return { reason: decodeEnd(end, now) ?? "UNKNOWN" };
     const slot = slotOf(raw);
@@ -75,8 +76,9 @@ export class SessionReader {
             openid: slotOpenid ?? null,
             unionid: slotUnionid ?? null,
             platform: slotPlatform,
+            restrictions,
           }))
-      : { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null, platform };
+      : { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null, platform, restrictions };
     return decodeRecord(userId, sid, raw, ids) ?? { reason: "UNKNOWN" };
   }
 

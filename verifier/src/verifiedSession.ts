@@ -1,4 +1,5 @@
 import type { SessionRecord } from "./record.js";
+import { activeRestrictions } from "./restrictions.js";
 import { publicSessionId } from "./token.js";
 
 /**
@@ -18,12 +19,21 @@ export interface VerifiedSession {
   openid: string;
   /** WeChat's unionid, or null when WeChat gave none (the appid is bound to no Open Platform account). */
   unionid: string | null;
+  /**
+   * The user's restrictions in force (partial bans an operator set: `comment`, `pay`...), each
+   * with when it lifts itself (null: when an operator lifts it). requireUnrestricted refuses by
+   * name.
+   */
+  restrictions: { name: string; until: Date | null }[];
   /** When the session dies unless used again (idle timeout), at the latest its absolute timeout. */
   expiresAt: Date;
 }
 
-/** The fields a backend may see of a live session. */
-export function presentVerifiedSession(r: SessionRecord): VerifiedSession {
+/**
+ * The fields a backend may see of a live session.
+ * @param now - epoch ms, to drop restrictions that have lifted themselves
+ */
+export function presentVerifiedSession(r: SessionRecord, now = Date.now()): VerifiedSession {
   return {
     userId: r.userId,
     sessionId: publicSessionId(r.userId, r.sid),
@@ -31,6 +41,7 @@ export function presentVerifiedSession(r: SessionRecord): VerifiedSession {
     platform: r.platform,
     openid: r.openid,
     unionid: r.unionid,
+    restrictions: activeRestrictions(r.restrictions, now).map((x) => ({ name: x.name, until: x.until === null ? null : new Date(x.until) })),
     expiresAt: new Date(r.expiresAt),
   };
 }

@@ -1,10 +1,12 @@
 /**
- * The admin API: list and find users, list and revoke sessions, ban and unban users, delete
+ * The admin API: list and find users, list and revoke sessions, ban and unban users, restrict
+ * them (partial bans), delete
  * accounts, read the audit trail, name the configured apps. On
  * only when ADMIN_TOKEN is set.
  */
 import type Router from "@koa/router";
 import { listAuditEvents } from "../../commands/auditTrail.js";
+import { addRestriction, removeRestriction } from "../../commands/restrictions.js";
 import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../../commands/sessionAdmin.js";
 import { deleteAccount, findUsers, listUsers, showUser } from "../../commands/userAdmin.js";
 import type { AppDeps } from "../../deps.js";
@@ -14,10 +16,10 @@ import { describeIssue, validateBody } from "../../middlewares/validate.js";
 import { presentApp } from "../../presenters/app.js";
 import { presentAuditEvent } from "../../presenters/audit.js";
 import { presentSessionListItem } from "../../presenters/session.js";
-import { presentAdminUser } from "../../presenters/user.js";
+import { presentAdminUser, presentRestriction } from "../../presenters/user.js";
 import { userIdParam } from "../params.js";
 import { createRouter } from "../router.js";
-import { auditQuery, type BanBody, banBody, usersQuery } from "./schema.js";
+import { auditQuery, type BanBody, banBody, type RestrictionBody, restrictionBody, usersQuery } from "./schema.js";
 
 export function adminRoutes(deps: AppDeps): Router {
   const router = createRouter("/admin");
@@ -93,6 +95,17 @@ export function adminRoutes(deps: AppDeps): Router {
 
   router.delete("/users/:userId/ban", async function adminUnban(ctx) {
     ctx.body = await unbanUser(deps, userIdParam(ctx.params.userId), by(ctx.ip));
+  });
+
+  router.post<{ body: RestrictionBody }>("/users/:userId/restrictions", validateBody(restrictionBody), async function adminRestrict(ctx) {
+    const { name, reason, until } = ctx.state.body;
+    const list = await addRestriction(deps, userIdParam(ctx.params.userId), { name, reason: reason ?? null, until: until ?? null }, by(ctx.ip));
+    ctx.body = { restrictions: list.map(presentRestriction) };
+  });
+
+  router.delete("/users/:userId/restrictions/:name", async function adminUnrestrict(ctx) {
+    const list = await removeRestriction(deps, userIdParam(ctx.params.userId), ctx.params.name ?? "", by(ctx.ip));
+    ctx.body = { restrictions: list.map(presentRestriction) };
   });
 
   return router;

@@ -1,19 +1,30 @@
 import { z } from "zod";
+import { RESTRICTION_NAME } from "../../../verifier/src/restrictions.js";
 import { AUDIT_ACTIONS } from "../../audit.js";
 import { PLATFORMS } from "../../platforms/types.js";
 
 /** POST /admin/users/:userId/ban: an optional reason, kept in the audit trail and on the user. */
+/** A time something lifts itself: ISO 8601, in the future. */
+const future = z
+  .string()
+  .datetime({ offset: true, message: "must be an ISO 8601 time such as 2027-01-01T00:00:00Z" })
+  .transform((s) => new Date(s))
+  .refine((d) => d.getTime() > Date.now(), "must be in the future");
+
 export const banBody = z.object({
   reason: z.string().max(500, "must be at most 500 characters").optional(),
-  /** When the ban lifts itself: ISO 8601, in the future. */
-  until: z
-    .string()
-    .datetime({ offset: true, message: "must be an ISO 8601 time such as 2027-01-01T00:00:00Z" })
-    .transform((s) => new Date(s))
-    .refine((d) => d.getTime() > Date.now(), "must be in the future")
-    .optional(),
+  /** When the ban lifts itself. */
+  until: future.optional(),
 });
 export type BanBody = z.infer<typeof banBody>;
+
+/** POST /admin/users/:userId/restrictions. */
+export const restrictionBody = z.object({
+  name: z.string().regex(RESTRICTION_NAME, "must be the restriction's name: a-z, then up to 31 of a-z 0-9 _ -"),
+  reason: z.string().max(500, "must be at most 500 characters").optional(),
+  until: future.optional(),
+});
+export type RestrictionBody = z.infer<typeof restrictionBody>;
 
 const positiveId = (name: string) =>
   z

@@ -26,6 +26,7 @@ export const FORWARD_AUTH_HEADER = {
   sessionId: "X-Tongxing-Session-Id",
   appid: "X-Tongxing-Appid",
   platform: "X-Tongxing-Platform",
+  restrictions: "X-Tongxing-Restrictions",
   openid: "X-Tongxing-Openid",
   unionid: "X-Tongxing-Unionid",
   error: "X-Tongxing-Error",
@@ -74,8 +75,11 @@ export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
     ctx.set(FORWARD_AUTH_HEADER.sessionId, session.sessionId);
     ctx.set(FORWARD_AUTH_HEADER.appid, session.appid);
     ctx.set(FORWARD_AUTH_HEADER.platform, session.platform);
+    const restrictions = session.restrictions.map((r) => r.name);
+    // Only when there are some: nginx sends no header for an empty value, so the upstream sees none.
+    if (restrictions.length) ctx.set(FORWARD_AUTH_HEADER.restrictions, restrictions.join(","));
     if (ctx.state.serviceCaller !== true) {
-      ctx.body = { userId: session.userId, sessionId: session.sessionId, appid: session.appid, platform: session.platform };
+      ctx.body = { userId: session.userId, sessionId: session.sessionId, appid: session.appid, platform: session.platform, restrictions };
       return;
     }
     ctx.set(FORWARD_AUTH_HEADER.openid, session.openid);
@@ -85,6 +89,7 @@ export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
       sessionId: session.sessionId,
       appid: session.appid,
       platform: session.platform,
+      restrictions,
       openid: session.openid,
       unionid: session.unionid,
     };

@@ -3,7 +3,8 @@
 --   ('' for a platform that gives none), openid, unionid ('' when this login brought none: a
 --   unionid once known is kept), appid ('' for the primary app), platform ('' for wechat),
 --   concurrency ('multi', 'single-per-app' or 'single'), overflow ('evict-oldest' or
---   'refuse-new'), userAgentRef, User-Agent pieces...
+--   'refuse-new'), the user's restrictions (restrictions.ts' encoding, '' for none),
+--   userAgentRef, User-Agent pieces...
 -- Refuses a user with a live ban marker. Finds the app's slot (p<n> = appid) or the first free
 -- one; under 'single-per-app' ends the user's other sessions of this app, under 'single' all of
 -- them; then, past max, ends the oldest ('evict-oldest') or refuses the login, writing nothing
@@ -67,7 +68,7 @@ for i, s in ipairs(others) do
     table.insert(kept, s)
   end
 end
-local ref, stale = ARGV[13], {}
+local ref, stale = ARGV[14], {}
 for f in pairs(pieces) do
   if string.sub(f, 2, 7) == ref then table.insert(stale, f) end
 end
@@ -78,7 +79,8 @@ redis.call('HSET', key, ARGV[1], value, 'o' .. slot, ARGV[7])
 if ARGV[6] ~= '' then redis.call('HSET', key, 'k' .. slot, ARGV[6], 'ks' .. slot, ARGV[1]) end
 if ARGV[8] ~= '' then redis.call('HSET', key, 'u' .. slot, ARGV[8]) end
 if ARGV[10] ~= '' then redis.call('HSET', key, 't' .. slot, ARGV[10]) end
-for i = 14, #ARGV do redis.call('HSET', key, 'a' .. ref .. string.sub(INDEX, i - 13, i - 13), ARGV[i]) end
+if ARGV[13] ~= '' then redis.call('HSET', key, 'r', ARGV[13]) else redis.call('HDEL', key, 'r') end
+for i = 15, #ARGV do redis.call('HSET', key, 'a' .. ref .. string.sub(INDEX, i - 14, i - 14), ARGV[i]) end
 table.insert(kept, {ARGV[1], now, tonumber(ARGV[3]), ref})
 finish(key, kept, pieces, 0)
 return result

@@ -55,7 +55,13 @@ local function load(key, now)
       local keep = tonumber(string.match(v, ',(%w+)$') or '', 36)
       if keep and keep > now then table.insert(ends, {f, keep}) else table.insert(dead, f) end
     elseif f == 'b' then
-      if (tonumber(v) or 0) > now then ban = tonumber(v) else table.insert(dead, f) table.insert(dead, 'br') end
+      if (tonumber(v) or 0) > now then
+        ban = tonumber(v)
+      else
+        table.insert(dead, f)
+        table.insert(dead, 'br')
+        table.insert(dead, 'bt')
+      end
     elseif #f == 8 and string.sub(f, 1, 1) == 'a' then
       pieces[f] = v
     elseif #f <= 3 then

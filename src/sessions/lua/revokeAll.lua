@@ -2,7 +2,8 @@
 -- KEYS[1]: the user's hash.
 -- ARGV: exceptSid ('' for none), now, banExpiresAt ('' for no ban), erase ('1': also delete the
 --   per-app fields: openids, unionids, session_keys, app slots), the ends' letter ('V' revoked,
---   'B' banned, 'D' deleted), the ban's reason ('' for none).
+--   'B' banned, 'D' deleted), the ban's reason ('' for none), '1' when the ban has an end the
+--   marker's time is (else the marker only outlives the sessions: not told to clients).
 -- Sets the ban marker first when asked, so no session can be created between the two.
 -- Returns the sids revoked.
 -- The rules this carries out are stated in src/sessions/sessions.ts's header.
@@ -15,6 +16,7 @@ if ARGV[3] ~= '' then
   redis.call('HSET', key, 'b', ARGV[3])
   -- A ban without a reason (a re-ban) keeps the reason already stored, as the database does.
   if ARGV[6] ~= '' then redis.call('HSET', key, 'br', ARGV[6]) end
+  if ARGV[7] == '1' then redis.call('HSET', key, 'bt', '1') else redis.call('HDEL', key, 'bt') end
   ban = math.max(ban, tonumber(ARGV[3]))
 end
 local kept, revoked = {}, {}
