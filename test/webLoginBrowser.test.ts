@@ -89,6 +89,7 @@ before(async () => {
       WEB_RETURN_URLS: `${site.origin}/`,
       CORS_ORIGINS: site.origin,
       WECHAT_OPEN_BASE: fake.baseUrl,
+      ADMIN_TOKEN: "a".repeat(40),
     }),
     { moreApps: [{ appid: OA, secret: "oa-secret" }] },
   );
@@ -202,6 +203,28 @@ test("a revoked token: the page is asked (onLoginRequired) and shows the login b
   assert.equal(page.url(), `${site.origin}/`);
   assert.equal(authorizeCount(), authorizes, "no redirect to WeChat");
   assert.equal(await storedToken(page), null, "the dead token is forgotten");
+  assert.deepEqual(problems, []);
+});
+
+test("a banned user: the page is told why (reason, bannedUntil, banReason) and nothing redirects", {
+  timeout: 120_000,
+  skip: tool.skip,
+}, async () => {
+  const { page, problems } = await logIn("browser-carol");
+  const id = await page.locator("#user-id").innerText();
+  const ban = await stack.request("POST", `/admin/users/${id}/ban`, {
+    headers: { authorization: `Bearer ${"a".repeat(40)}` },
+    body: { reason: "刷单" },
+  });
+  assert.equal(ban.status, 200, ban.text);
+
+  const authorizes = authorizeCount();
+  await page.reload();
+  await shown(page, "login");
+  assert.match(await page.locator("#status").innerText(), /^账号已被封禁至 .*\d.*：刷单$/);
+  assert.equal(page.url(), `${site.origin}/`);
+  assert.equal(authorizeCount(), authorizes, "no redirect to WeChat");
+  assert.equal(await storedToken(page), null);
   assert.deepEqual(problems, []);
 });
 

@@ -16,7 +16,8 @@
  * takes the ticket out of the address bar and trades it for the token with a POST. The token
  * itself is never in a URL, a cookie or a server log. Because logging in again leaves the page,
  * the client never does it by itself: on 401 TOKEN_MISSING / TOKEN_INVALID it asks the page
- * (`onLoginRequired`).
+ * (`onLoginRequired`), handing it the 401 with why the session ended (`reason`, `bannedUntil`,
+ * `banReason`: sessionEnd.ts).
  * https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
  * https://developers.weixin.qq.com/doc/oplatform/Website_App/WeChat_Login/Wechat_Login.html
  */
@@ -28,6 +29,7 @@ import type { FinishWebLoginOptions, StartWebLoginOptions, WebClient, WebClientO
 
 export type { StorageLike } from "./browser.js";
 export { TongxingError } from "./errors.js";
+export type { SessionEnd, SessionEndReason } from "./sessionEnd.js";
 export type { RequestOptions, User } from "./types.js";
 export type {
   FinishWebLoginOptions,

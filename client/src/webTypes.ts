@@ -61,7 +61,13 @@ export interface WebClientOptions extends StartWebLoginOptions, FinishWebLoginOp
    * dead token is already forgotten), once for any number of requests refused together. Resolve
    * to true to start a web login now (the page is left, `returnTo` being the current page unless
    * set), or false to handle it yourself (e.g. show a login button). Unset: false. A web login
-   * leaves the page, so the client never starts one without asking.
+   * leaves the page, so the client never starts one without asking, whatever the reason.
+   *
+   * `error` is the 401: for TOKEN_INVALID, `error.reason` says why the session is not live, so
+   * that the page can word its question: UNKNOWN or EXPIRED (it lapsed: "登录已过期"), REPLACED
+   * (a newer login elsewhere: "您的账号已在其他设备登录"), REVOKED, LOGGED_OUT, BANNED (with
+   * `error.bannedUntil`, ISO 8601, and `error.banReason` when given: logging in again is refused
+   * until then) or DELETED; unset from an older tongxing.
    */
   onLoginRequired?: (error: TongxingError) => boolean | Promise<boolean>;
 }
@@ -75,7 +81,8 @@ export interface WebClient {
   /**
    * An authenticated request (the stored token in `tokenHeader`, none when there is none);
    * resolves to the JSON body of a 2xx answer. On 401 TOKEN_MISSING / TOKEN_INVALID it forgets
-   * the token, asks `onLoginRequired`, and rejects with that 401 error.
+   * the token, asks `onLoginRequired`, and rejects with that 401 error (with its `reason`,
+   * `bannedUntil`, `banReason`).
    */
   request<T = unknown>(opts: RequestOptions): Promise<T>;
   /** GET /me. */

@@ -9,13 +9,27 @@ const tx = createWebClient({
   appid: APPID,
   // A consent page at WeChat, so that a new user gets their WeChat nickname; snsapi_base is silent.
   scope: "snsapi_userinfo",
-  // The token died (revoked, expired). Logging in again leaves the page, so the client asks: here
-  // the page shows the button again; return true to go to WeChat at once.
-  onLoginRequired: () => {
-    showLoggedOut("登录已失效，请重新登录");
+  // The token died. Logging in again leaves the page, so the client asks, saying why (err.reason):
+  // here the page words it and shows the button again; return true to go to WeChat at once.
+  onLoginRequired: (err) => {
+    showLoggedOut(endedMessage(err));
     return false;
   },
 });
+
+// What to tell the person, by why the session ended (tongxing's 401 TOKEN_INVALID `reason`).
+function endedMessage(err) {
+  switch (err.reason) {
+    case "REPLACED":
+      return "您的账号已在其他设备登录";
+    case "BANNED":
+      return `账号已被封禁至 ${new Date(err.bannedUntil).toLocaleString()}${err.banReason ? `：${err.banReason}` : ""}`;
+    case "DELETED":
+      return "账号已注销";
+    default:
+      return "登录已失效，请重新登录";
+  }
+}
 
 function showLoggedOut(message = "") {
   $("status").textContent = message;

@@ -4,7 +4,8 @@ Page({
   data: { user: null, nickname: "", message: "" },
   async onShow() {
     try {
-      // request() logs in again by itself if the token was revoked meanwhile.
+      // request() logs in again by itself if the session expired meanwhile; one that somebody
+      // ended (a login on another device, a ban) rejects with err.reason instead.
       const user = await tx.me();
       this.setData({ user, nickname: user.nickname || "" });
     } catch (err) {
