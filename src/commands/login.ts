@@ -17,8 +17,8 @@ import type { PlatformExchange } from "../platforms/exchange.js";
 import { type App, type CodeSession, type Platform, platformsSharingUnionid } from "../platforms/types.js";
 import type { Sessions } from "../sessions/sessions.js";
 import { identityLockName, lockedTransaction } from "./identityLock.js";
-import { activeRestrictionsOf } from "./restrictions.js";
 import type { LoginReplay } from "./loginReplay.js";
+import { activeRestrictionsOf } from "./restrictions.js";
 import { updateReturningUser } from "./returningUser.js";
 
 /** Profile fields the mini-program may send with a login (typed in by the user: untrusted). */

@@ -67,7 +67,10 @@ export async function addRestriction(
       actor: by.actor,
       userId,
       ip: by.ip,
-      detail: `${input.name}${input.until ? ` until ${input.until.toISOString()}` : ""}${input.reason ? `: ${input.reason}` : ""}`.slice(0, 500),
+      detail: `${input.name}${input.until ? ` until ${input.until.toISOString()}` : ""}${input.reason ? `: ${input.reason}` : ""}`.slice(
+        0,
+        500,
+      ),
     },
   ]);
   return publish(deps, userId);

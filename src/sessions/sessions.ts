@@ -47,8 +47,8 @@
 
 import type { ListedSession, SessionRecord } from "../../verifier/src/record.js";
 import { checkSession, resolveSession } from "../../verifier/src/resolveSession.js";
-import type { SessionCache } from "../../verifier/src/sessionCache.js";
 import type { Restriction } from "../../verifier/src/restrictions.js";
+import type { SessionCache } from "../../verifier/src/sessionCache.js";
 import type { SessionEnd } from "../../verifier/src/sessionEnd.js";
 import { sidOf } from "../../verifier/src/token.js";
 import { tooManySessions, userBanned } from "../errors.js";

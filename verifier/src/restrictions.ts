@@ -37,5 +37,7 @@ export function decodeRestrictions(raw: string | null | undefined): readonly Res
 
 /** The restrictions still in force at `now` (epoch ms). */
 export function activeRestrictions(list: readonly Restriction[], now: number): readonly Restriction[] {
-  return list.length === 0 || list.every((r) => r.until === null || r.until > now) ? list : list.filter((r) => r.until === null || r.until > now);
+  return list.length === 0 || list.every((r) => r.until === null || r.until > now)
+    ? list
+    : list.filter((r) => r.until === null || r.until > now);
 }

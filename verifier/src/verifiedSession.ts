@@ -41,7 +41,10 @@ export function presentVerifiedSession(r: SessionRecord, now = Date.now()): Veri
     platform: r.platform,
     openid: r.openid,
     unionid: r.unionid,
-    restrictions: activeRestrictions(r.restrictions, now).map((x) => ({ name: x.name, until: x.until === null ? null : new Date(x.until) })),
+    restrictions: activeRestrictions(r.restrictions, now).map((x) => ({
+      name: x.name,
+      until: x.until === null ? null : new Date(x.until),
+    })),
     expiresAt: new Date(r.expiresAt),
   };
 }

@@ -99,7 +99,12 @@ export function adminRoutes(deps: AppDeps): Router {
 
   router.post<{ body: RestrictionBody }>("/users/:userId/restrictions", validateBody(restrictionBody), async function adminRestrict(ctx) {
     const { name, reason, until } = ctx.state.body;
-    const list = await addRestriction(deps, userIdParam(ctx.params.userId), { name, reason: reason ?? null, until: until ?? null }, by(ctx.ip));
+    const list = await addRestriction(
+      deps,
+      userIdParam(ctx.params.userId),
+      { name, reason: reason ?? null, until: until ?? null },
+      by(ctx.ip),
+    );
     ctx.body = { restrictions: list.map(presentRestriction) };
   });
 

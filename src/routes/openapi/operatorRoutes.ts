@@ -3,7 +3,7 @@
  * openapi.ts builds the document from these and the public routes (publicRoutes.ts).
  */
 import { PLATFORMS } from "../../platforms/types.js";
-import { banBody } from "../admin/schema.js";
+import { banBody, restrictionBody } from "../admin/schema.js";
 import { invalidateBody } from "../internal/schema.js";
 import * as r from "../responses.js";
 import type { RouteDoc } from "./routeDoc.js";
@@ -114,7 +114,7 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
   {
     method: "post",
     path: "/admin/users/:userId/ban",
-    summary: "Ban a user: revoke every session, refuse logins",
+    summary: "Ban a user: revoke every session, refuse logins; with until, only until then (it lifts itself)",
     auth: "admin",
     body: banBody,
     status: 200,
@@ -129,6 +129,26 @@ export const OPERATOR_ROUTES: RouteDoc[] = [
     status: 200,
     response: r.banResponse,
     errors: ADMIN_ERRORS,
+  },
+  {
+    method: "post",
+    path: "/admin/users/:userId/restrictions",
+    summary:
+      "Restrict a user (a partial ban: the team's own name, such as comment): sessions stay, and every session check carries it; replaces one of the same name; at most 16",
+    auth: "admin",
+    body: restrictionBody,
+    status: 200,
+    response: r.restrictionList,
+    errors: { ...ADMIN_ERRORS, 409: ["TOO_MANY_RESTRICTIONS"] },
+  },
+  {
+    method: "delete",
+    path: "/admin/users/:userId/restrictions/:name",
+    summary: "Lift a restriction",
+    auth: "admin",
+    status: 200,
+    response: r.restrictionList,
+    errors: { ...ADMIN_ERRORS, 404: ["USER_NOT_FOUND", "RESTRICTION_NOT_FOUND"] },
   },
   {
     method: "get",
