@@ -178,6 +178,7 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
       "X-TONGXING-OPENID": "o-victim",
       "X-Tongxing-Unionid": "u-victim",
       "X-Tongxing-Platform": "douyin",
+      "X-Tongxing-Restrictions": "nothing-to-see",
       "X-Tongxing-Service-Token": "guess",
     };
     const res = await viaGateway("GET", "/profile", spoof);
@@ -187,6 +188,7 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
     assert.notEqual(seen.headers["x-tongxing-openid"], "o-victim");
     assert.notEqual(seen.headers["x-tongxing-unionid"], "u-victim");
     assert.equal(seen.headers["x-tongxing-platform"], "wechat");
+    assert.equal(seen.headers["x-tongxing-restrictions"], undefined, "no restriction: no header, whatever the client sent");
     assert.match(String(seen.headers["x-tongxing-session-id"]), new RegExp(`^${user.id}\\.`));
     // A client with no token at all cannot become anyone by sending the headers.
     const before = app.seen.length;
