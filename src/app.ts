@@ -19,6 +19,7 @@ import { adminRoutes } from "./routes/admin/admin.js";
 import { consoleRoutes } from "./routes/admin/console.js";
 import { authRoutes } from "./routes/auth/auth.js";
 import { ownSessionRoutes } from "./routes/auth/sessions.js";
+import { stepUpRoutes } from "./routes/auth/stepUp.js";
 import { verifyRoutes } from "./routes/auth/verify.js";
 import { healthRoutes } from "./routes/health/health.js";
 import { metricsRoutes } from "./routes/health/metrics.js";
@@ -44,6 +45,7 @@ export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
     metricsRoutes(deps),
     openapiRoutes(),
     authRoutes(deps, auth),
+    stepUpRoutes(deps, auth),
     webRoutes(deps),
     verifyRoutes(deps, auth),
     ownSessionRoutes(deps, auth),

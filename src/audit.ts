@@ -23,6 +23,8 @@ export const AUDIT_ACTIONS = [
   "identity_unlinked",
   "restriction_added",
   "restriction_removed",
+  "step_up",
+  "step_up_failed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** Who acted: the user on their own sessions, an admin over HTTP or the CLI, or tongxing itself. */

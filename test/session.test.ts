@@ -82,7 +82,17 @@ describe("GET /auth/session", () => {
     const login = await loggedIn("leo");
     const res = await stack.request("GET", "/auth/session", { token: login.token });
     assert.equal(res.status, 200);
-    assert.deepEqual(Object.keys(res.body).sort(), ["appid", "createdAt", "expiresAt", "lastSeenAt", "platform", "sessionId", "userId"]);
+    assert.deepEqual(Object.keys(res.body).sort(), [
+      "appid",
+      "createdAt",
+      "elevatedUntil",
+      "expiresAt",
+      "lastSeenAt",
+      "platform",
+      "restrictions",
+      "sessionId",
+      "userId",
+    ]);
     assert.equal(res.body.appid, APPID, "the one configured app");
     assert.ok(!res.text.includes(login.token.slice(login.token.indexOf(".") + 1)));
     assert.equal(res.body.expiresAt, login.expiresAt);

@@ -68,6 +68,8 @@ test("a one-app deployment moves to WECHAT_APPS: same user ids, live sessions, i
     ip: "203.0.113.5",
     userAgentRef: ua.ref,
     restrictions: [],
+    elevatedAt: 0,
+    elevatedUntil: 0,
   });
   assert.match(record, /,203\.0\.113\.5$/, "yesterday's record: no app slot");
   const key = `${prefix}{u1}`;

@@ -31,7 +31,14 @@ describe("a live session", () => {
     assert.equal(res.headers.get("x-tongxing-appid"), APPID);
     assert.equal(res.headers.get("x-tongxing-platform"), "wechat");
     assert.equal(res.headers.get("cache-control"), "no-store");
-    assert.deepEqual(res.body, { userId: user.id, sessionId: session.body.sessionId, appid: APPID, platform: "wechat" });
+    assert.deepEqual(res.body, {
+      userId: user.id,
+      sessionId: session.body.sessionId,
+      appid: APPID,
+      platform: "wechat",
+      restrictions: [],
+      elevatedUntil: null,
+    });
     // openid stays off the client's path without the service token.
     assert.equal(res.headers.get("x-tongxing-openid"), null);
     assert.equal(res.headers.get("x-tongxing-unionid"), null);
@@ -69,6 +76,8 @@ describe("a live session", () => {
       sessionId: res.headers.get("x-tongxing-session-id"),
       appid: APPID,
       platform: "wechat",
+      restrictions: [],
+      elevatedUntil: null,
       openid,
       unionid,
     });

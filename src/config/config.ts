@@ -114,6 +114,8 @@ const envSchema = z.object({
   SESSION_CONCURRENCY: z.enum(CONCURRENCY).default("multi"),
   /** A login past SESSIONS_PER_USER_MAX: ends the oldest session, or is refused (409 TOO_MANY_SESSIONS). */
   SESSIONS_PER_USER_OVERFLOW: z.enum(["evict-oldest", "refuse-new"]).default("evict-oldest"),
+  /** Seconds a step-up (POST /auth/step-up) counts for on its session. */
+  STEP_UP_TTL: positiveInt.max(86_400).default(300),
   /** The process-local session cache kept exact by Redis (verifier/src/sessionCache.ts). */
   SESSION_CACHE: z.enum(["on", "off"]).default("on"),
   /** Milliseconds a cached session may be used at most (a safety net under the invalidations). */
@@ -266,6 +268,8 @@ export interface Config {
     concurrency: Concurrency;
     /** SESSIONS_PER_USER_OVERFLOW. */
     overflow: "evict-oldest" | "refuse-new";
+    /** STEP_UP_TTL, seconds. */
+    stepUpTtl: number;
     /** 32-byte AES-256-GCM keys for session_key at rest, newest (the sealing one) first. */
     sessionKeyEncryptionKeys: Buffer[];
     /** True when the key was made up at start (dev mode): session_keys die with the process. */
@@ -451,6 +455,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPerUser: e.SESSIONS_PER_USER_MAX,
       concurrency: e.SESSION_CONCURRENCY,
       overflow: e.SESSIONS_PER_USER_OVERFLOW,
+      stepUpTtl: e.STEP_UP_TTL,
       sessionKeyEncryptionKeys: e.SESSION_KEY_ENCRYPTION_KEY
         ? e.SESSION_KEY_ENCRYPTION_KEY.split(",").map((k) => Buffer.from(k.trim(), "base64"))
         : [randomBytes(32)],

@@ -15,6 +15,8 @@ export interface PublicSession {
   platform: string;
   /** The names of the user's restrictions in force (partial bans: verifier/src/restrictions.ts). */
   restrictions: readonly string[];
+  /** Until when this session's step-up counts (ISO 8601), or null: none, or it has passed. */
+  elevatedUntil: string | null;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
@@ -34,8 +36,12 @@ const presented = new WeakMap<SessionRecord, Readonly<PublicSession>>();
  * time).
  */
 export function presentSession(r: SessionRecord, now = Date.now()): Readonly<PublicSession> {
-  if (r.restrictions.length) return { ...view(r), restrictions: activeRestrictions(r.restrictions, now).map((x) => x.name) };
-  return view(r);
+  if (!r.restrictions.length && !r.elevatedUntil) return view(r);
+  return {
+    ...view(r),
+    restrictions: activeRestrictions(r.restrictions, now).map((x) => x.name),
+    elevatedUntil: r.elevatedUntil > now ? iso(r.elevatedUntil) : null,
+  };
 }
 
 function view(r: SessionRecord): Readonly<PublicSession> {
@@ -47,6 +53,7 @@ function view(r: SessionRecord): Readonly<PublicSession> {
       appid: r.appid,
       platform: r.platform,
       restrictions: [],
+      elevatedUntil: null,
       createdAt: iso(r.createdAt),
       lastSeenAt: iso(r.lastSeenAt),
       expiresAt: iso(r.expiresAt),

@@ -51,6 +51,7 @@ export const sessionResponse = z.object({
   appid,
   platform,
   restrictions: restrictionNames,
+  elevatedUntil: isoTime.nullable().describe("Until when this session's step-up counts; null: none"),
   createdAt: isoTime,
   lastSeenAt: isoTime,
   expiresAt: isoTime,
@@ -61,6 +62,7 @@ export const verifyResponse = z.object({
   appid,
   platform,
   restrictions: restrictionNames,
+  elevatedUntil: isoTime.nullable().describe("Until when this session's step-up counts (also X-Tongxing-Elevated-Until); null: none"),
   openid: z.string().optional().describe("Only with X-Tongxing-Service-Token"),
   unionid: z.string().nullable().optional().describe("Only with X-Tongxing-Service-Token; null when the platform gave none"),
 });
@@ -71,6 +73,7 @@ export const sessionListItem = z.object({
   appid,
   platform,
   restrictions: restrictionNames,
+  elevatedUntil: isoTime.nullable().describe("Until when this session's step-up counts; null: none"),
   createdAt: isoTime,
   lastSeenAt: isoTime,
   expiresAt: isoTime,
@@ -121,3 +124,7 @@ export const readyResponse = z.object({
   status: z.string(),
   checks: z.object({ redis: z.enum(["ok", "down"]), postgres: z.enum(["ok", "down"]), shuttingDown: z.boolean() }),
 });
+export const challengeResponse = z.object({
+  challenge: z.string().describe("wx.startSoterAuthentication's challenge; single use, 2 minutes"),
+});
+export const stepUpResponse = z.object({ elevatedUntil: isoTime });

@@ -43,6 +43,8 @@ const record = (userId: number): SessionRecord => ({
   ip: "",
   userAgentRef: "AAAAAA",
   restrictions: [],
+  elevatedAt: 0,
+  elevatedUntil: 0,
 });
 
 test("a read with no invalidation meanwhile is cached", () => {

@@ -128,6 +128,8 @@ test("one fixture hash, two codecs: the Lua scripts keep exactly the sessions re
         ip: "198.51.100.7",
         userAgentRef: ua.ref,
         restrictions: [],
+        elevatedAt: 0,
+        elevatedUntil: 0,
       },
       true,
     ),

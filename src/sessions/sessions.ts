@@ -134,6 +134,8 @@ export class Sessions {
       platform: s.platform,
       slot: "",
       restrictions: s.restrictions ?? [],
+      elevatedAt: 0,
+      elevatedUntil: 0,
       openid: s.openid,
       unionid: s.unionid,
       ip: s.ip,
@@ -205,6 +207,17 @@ export class Sessions {
   erase(userId: number): Promise<string[]> {
     const now = this.clock();
     return this.write(userId, () => this.store.erase(userId, now, now + this.policy.maxAge * 1000));
+  }
+
+  /**
+   * Marks a session stepped up for `ttlSeconds` from now.
+   * @returns the times, epoch ms, or null when the session ended meanwhile
+   */
+  async elevate(record: SessionRecord, ttlSeconds: number): Promise<{ at: number; until: number } | null> {
+    const at = this.clock();
+    const until = at + ttlSeconds * 1000;
+    const done = await this.write(record.userId, () => this.store.elevate(record.userId, record.sid, at, until));
+    return done ? { at, until } : null;
   }
 
   /** Replaces the user's restrictions in Redis (counted on the next check everywhere, cache included). */

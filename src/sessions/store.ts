@@ -27,6 +27,7 @@ const SCRIPTS = {
   txRevokeAll: LIB + lua("revokeAll"),
   txUnban: LIB + lua("unban"),
   txRestrict: lua("restrict"),
+  txElevate: lua("elevate"),
   txList: LIB + lua("list"),
 } as const;
 
@@ -37,6 +38,7 @@ type Scripted = RedisClient & {
   txUnban(...args: (string | number)[]): Promise<number>;
   txList(...args: (string | number)[]): Promise<string[]>;
   txRestrict(...args: (string | number)[]): Promise<number>;
+  txElevate(...args: (string | number)[]): Promise<number>;
 };
 
 /** How many sessions a user may hold at once (SESSION_CONCURRENCY, an app's `concurrency`). */
@@ -149,6 +151,15 @@ export class SessionStore extends SessionReader {
   /** Replaces the user's restrictions in their hash, if they have one (restrict.lua). */
   async setRestrictions(userId: number, list: readonly Restriction[]): Promise<void> {
     await this.redis.txRestrict(this.keys.user(userId), encodeRestrictions(list));
+  }
+
+  /**
+   * Marks a live session stepped up (elevate.lua).
+   * @param at - epoch ms of the check; @param until - epoch ms it counts until
+   * @returns false when the session is no longer live
+   */
+  async elevate(userId: number, sid: string, at: number, until: number): Promise<boolean> {
+    return (await this.redis.txElevate(this.keys.user(userId), sid, `${at.toString(36)},${until.toString(36)}`)) === 1;
   }
 
   /** Lifts the ban marker. */

@@ -90,6 +90,29 @@ export class WechatClient {
   }
 
   /**
+   * Asks WeChat whether a SOTER result (wx.startSoterAuthentication: fingerprint or face) was
+   * signed by the user's device key.
+   * https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/soter/verifySignature.html
+   * @returns WeChat's is_ok
+   * @throws AppError 502 WECHAT_UNAVAILABLE
+   */
+  async verifySoter(log: Logger, app: WechatApp, openid: string, jsonString: string, jsonSignature: string): Promise<boolean> {
+    const body = await this.tokens(app).withToken(log, (token) =>
+      callWechat(
+        this.wechat,
+        log,
+        "soterVerifySignature",
+        `/cgi-bin/soter/verify_signature?access_token=${encodeURIComponent(token)}`,
+        { openid, json_string: jsonString, json_signature: jsonSignature },
+        this.observers.call,
+      ),
+    );
+    if ((body.errcode ?? 0) === 0 && typeof body.is_ok === "boolean") return body.is_ok;
+    log.warn({ errcode: body.errcode }, "unexpected soter verify_signature answer");
+    throw wechatUnavailable();
+  }
+
+  /**
    * Asks WeChat whether this session_key is still the user's valid one (checkSessionKey).
    * https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/checkSessionKey.html
    * @returns true when valid, false on 87009 (invalid signature: the key was replaced or expired)

@@ -167,6 +167,7 @@ export class FakeWechat {
     if (req.method === "GET" && this.oauth.handle(url, res)) return;
     if (this.opts.apiDelayMs && url.pathname.startsWith("/wxa/")) await new Promise((r) => setTimeout(r, this.opts.apiDelayMs));
     if (url.pathname === "/wxa/checksession" && req.method === "GET") return this.checkSession(url, res);
+    if (url.pathname === "/cgi-bin/soter/verify_signature" && req.method === "POST") return this.soter(url, await readJson(req), res);
     if (url.pathname === "/wxa/business/getuserphonenumber" && req.method === "POST")
       return this.phoneNumber(url, await readJson(req), res);
     reply(res, 404, "<html><body>404 Not Found</body></html>", "text/html");
@@ -196,6 +197,17 @@ export class FakeWechat {
   }
 
   /** checkSessionKey: signature = hex(hmac_sha256(key = session_key text, message = "")). */
+  /**
+   * SOTER's verify_signature: is_ok when json_signature is fakeSoterSignature(json_string) (the
+   * stand-in for the device key's RSA signature WeChat checks).
+   */
+  private soter(url: URL, body: Record<string, unknown>, res: ServerResponse): void {
+    if (this.tokenApp(url) === undefined) return replyErr(res, 40001);
+    const { json_string: text, json_signature: signature, openid } = body;
+    if (typeof text !== "string" || typeof signature !== "string" || typeof openid !== "string") return replyErr(res, 47001);
+    reply(res, 200, JSON.stringify({ errcode: 0, errmsg: "ok", is_ok: signature === fakeSoterSignature(text) }));
+  }
+
   private checkSession(url: URL, res: ServerResponse): void {
     if (this.tokenApp(url) === undefined) return replyErr(res, 40001);
     const sessionKey = this.sessionKeys.get(url.searchParams.get("openid") ?? "");
@@ -299,4 +311,9 @@ function replyErr(res: ServerResponse, errcode: number): void {
 function reply(res: ServerResponse, status: number, body: string, type = "text/plain"): void {
   res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
   res.end(body);
+}
+
+/** What the fake's SOTER accepts as the device's signature of a resultJSON (tests sign with it). */
+export function fakeSoterSignature(jsonString: string): string {
+  return createHash("sha256").update(`fake soter device key\0${jsonString}`).digest("base64");
 }

@@ -13,7 +13,8 @@
  * | `p<n>`                | the appid of another app the user logged in from: app slot `n` (one of 0-9a-z) |
 | `t`, `t<n>`           | the platform of the primary app, of the app in slot `n` (absent: `wechat`, so data written before other platforms reads as WeChat's) |
  * | `o<n>`, `u<n>`, `k<n>`, `ks<n>` | the same as `o`, `u`, `k`, `ks`, for the app in slot `n` |
- * | `~<sid>` (23 chars)   | why that session ended: `<letter>,<keep until>` (sessionEnd.ts), kept until the session's own expiresAt, 16 per user at most |
+ * | `e<sid>` (23 chars)   | that session's step-up: `<at>,<until>` (base-36 epoch ms), dropped with the session |
+| `~<sid>` (23 chars)   | why that session ended: `<letter>,<keep until>` (sessionEnd.ts), kept until the session's own expiresAt, 16 per user at most |
 | `b`                   | ban marker: epoch ms until which it holds (mirrors users.banned_at) |
 | `br`                  | the ban's reason, when the operator gave one |
 | `bt`                  | `1` when the ban ends at the marker's time (told to clients as bannedUntil); absent: the ban lasts until an operator lifts it |
@@ -49,6 +50,7 @@ export const FIELD = {
   banReason: "br",
   banHasEnd: "bt",
   restrictions: "r",
+  elevation: (sid: string) => `e${sid}`,
   appid: (slot: string) => `p${slot}`,
   openid: (slot: string) => `o${slot}`,
   unionid: (slot: string) => `u${slot}`,

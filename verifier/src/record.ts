@@ -35,6 +35,12 @@ export interface SessionRecord {
   /** The user's openid in that app. */
   readonly openid: string;
   readonly unionid: string | null;
+  /**
+   * The session's last step-up (a fingerprint, face or phone check: the service's stepUp.ts):
+   * when it happened and until when it counts, epoch ms; 0 for none.
+   */
+  readonly elevatedAt: number;
+  readonly elevatedUntil: number;
   /** The user's restrictions as stored (restrictions.ts): filter by time with activeRestrictions. */
   readonly restrictions: readonly Restriction[];
   /** Client IP at login. */
@@ -77,6 +83,8 @@ export interface AppIdentity {
   platform?: string | null | undefined;
   /** The user's restrictions field (keys.ts), as stored. */
   restrictions?: string | null | undefined;
+  /** The session's step-up field (keys.ts), as stored. */
+  elevation?: string | null | undefined;
 }
 
 /**
@@ -100,6 +108,7 @@ export function decodeRecord(userId: number, sid: string, raw: string, ids: AppI
     appid,
     platform: platform || "wechat",
     restrictions: decodeRestrictions(ids.restrictions),
+    ...decodeElevation(ids.elevation),
     slot: m[7] ?? "",
     openid,
     unionid: unionid || null,
@@ -107,3 +116,10 @@ export function decodeRecord(userId: number, sid: string, raw: string, ids: AppI
     ip: m[6] as string,
   };
 }
+
+/** A step-up field's two times (keys.ts); zeros when absent or malformed. */
+function decodeElevation(raw: string | null | undefined): { elevatedAt: number; elevatedUntil: number } {
+  const m = raw ? /^([0-9a-z]{1,11}),([0-9a-z]{1,11})$/.exec(raw) : null;
+  return m ? { elevatedAt: Number.parseInt(m[1] as string, 36), elevatedUntil: Number.parseInt(m[2] as string, 36) } : NO_ELEVATION;
+}
+const NO_ELEVATION = Object.freeze({ elevatedAt: 0, elevatedUntil: 0 });

@@ -49,7 +49,7 @@ export class SessionReader {
    */
   async get(userId: number, sid: string, now: number): Promise<SessionRecord | SessionEnd> {
     const key = this.keys.user(userId);
-    const [raw, ban, openid, unionid, platform, end, restrictions] = await this.reader.hmget(
+    const [raw, ban, openid, unionid, platform, end, restrictions, elevation] = await this.reader.hmget(
       key,
       sid,
       FIELD.ban,
@@ -58,6 +58,7 @@ export class SessionReader {
       FIELD.platform(""),
       endField(sid),
       FIELD.restrictions,
+      FIELD.elevation(sid),
     );
     const bannedUntil = ban ? Number(ban) : 0;
     if (bannedUntil > now) {
@@ -77,8 +78,9 @@ export class SessionReader {
             unionid: slotUnionid ?? null,
             platform: slotPlatform,
             restrictions,
+            elevation,
           }))
-      : { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null, platform, restrictions };
+      : { appid: this.primaryAppid, openid: openid ?? null, unionid: unionid ?? null, platform, restrictions, elevation };
     return decodeRecord(userId, sid, raw, ids) ?? { reason: "UNKNOWN" };
   }
 

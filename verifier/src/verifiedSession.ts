@@ -25,6 +25,12 @@ export interface VerifiedSession {
    * name.
    */
   restrictions: { name: string; until: Date | null }[];
+  /**
+   * The session's step-up in force (a fingerprint, face or phone check, POST /auth/step-up): when
+   * it happened and until when it counts; null when there is none or it has passed.
+   * requireStepUp asks for one.
+   */
+  stepUp: { at: Date; until: Date } | null;
   /** When the session dies unless used again (idle timeout), at the latest its absolute timeout. */
   expiresAt: Date;
 }
@@ -45,6 +51,7 @@ export function presentVerifiedSession(r: SessionRecord, now = Date.now()): Veri
       name: x.name,
       until: x.until === null ? null : new Date(x.until),
     })),
+    stepUp: r.elevatedUntil > now ? { at: new Date(r.elevatedAt), until: new Date(r.elevatedUntil) } : null,
     expiresAt: new Date(r.expiresAt),
   };
 }

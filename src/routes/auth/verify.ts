@@ -27,6 +27,7 @@ export const FORWARD_AUTH_HEADER = {
   appid: "X-Tongxing-Appid",
   platform: "X-Tongxing-Platform",
   restrictions: "X-Tongxing-Restrictions",
+  elevatedUntil: "X-Tongxing-Elevated-Until",
   openid: "X-Tongxing-Openid",
   unionid: "X-Tongxing-Unionid",
   error: "X-Tongxing-Error",
@@ -78,8 +79,17 @@ export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
     const restrictions = session.restrictions.map((r) => r.name);
     // Only when there are some: nginx sends no header for an empty value, so the upstream sees none.
     if (restrictions.length) ctx.set(FORWARD_AUTH_HEADER.restrictions, restrictions.join(","));
+    const elevatedUntil = session.stepUp?.until.toISOString() ?? null;
+    if (elevatedUntil) ctx.set(FORWARD_AUTH_HEADER.elevatedUntil, elevatedUntil);
     if (ctx.state.serviceCaller !== true) {
-      ctx.body = { userId: session.userId, sessionId: session.sessionId, appid: session.appid, platform: session.platform, restrictions };
+      ctx.body = {
+        userId: session.userId,
+        sessionId: session.sessionId,
+        appid: session.appid,
+        platform: session.platform,
+        restrictions,
+        elevatedUntil,
+      };
       return;
     }
     ctx.set(FORWARD_AUTH_HEADER.openid, session.openid);
@@ -90,6 +100,7 @@ export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
       appid: session.appid,
       platform: session.platform,
       restrictions,
+      elevatedUntil,
       openid: session.openid,
       unionid: session.unionid,
     };

@@ -3,6 +3,7 @@
  * document from these and the operators' routes (operatorRoutes.ts).
  */
 import { loginBody } from "../auth/schema.js";
+import { stepUpBody } from "../auth/stepUp.js";
 import { bindIdentityBody, updateMeBody } from "../me/schema.js";
 import * as r from "../responses.js";
 import { ticketBody } from "../web/schema.js";
@@ -56,6 +57,33 @@ export const PUBLIC_ROUTES: RouteDoc[] = [
       415: ["UNSUPPORTED_MEDIA_TYPE"],
       429: ["RATE_LIMITED"],
       502: ["WECHAT_UNAVAILABLE", "PLATFORM_UNAVAILABLE"],
+      503: ["SERVICE_UNAVAILABLE"],
+    },
+  },
+  {
+    method: "post",
+    path: "/auth/step-up/challenge",
+    summary: "A single-use challenge (2 minutes) for wx.startSoterAuthentication; WeChat sessions only",
+    auth: "session",
+    status: 200,
+    response: r.challengeResponse,
+    errors: { ...SESSION_ERRORS, 400: ["WRONG_PLATFORM"] },
+  },
+  {
+    method: "post",
+    path: "/auth/step-up",
+    summary:
+      "Step-up: a SOTER result (fingerprint or face) over this session's challenge, verified by WeChat, or a getPhoneNumber code of the bound phone; marks this session stepped up for STEP_UP_TTL",
+    auth: "session",
+    body: stepUpBody,
+    status: 200,
+    response: r.stepUpResponse,
+    errors: {
+      400: ["INVALID_REQUEST", "WRONG_PLATFORM", "PHONE_CODE_INVALID", "APP_UNKNOWN"],
+      401: ["TOKEN_MISSING", "TOKEN_INVALID", "STEP_UP_FAILED"],
+      409: ["NO_PHONE"],
+      429: ["RATE_LIMITED"],
+      502: ["WECHAT_UNAVAILABLE"],
       503: ["SERVICE_UNAVAILABLE"],
     },
   },

@@ -1,6 +1,6 @@
 -- Shared by every session script but renew.lua (store.ts prepends it). What the user's hash
 -- (keys.ts) holds: sessions under their 22-character sid, why an ended session ended under '~'
--- .. its sid, 'b' the ban marker and 'br' its reason, User-Agent pieces 'a' .. 6-character ref
+-- .. its sid, a session's step-up under 'e' .. its sid (`<at>,<until>`, base 36 epoch ms), 'b' the ban marker and 'br' its reason, User-Agent pieces 'a' .. 6-character ref
 -- .. one INDEX character, and per-app fields of at most 3 characters (o, u, k, ks, p, t and
 -- their slotted forms o<n>, ...). record.ts describes a session's value: the first three
 -- base-36 numbers give createdAt and expiresAt; an end's value is `<reason letter>,<keep until,
@@ -26,6 +26,8 @@ local MAX_ENDS = 16
 local ends = {}
 -- The per-app fields load found: finish() deletes them once only ends are left.
 local metaFields = {}
+-- Step-ups ('e' .. sid) load found unexpired: dropped with their session.
+local elevations = {}
 
 local function base36(n)
   local s = ''
@@ -54,6 +56,9 @@ local function load(key, now)
     elseif #f == 23 and string.sub(f, 1, 1) == '~' then
       local keep = tonumber(string.match(v, ',(%w+)$') or '', 36)
       if keep and keep > now then table.insert(ends, {f, keep}) else table.insert(dead, f) end
+    elseif #f == 23 and string.sub(f, 1, 1) == 'e' then
+      local untilAt = tonumber(string.match(v, ',(%w+)$') or '', 36)
+      if untilAt and untilAt > now then table.insert(elevations, f) else table.insert(dead, f) end
     elseif f == 'b' then
       if (tonumber(v) or 0) > now then
         ban = tonumber(v)
@@ -69,13 +74,19 @@ local function load(key, now)
       table.insert(metaFields, f)
     end
   end
+  -- A step-up outlives nothing: gone with its session.
+  local liveSids = {}
+  for _, s in ipairs(live) do liveSids[s[1]] = true end
+  for _, f in ipairs(elevations) do
+    if not liveSids[string.sub(f, 2)] then table.insert(dead, f) end
+  end
   if #dead > 0 then redis.call('HDEL', key, unpack(dead)) end
   return live, pieces, ban, meta
 end
 
 local function ended(key, s, letter)
   local field = '~' .. s[1]
-  redis.call('HDEL', key, s[1])
+  redis.call('HDEL', key, s[1], 'e' .. s[1])
   redis.call('HSET', key, field, letter .. ',' .. base36(s[3]))
   table.insert(ends, {field, s[3]})
 end
