@@ -22,6 +22,7 @@ import {
   startRedis,
   withServerCpu,
 } from "./lib.js";
+import { measureSessionEnds } from "./sessionEnds.js";
 import { APPID, addReturningUsers, KEY, login, measureLogins, PREFIX, startFake, startTongxing } from "./tongxing.js";
 
 // GET scenarios: many short paired rounds. A shared machine's speed can drift by 2.5x over tens
@@ -277,6 +278,8 @@ async function scenarios(dbA: string, dbB: string, dbM: string, started: number)
   };
   const memory = { ios: await bytesPerSessionWith(UA), android: await bytesPerSessionWith(UA_ANDROID) };
   const bytesPerSession = Math.max(memory.ios, memory.android);
+  // What a kept end (why a session ended) adds to its user's hash: at most 64 bytes by contract.
+  const ends = await measureSessionEnds((await startRedis()).url);
 
   // 5. Login throughput: returning users and new users against the fake WeChat.
   log("scenario 5: logins");
@@ -327,6 +330,9 @@ async function scenarios(dbA: string, dbB: string, dbM: string, started: number)
       iosUserAgent: Math.round(memory.ios),
       androidUserAgent: Math.round(memory.android),
       target: 350,
+      bytesPerEnd: ends.bytesPerEnd,
+      endFieldBytes: ends.fieldBytes,
+      endsListpack: ends.listpack,
     },
     logins: { returning: s5.returning, new: s5.new, returningMysql: s5.returningMysql, target: 1000 },
     revokeAll: { medianMs: s6, sessionsPerUser: 10 },
@@ -386,6 +392,12 @@ async function scenarios(dbA: string, dbB: string, dbM: string, started: number)
         `${results.memory.androidUserAgent} B (Android UA), ${results.memory.iosUserAgent} B (iOS UA)`,
         "≤ 350 B",
         results.memory.bytesPerSession <= 350,
+      ),
+      row(
+        "4. Redis bytes per ended session (its reason)",
+        `${results.memory.bytesPerEnd} B in the hash (field and value ${results.memory.endFieldBytes} B, ${results.memory.endsListpack ? "listpack kept" : "listpack lost"})`,
+        "≤ 64 B",
+        results.memory.bytesPerEnd <= 64 && results.memory.endsListpack,
       ),
       row(
         "5. returning-user logins",
