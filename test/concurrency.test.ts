@@ -64,6 +64,11 @@ test("single: a login ends every other session; an app may override it with its 
     assert.deepEqual([await status(stack, a), await status(stack, b)], ["live", "live"], "the lite app is multi");
     const c = (await stack.login("cc-bob", { appid: APPID })).body.token;
     assert.deepEqual([await status(stack, a), await status(stack, b), await status(stack, c)], ["REPLACED", "REPLACED", "live"]);
+    // Racing logins from the primary app (single) leave exactly one session of the user.
+    const racing = await Promise.all(Array.from({ length: 6 }, () => stack.login("cc-bob", { appid: APPID })));
+    let live = 0;
+    for (const token of [c, ...racing.map((r) => r.body.token as string)]) if ((await status(stack, token)) === "live") live++;
+    assert.equal(live, 1);
   });
 });
 

@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { Agent, setGlobalDispatcher } from "undici";
 import { createClient } from "../client/src/index.js";
+import { addRestriction } from "../src/commands/restrictions.js";
 import { loadConfig } from "../src/config/config.js";
 import { simulatedWx } from "./fixtures/simulatedWx.js";
 import { BusinessApi, checkConfig, freePort, type Nginx, renderTemplate, type Seen, startNginx, TEMPLATE, tls } from "./nginx.js";
@@ -195,6 +196,18 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
     const anonymous = await viaGateway("GET", "/profile", { "X-Tongxing-User-Id": "1" });
     assert.equal(anonymous.status, 401);
     assert.equal(app.seen.length, before);
+  });
+
+  test("a user's restriction reaches the business API as X-Tongxing-Restrictions, on the next request", async () => {
+    const { token, user } = await loginViaGateway("gw-restricted");
+    assert.equal(
+      ((await viaGateway("GET", "/profile", { "X-WX-Token": token })).json as Seen).headers["x-tongxing-restrictions"],
+      undefined,
+    );
+    await addRestriction(stack.running.deps, user.id, { name: "comment", reason: null, until: null }, { actor: "system" });
+    const res = await viaGateway("GET", "/profile", { "X-WX-Token": token, "X-Tongxing-Restrictions": "" });
+    assert.equal(res.status, 200, res.text);
+    assert.equal((res.json as Seen).headers["x-tongxing-restrictions"], "comment");
   });
 
   test("a user WeChat gave no unionid arrives without X-Tongxing-Unionid, whatever the client sent", async () => {
