@@ -15,6 +15,11 @@ import type { SessionEnd, SessionEndReason } from "./sessionEnd.js";
  * - `NO_RUNTIME`: `createClient` found no mini-program runtime;
  * - `NO_BROWSER`: the web entry (`tongxing-miniprogram/web`) was used outside a browser page;
  * - a web login's `#tongxing_error=CODE` (web.ts, finishWebLogin), e.g. `ACCESS_DENIED`;
+ * - `stepUp({ method: "soter" })` (runtimes/soter.ts): `SOTER_UNSUPPORTED` (not WeChat, a base
+ *   library without SOTER, or none of the modes on this device) and `SOTER_NOT_ENROLLED`
+ *   (supported, nothing enrolled), both found before any request; `SOTER_CANCELLED` (the person
+ *   closed the prompt); `SOTER_FAILED` (any other wx.startSoterAuthentication failure: not
+ *   recognised, locked after too many tries, ...; WeChat's errCode in the message);
  * `UNEXPECTED_RESPONSE` carries the HTTP status of a non-2xx answer without tongxing's error body.
  * A 401 `TOKEN_INVALID` also carries why the session is not live (`reason`, and for a ban
  * `bannedUntil` and `banReason`) when tongxing says so; an older tongxing does not.

@@ -18,13 +18,15 @@
  *   LOGGED_OUT) is never renewed behind the person's back: the app is told once
  *   (`onSessionEnded`) and every request is refused locally until the app calls login();
  * - the token lives in the runtime's storage, so it survives page changes and restarts;
- * - every failure is a TongxingError with the server's code, or NETWORK_ERROR / TIMEOUT.
+ * - every failure is a TongxingError with the server's code, or NETWORK_ERROR / TIMEOUT;
+ * - stepUp() before a sensitive change: a fingerprint or face (WeChat SOTER) or the bound phone.
  * Only the runtime's own object is used (runtimes/): no Node or browser APIs.
  */
 import type { TongxingError } from "./errors.js";
 import { findRuntime } from "./runtimes/detect.js";
 import { answerError, type HttpResponse } from "./runtimes/runtime.js";
 import { endKeeper, sessionEndOf } from "./sessionEnd.js";
+import { stepUp } from "./stepUp.js";
 import type { ClientOptions, Profile, RequestOptions, SessionInfo, TongxingClient, User } from "./types.js";
 
 export { TongxingError } from "./errors.js";
@@ -35,8 +37,8 @@ export type { RuntimeName } from "./runtimes/runtime.js";
 export type { TaroLike, TaroRequestSuccess } from "./runtimes/taro.js";
 export type { UniLike } from "./runtimes/uni.js";
 export type { SessionEnd, SessionEndReason } from "./sessionEnd.js";
-export type { ClientOptions, Profile, RequestOptions, SessionInfo, TongxingClient, User } from "./types.js";
-export type { WxError, WxLike, WxRequestOptions, WxRequestSuccess } from "./wx.js";
+export type { ClientOptions, Profile, RequestOptions, SessionInfo, SteppedUp, StepUpOptions, TongxingClient, User } from "./types.js";
+export type { SoterAuthMode, SoterAuthResult, WxError, WxLike, WxRequestOptions, WxRequestSuccess } from "./wx.js";
 
 const RELOGIN_CODES = new Set(["TOKEN_MISSING", "TOKEN_INVALID"]);
 /** The platform refused the code (invalid, expired, already used): WeChat's name and the others'. */
@@ -185,5 +187,6 @@ export function createClient(options: ClientOptions): TongxingClient {
     updateMe: (profile) => request<User>({ url: "/me", method: "PATCH", data: profile }),
     bindPhone: (code) => request<User>({ url: "/me/phone", method: "POST", data: { code } }),
     sessions: async () => (await request<{ sessions: SessionInfo[] }>({ url: "/auth/sessions" })).sessions,
+    stepUp: (opts) => stepUp(runtime, request, opts),
   };
 }

@@ -3,7 +3,7 @@
  */
 import type { RuntimeOption } from "./runtimes/detect.js";
 import type { SessionEnd } from "./sessionEnd.js";
-import type { WxLike } from "./wx.js";
+import type { SoterAuthMode, WxLike } from "./wx.js";
 
 /** Options of `createClient`. */
 export interface ClientOptions {
@@ -83,6 +83,30 @@ export interface RequestOptions {
   header?: Record<string, string>;
 }
 
+/**
+ * What `stepUp` proves with: WeChat SOTER (a fingerprint or face on this phone), or a
+ * getPhoneNumber button's code for the number bound to the account (only a tap on
+ * `<button open-type="getPhoneNumber">` gives one, so the app passes its `e.detail.code`).
+ */
+export type StepUpOptions =
+  | {
+      method: "soter";
+      /**
+       * The modes to use, in order of preference: the first the device supports and has a
+       * fingerprint or face enrolled for is prompted for. Default ["fingerPrint", "facial"].
+       */
+      requestAuthModes?: SoterAuthMode[];
+      /** The prompt's text, e.g. "确认提现" (WeChat allows 42 characters). */
+      authContent?: string;
+    }
+  | { method: "phone"; code: string };
+
+/** A successful step-up. */
+export interface SteppedUp {
+  /** Until when the session counts as stepped up (ISO 8601; the server's STEP_UP_TTL). */
+  elevatedUntil: string;
+}
+
 /** A client; every method rejects with a TongxingError. */
 export interface TongxingClient {
   /**
@@ -118,6 +142,19 @@ export interface TongxingClient {
   updateMe(profile: Profile): Promise<User>;
   /** Binds the phone number from a getPhoneNumber button's `e.detail.code` (POST /me/phone). */
   bindPhone(code: string): Promise<User>;
+  /**
+   * Steps this session up before a sensitive change; a business API behind the library's
+   * requireStepUp answers 403 STEP_UP_REQUIRED until then (the request rejects with that code;
+   * the client never prompts by itself). SOTER: checks locally that the device supports and has
+   * enrolled a mode (no request otherwise), then POST /auth/step-up/challenge,
+   * wx.startSoterAuthentication over it, POST /auth/step-up with the signed result. Phone: POST
+   * /auth/step-up with the code. Logs in first when there is no token, as `request` does.
+   * @throws TongxingError the server's 401 STEP_UP_FAILED (signature refused, another number,
+   *   challenge spent or expired), 409 NO_PHONE, 400 PHONE_CODE_INVALID, 400 WRONG_PLATFORM,
+   *   429 RATE_LIMITED; or, with status 0, SOTER_UNSUPPORTED (not WeChat, no SOTER or none of the modes on this
+   *   device), SOTER_NOT_ENROLLED, SOTER_CANCELLED, SOTER_FAILED (not recognised, locked, ...)
+   */
+  stepUp(opts: StepUpOptions): Promise<SteppedUp>;
   /** GET /auth/sessions: the user's live sessions. */
   sessions(): Promise<SessionInfo[]>;
   /** The stored token, or null. */

@@ -14,6 +14,7 @@
 import { TongxingError } from "../errors.js";
 import type { WxError, WxLike } from "../wx.js";
 import { failMessage, parseBody, type Runtime, requestFailed, withDeadline } from "./runtime.js";
+import { wechatSoter } from "./soter.js";
 
 /** A login call in wx's style: callbacks, the code in `success`'s `code`. */
 export type CodeLogin = (opts: { timeout?: number; success?: (res: { code?: string }) => void; fail?: (err: WxError) => void }) => void;
@@ -91,8 +92,11 @@ function wxShaped(
 const withTimeout = (timeout: number) => ({ timeout });
 const noArgs = () => ({});
 
-/** WeChat's `wx`: `wx.login({ timeout })`. */
-export const wechatRuntime = (wx: WxLike): Runtime => wxShaped("wx", wx, wx.login, "wx.login", withTimeout);
+/** WeChat's `wx`: `wx.login({ timeout })`, and SOTER for stepUp when the base library has it. */
+export const wechatRuntime = (wx: WxLike): Runtime => ({
+  ...wxShaped("wx", wx, wx.login, "wx.login", withTimeout),
+  soter: wechatSoter(wx),
+});
 
 /** Douyin/Toutiao's `tt`: `tt.login()` (force defaults to true). */
 export const douyinRuntime = (tt: TtLike): Runtime => wxShaped("tt", tt, tt.login as CodeLogin, "tt.login", noArgs);

@@ -5,6 +5,7 @@
  */
 import { TongxingError } from "../errors.js";
 import type { SessionEndReason } from "../sessionEnd.js";
+import type { Soter } from "./soter.js";
 
 // The package is built without Node or DOM typings: the timers every mini-program runtime has.
 declare function setTimeout(handler: () => void, ms: number): unknown;
@@ -55,6 +56,8 @@ export interface Runtime {
   getStorage(key: string): unknown;
   setStorage(key: string, value: string): void;
   removeStorage(key: string): void;
+  /** WeChat SOTER for stepUp (soter.ts): on the `wx` runtime only, when its base library has it. */
+  readonly soter?: Soter;
 }
 
 /** The message in a runtime's failure object: `errMsg` (most), `errorMessage` (Alipay), else a fallback. */
