@@ -9,6 +9,7 @@
  * 2 bad arguments.
  */
 import { parseArgs } from "node:util";
+import type { z } from "zod";
 import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../commands/sessionAdmin.js";
 import { deleteAccount, findUsers, listUsers, showUser } from "../commands/userAdmin.js";
 import { ConfigError, loadCliConfig } from "../config/config.js";
@@ -59,6 +60,8 @@ function userText(u: AdminUser): string {
   return [head, ...ids].join("\n");
 }
 const by = { actor: "cli" as const, ip: null };
+/** An option the route's schema refuses: 400 INVALID_REQUEST (exit 2), naming it as an option. */
+const invalidOptions = (error: z.ZodError) => invalidRequest(`--${describeIssue(error)}`);
 
 const COMMANDS: Record<string, Run> = {
   "sessions list": async (b, arg) => {
@@ -100,7 +103,7 @@ const COMMANDS: Record<string, Run> = {
   },
   "users ban": async (b, arg, { reason, until }) => {
     const body = banBody.safeParse({ ...(reason !== null && { reason }), ...(until !== undefined && { until }) });
-    if (!body.success) throw new UsageError(body.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
+    if (!body.success) throw invalidOptions(body.error);
     const result = await banUser(await b.admin(), userIdParam(arg), reason, by, body.data.until ?? null);
     const lifts = result.bannedUntil ? ` until ${result.bannedUntil}` : "";
     return { json: result, text: `banned user ${arg}${lifts}; revoked ${result.revoked} session(s)` };
