@@ -4,13 +4,14 @@
  * the route's JSON and a few lines of text for an operator.
  */
 import type { z } from "zod";
+import { addRestriction, removeRestriction } from "../commands/restrictions.js";
 import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../commands/sessionAdmin.js";
 import { deleteAccount, findUsers, listUsers, showUser } from "../commands/userAdmin.js";
 import { invalidRequest } from "../errors.js";
 import { describeIssue } from "../middlewares/validate.js";
 import { presentSessionListItem } from "../presenters/session.js";
-import { type AdminUser, presentAdminUser } from "../presenters/user.js";
-import { banBody, usersQuery } from "../routes/admin/schema.js";
+import { type AdminUser, type PresentedRestriction, presentAdminUser, presentRestriction } from "../presenters/user.js";
+import { banBody, restrictionBody, usersQuery } from "../routes/admin/schema.js";
 import { userIdParam } from "../routes/params.js";
 import type { CliBackends } from "./backends.js";
 
@@ -18,6 +19,8 @@ import type { CliBackends } from "./backends.js";
 export interface Options {
   reason: string | null;
   until?: string | undefined;
+  /** A restriction's name (users restrict, unrestrict). */
+  name?: string | undefined;
   openid?: string | undefined;
   unionid?: string | undefined;
   phone?: string | undefined;
@@ -29,12 +32,27 @@ export interface Options {
 /** A command: the backends, its one argument (a user or session id; "" for none), the options. */
 export type Run = (b: CliBackends, arg: string, opts: Options) => Promise<{ json: unknown; text: string }>;
 
-/** A user in a few lines: id, profile, state, then one line per identity. */
+/** A restriction in one line: name, end (marked when passed), reason, since when. */
+function restrictionLine(r: PresentedRestriction): string {
+  const passed = r.until && Date.parse(r.until) <= Date.now() ? " (passed)" : "";
+  return `${r.name}  until ${r.until ?? "-"}${passed}  reason ${r.reason ?? "-"}  since ${r.createdAt}`;
+}
+
+/** A user in a few lines: id, profile, state, then one line per identity and per restriction. */
 function userText(u: AdminUser): string {
-  const state = u.deletedAt ? `deleted ${u.deletedAt}` : u.bannedAt ? `banned ${u.bannedAt}` : "active";
+  const banned = u.bannedAt && `banned ${u.bannedAt}${u.bannedUntil ? ` until ${u.bannedUntil}` : ""}`;
+  const state = u.deletedAt ? `deleted ${u.deletedAt}` : banned || "active";
   const head = `user ${u.id}  ${state}  created ${u.createdAt}  nickname ${u.nickname ?? "-"}  phone ${u.phone ?? "-"}`;
   const ids = u.identities.map((i) => `  ${i.platform}  ${i.appid}  openid ${i.openid}  unionid ${i.unionid ?? "-"}  since ${i.createdAt}`);
-  return [head, ...ids].join("\n");
+  return [head, ...ids, ...u.restrictions.map((r) => `  restricted ${restrictionLine(r)}`)].join("\n");
+}
+
+/** What restrict and unrestrict answer: the route's JSON, and the list under a heading. */
+function restrictionsOut(userId: number, list: PresentedRestriction[]) {
+  const text = list.length
+    ? [`user ${userId}'s restrictions:`, ...list.map((r) => `  ${restrictionLine(r)}`)].join("\n")
+    : `user ${userId} has no restrictions`;
+  return { json: { restrictions: list }, text };
 }
 const by = { actor: "cli" as const, ip: null };
 /** An option the route's schema refuses: 400 INVALID_REQUEST (exit 2), naming it as an option. */
@@ -89,5 +107,18 @@ export const COMMANDS: Record<string, Run> = {
   "users unban": async (b, arg) => {
     const result = await unbanUser(await b.admin(), userIdParam(arg), by);
     return { json: result, text: `unbanned user ${arg}` };
+  },
+  "users restrict": async (b, arg, { name, reason, until }) => {
+    const body = restrictionBody.safeParse({ name, ...(reason !== null && { reason }), ...(until !== undefined && { until }) });
+    if (!body.success) throw invalidOptions(body.error);
+    const userId = userIdParam(arg);
+    const input = { name: body.data.name, reason: body.data.reason ?? null, until: body.data.until ?? null };
+    return restrictionsOut(userId, (await addRestriction(await b.admin(), userId, input, by)).map(presentRestriction));
+  },
+  "users unrestrict": async (b, arg, { name }) => {
+    const body = restrictionBody.pick({ name: true }).safeParse({ name });
+    if (!body.success) throw invalidOptions(body.error);
+    const userId = userIdParam(arg);
+    return restrictionsOut(userId, (await removeRestriction(await b.admin(), userId, body.data.name, by)).map(presentRestriction));
   },
 };
