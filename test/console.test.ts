@@ -4,13 +4,16 @@
  * revoke one (its token is 401 on the next request), ban with a reason and find it in the audit
  * page, a wrong token refused with nothing stored; the home page's user list, nickname search and
  * recent logins, app names beside appids, the charts' labelled axes; with apps of two platforms,
- * each identity's and session's platform and the users list's platform filter; strict CSP, both
- * languages. Screenshots of each page go to test/output/ (gitignored).
+ * each identity's and session's platform and the users list's platform filter; a ban with an
+ * end and restrictions added and lifted (ends picked in the operator's time zone, sent in UTC),
+ * every audit action by its label; strict CSP, both languages. Screenshots of each page go to
+ * test/output/ (gitignored).
  */
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { AUDIT_ACTIONS } from "../src/audit.js";
 import { startFakePlatforms } from "../src/platforms/fakeServer.js";
 import { CONSOLE_CSP } from "../src/routes/admin/console.js";
 import { ADMIN_TOKEN } from "./lifecycleSuite.js";
@@ -40,14 +43,14 @@ after(async () => {
   await stack?.stop();
 });
 
-async function open(locale: string): Promise<{ page: Page; problems: string[] }> {
+async function open(locale: string, timezoneId?: string): Promise<{ page: Page; problems: string[] }> {
   assert.ok(tool.path, tool.missing);
   browser ??= await chromium.launch({
     executablePath: tool.path,
     headless: true,
     args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-default-apps", "--no-first-run"],
   });
-  const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 } });
+  const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 }, ...(timezoneId && { timezoneId }) });
   const page = await context.newPage();
   // A CSP violation, a failed script or any console error is a failure of the page.
   const problems: string[] = [];
@@ -301,6 +304,87 @@ test("with a WeChat and a Douyin app: each identity and session shows its platfo
     await two.stop();
     await fakes.close();
   }
+});
+
+test("a ban with an end shows it; a restriction is added, listed and removed; the audit trail names them", {
+  timeout: 120_000,
+  skip: tool.skip,
+}, async () => {
+  const login = await stack.request("POST", "/auth/login", { body: { code: codeFor("console-restrict") } });
+  const { token } = login.body;
+  const userId = login.body.user.id as number;
+  const restrictionsNow = async () => (await stack.request("GET", "/auth/session", { token })).body.restrictions;
+  // The operator's clock is Beijing's: a datetime-local of 03:04 on 2 January is 19:04 UTC the day before.
+  const local = "2099-01-02T03:04";
+  const utc = "2099-01-01T19:04:00.000Z";
+  const { page, problems } = await open("en-US", "Asia/Shanghai");
+  await page.goto(`${stack.url}/admin/console/#/users/${userId}`);
+  await page.fill("#admin-token", ADMIN_TOKEN);
+  await page.click("#signin");
+  await page.waitForSelector("#restriction-name");
+
+  // Add one: listed with its reason and end, and the session carries it on the next request.
+  await page.fill("#restriction-name", "comment");
+  await page.fill("#restriction-reason", "spam");
+  await page.fill("#restriction-until", local);
+  await page.click("#restrict");
+  const row = page.locator('#restrictions tr[data-restriction="comment"]');
+  await row.waitFor();
+  assert.match(await row.innerText(), /comment\s+spam\s+1\/2\/2099, 3:04:00 AM/);
+  assert.deepEqual(await restrictionsNow(), ["comment"]);
+  assert.equal(
+    (await stack.request("GET", `/admin/users/${userId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.restrictions[0]
+      .until,
+    utc,
+  );
+  await page.screenshot({ path: `${OUTPUT}/console-restrictions.png`, fullPage: true });
+
+  // A name the API refuses is shown as its error, and nothing is added.
+  await page.fill("#restriction-name", "No Spaces");
+  await page.click("#restrict");
+  await page.waitForSelector("#notice.error");
+  assert.match(await page.locator("#notice").innerText(), /INVALID_REQUEST: name/);
+  assert.equal(await page.locator("#restrictions tbody tr").count(), 1);
+
+  // Remove it.
+  await row.locator("button.unrestrict").click();
+  await row.waitFor({ state: "detached" });
+  assert.deepEqual(await restrictionsNow(), []);
+
+  // A ban until a time: the ban line says until when, in the operator's clock.
+  await page.fill("#ban-reason", "spam");
+  await page.fill("#ban-until", local);
+  await page.click("#ban");
+  await page.waitForSelector("#unban");
+  assert.match(await page.locator("#ban-state").innerText(), /until 1\/2\/2099, 3:04:00 AM/);
+  assert.equal(
+    (await stack.request("GET", `/admin/users/${userId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.bannedUntil,
+    utc,
+  );
+  assert.equal((await stack.request("GET", "/auth/session", { token })).status, 401);
+
+  // The audit trail: the new actions offered in the filter and shown by their labels.
+  await stack.running.deps.audit.flush();
+  await page.click('header a[href="#/audit"]');
+  await page.fill("#audit-user", String(userId));
+  await page.selectOption("#audit-action", "restriction_added");
+  await page.click("#audit-filter");
+  const added = page.locator('#audit tr[data-action="restriction_added"]');
+  await added.waitFor();
+  assert.match(await added.innerText(), new RegExp(`Restriction added\\s+admin_api.*comment until ${utc}: spam`, "s"));
+  await page.selectOption("#audit-action", "");
+  await page.click("#audit-filter");
+  await page.waitForSelector('#audit tr[data-action="restriction_removed"]');
+  assert.match(await page.locator('#audit tr[data-action="restriction_removed"]').innerText(), /Restriction removed/);
+  assert.match(await page.locator('#audit tr[data-action="ban"]').innerText(), /Banned/);
+  assert.ok((await page.locator("#audit-action option").allInnerTexts()).includes("Step-up failed"));
+  const offered = await Promise.all((await page.locator("#audit-action option").all()).map((o) => o.getAttribute("value")));
+  assert.deepEqual(offered.filter(Boolean).sort(), [...AUDIT_ACTIONS].sort(), "a label for every action the trail records");
+  await page.click("#lang");
+  assert.match(await page.locator('#audit tr[data-action="restriction_removed"]').innerText(), /解除限制/);
+  await page.screenshot({ path: `${OUTPUT}/console-audit-restrictions.png`, fullPage: true });
+  // The refused name's 400 is the test's own doing; nothing else is.
+  assert.deepEqual(problems, ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]);
 });
 
 test("without ADMIN_TOKEN the console does not exist", { skip: tool.skip }, async () => {

@@ -3,118 +3,50 @@
  * The operators' CLI (`npx tongxing-admin`, the package's bin; `npm run admin --` in a checkout,
  * after `npm run build`): the admin API's operations, talking to Redis and PostgreSQL directly.
  * It needs only DATABASE_URL, REDIS_URL (or REDIS_CLUSTER_NODES) and REDIS_KEY_PREFIX
- * (backends.ts); user commands touch only PostgreSQL. Writes the same audit trail, with actor "cli".
+ * (backends.ts); user commands touch only PostgreSQL, but for those that end sessions or change
+ * what a session carries (ban, unban, restrict, unrestrict, delete). Writes the same audit trail,
+ * with actor "cli".
  *
  * Exit status: 0 done, 1 the operation failed (unknown user or session, backend down),
  * 2 bad arguments.
  */
 import { parseArgs } from "node:util";
-import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../commands/sessionAdmin.js";
-import { deleteAccount, findUsers, listUsers, showUser } from "../commands/userAdmin.js";
 import { ConfigError, loadCliConfig } from "../config/config.js";
-import { AppError, invalidRequest } from "../errors.js";
+import { AppError } from "../errors.js";
 import { createLogger } from "../log.js";
-import { describeIssue } from "../middlewares/validate.js";
-import { presentSessionListItem } from "../presenters/session.js";
-import { type AdminUser, presentAdminUser } from "../presenters/user.js";
-import { banBody, usersQuery } from "../routes/admin/schema.js";
-import { userIdParam } from "../routes/params.js";
 import { type CliBackends, cliBackends } from "./backends.js";
+import { COMMANDS } from "./commands.js";
 
 const USAGE = `usage: npx tongxing-admin <command> [--json]   (in a checkout: npm run -s admin -- <command>)
   sessions list <userId>          list a user's live sessions, newest first
   sessions revoke <sessionId>     revoke one session
   sessions revoke-all <userId>    revoke every session of a user
-  users show <userId>             a user and their identities (platform, appid, openid, unionid)
+  users show <userId>             a user, their identities (platform, appid, openid, unionid),
+                                  ban (and its end) and restrictions
   users list [--nickname p] [--platform p] [--limit n] [--cursor c]
                                   users newest first, or by nickname prefix (case-insensitive),
                                   or with an identity of a platform (wechat, douyin, ...);
                                   a page of n (1-200, default 50); --cursor: the page's "next"
   users find --openid o | --unionid u | --phone p
                                   users by exactly one of those (exact match, at most 50)
-  users ban <userId> [--reason r] [--until iso] ban a user (revokes every session, refuses logins; until then)
+  users ban <userId> [--reason r] [--until iso]
+                                  ban a user (revokes every session, refuses logins);
+                                  --until: the ban lifts itself then (ISO 8601, in the future)
   users unban <userId>            lift a ban
+  users restrict <userId> --name n [--reason r] [--until iso]
+                                  a partial ban: take "n" away (comment, post: your API's word,
+                                  a-z then up to 31 of a-z 0-9 _ -); the user keeps their sessions
+  users unrestrict <userId> --name n
+                                  lift restriction "n"; both print the user's restrictions
   users delete <userId>           delete the account (sessions, identities, profile)`;
 
 class UsageError extends Error {}
-
-interface Options {
-  reason: string | null;
-  until?: string | undefined;
-  openid?: string | undefined;
-  unionid?: string | undefined;
-  phone?: string | undefined;
-  nickname?: string | undefined;
-  platform?: string | undefined;
-  limit?: string | undefined;
-  cursor?: string | undefined;
-}
-type Run = (b: CliBackends, arg: string, opts: Options) => Promise<{ json: unknown; text: string }>;
-
-/** A user in a few lines: id, profile, state, then one line per identity. */
-function userText(u: AdminUser): string {
-  const state = u.deletedAt ? `deleted ${u.deletedAt}` : u.bannedAt ? `banned ${u.bannedAt}` : "active";
-  const head = `user ${u.id}  ${state}  created ${u.createdAt}  nickname ${u.nickname ?? "-"}  phone ${u.phone ?? "-"}`;
-  const ids = u.identities.map((i) => `  ${i.platform}  ${i.appid}  openid ${i.openid}  unionid ${i.unionid ?? "-"}  since ${i.createdAt}`);
-  return [head, ...ids].join("\n");
-}
-const by = { actor: "cli" as const, ip: null };
-
-const COMMANDS: Record<string, Run> = {
-  "sessions list": async (b, arg) => {
-    const sessions = (await listUserSessions(await b.admin(), userIdParam(arg))).map(presentSessionListItem);
-    const text = sessions.length
-      ? sessions
-          .map((s) => `${s.sessionId}  created ${s.createdAt}  last seen ${s.lastSeenAt}  expires ${s.expiresAt}  ${s.ip}  ${s.userAgent}`)
-          .join("\n")
-      : "no live sessions";
-    return { json: { sessions }, text };
-  },
-  "sessions revoke": async (b, arg) => {
-    await revokeSession(await b.admin(), arg, by);
-    return { json: { revoked: 1 }, text: `revoked ${arg}` };
-  },
-  "sessions revoke-all": async (b, arg) => {
-    const revoked = await revokeAllSessions(await b.admin(), userIdParam(arg), by);
-    return { json: { revoked }, text: `revoked ${revoked} session(s)` };
-  },
-  "users show": async (b, arg) => {
-    const user = presentAdminUser(await showUser(b, userIdParam(arg)));
-    return { json: user, text: userText(user) };
-  },
-  "users list": async (b, _arg, { nickname, platform, limit, cursor }) => {
-    const parsed = usersQuery.safeParse({ nickname, platform, limit, cursor }, { reportInput: true });
-    if (!parsed.success) throw invalidRequest(describeIssue(parsed.error));
-    const page = await listUsers(b, parsed.data);
-    const users = page.users.map(presentAdminUser);
-    const more = page.next ? `\nmore: --cursor ${page.next}` : "";
-    return { json: { users, next: page.next }, text: users.length ? users.map(userText).join("\n") + more : "no users" };
-  },
-  "users find": async (b, _arg, opts) => {
-    const users = (await findUsers(b, opts)).map(presentAdminUser);
-    return { json: { users }, text: users.length ? users.map(userText).join("\n") : "no such user" };
-  },
-  "users delete": async (b, arg) => {
-    const revoked = await deleteAccount(await b.admin(), userIdParam(arg), by);
-    return { json: { deleted: true, revoked }, text: `deleted user ${arg}'s account; revoked ${revoked} session(s)` };
-  },
-  "users ban": async (b, arg, { reason, until }) => {
-    const body = banBody.safeParse({ ...(reason !== null && { reason }), ...(until !== undefined && { until }) });
-    if (!body.success) throw new UsageError(body.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
-    const result = await banUser(await b.admin(), userIdParam(arg), reason, by, body.data.until ?? null);
-    const lifts = result.bannedUntil ? ` until ${result.bannedUntil}` : "";
-    return { json: result, text: `banned user ${arg}${lifts}; revoked ${result.revoked} session(s)` };
-  },
-  "users unban": async (b, arg) => {
-    const result = await unbanUser(await b.admin(), userIdParam(arg), by);
-    return { json: result, text: `unbanned user ${arg}` };
-  },
-};
 
 const OPTIONS = {
   json: { type: "boolean" },
   reason: { type: "string" },
   until: { type: "string" },
+  name: { type: "string" },
   openid: { type: "string" },
   unionid: { type: "string" },
   phone: { type: "string" },
@@ -124,6 +56,15 @@ const OPTIONS = {
   cursor: { type: "string" },
   help: { type: "boolean" },
 } as const;
+
+/** The options each command takes besides --json; any other is refused. */
+const TAKES: Record<string, readonly string[]> = {
+  "users list": ["nickname", "platform", "limit", "cursor"],
+  "users find": ["openid", "unionid", "phone"],
+  "users ban": ["reason", "until"],
+  "users restrict": ["name", "reason", "until"],
+  "users unrestrict": ["name"],
+};
 
 function parse(argv: string[]) {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
@@ -136,19 +77,20 @@ function parse(argv: string[]) {
   const name = `${group} ${verb}`;
   const run = COMMANDS[name];
   if (!run) throw new UsageError(group ? `unknown command "${[group, verb].filter(Boolean).join(" ")}"` : "no command given");
-  const { reason, until, openid, unionid, phone, nickname, platform, limit, cursor } = parsed.values;
   if (name === "users find" || name === "users list") {
     const takes = name === "users find" ? "--openid, --unionid or --phone" : "--nickname, --platform, --limit or --cursor";
     if (arg) throw new UsageError(`"${name}" takes ${takes}, not an argument`);
   } else if (!arg || rest.length) {
     throw new UsageError(`"${name}" takes exactly one argument`);
   }
-  if ((reason ?? until) !== undefined && name !== "users ban") throw new UsageError("--reason and --until go with users ban");
-  if ((openid ?? unionid ?? phone) !== undefined && name !== "users find")
-    throw new UsageError("--openid, --unionid and --phone go with users find");
-  if ((nickname ?? platform ?? limit ?? cursor) !== undefined && name !== "users list")
-    throw new UsageError("--nickname, --platform, --limit and --cursor go with users list");
-  const opts = { reason: reason ?? null, until, openid, unionid, phone, nickname, platform, limit, cursor };
+  const allowed = TAKES[name] ?? [];
+  const stray = Object.keys(parsed.values).find((o) => o !== "json" && o !== "help" && !allowed.includes(o));
+  if (stray) {
+    const which = allowed.length ? `: it takes ${allowed.map((o) => `--${o}`).join(", ")}` : "";
+    throw new UsageError(`--${stray} does not go with ${name}${which}`);
+  }
+  const { reason, until, name: restriction, openid, unionid, phone, nickname, platform, limit, cursor } = parsed.values;
+  const opts = { reason: reason ?? null, until, name: restriction, openid, unionid, phone, nickname, platform, limit, cursor };
   return { run, arg: arg ?? "", json: parsed.values.json ?? false, opts };
 }
 

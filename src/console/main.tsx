@@ -1,8 +1,9 @@
 /**
  * The admin console: sign in with the admin token, find a user, see their identities and live
- * sessions and act on them, read the audit trail. Plain Preact; every call goes to the existing
- * admin API (api.ts), so every action lands in the audit trail as `admin_api`. Views are hash
- * routes: #/ (find, every user, recent logins: home.tsx), #/users/<id>, #/audit, #/overview.
+ * sessions and act on them (revoke; ban and restrict: moderation.tsx), read the audit trail. Plain
+ * Preact; every call goes to the existing admin API (api.ts), so every action lands in the audit
+ * trail as `admin_api`. Views are hash routes: #/ (find, every user, recent logins: home.tsx),
+ * #/users/<id>, #/audit, #/overview.
  */
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -10,13 +11,13 @@ import { ApiError, api, token, whenUnauthorized } from "./api.js";
 import { AppName, useAppNames } from "./apps.js";
 import { Chart } from "./chart.js";
 import { HomePage } from "./home.js";
-import { browserLang, type Lang, WORDS, type Words } from "./i18n.js";
+import { actionLabel, browserLang, type Lang, WORDS, type Words } from "./i18n.js";
 import { type AuditEvent, errorText, type Session, time, type User } from "./model.js";
+import { BanSection, RestrictionsSection } from "./moderation.js";
 import { PlatformApp } from "./platforms.js";
 import { describeUserAgent } from "./userAgent.js";
 
 type Notice = { kind: "ok" | "error"; text: string } | null;
-const ACTIONS = ["login", "logout", "revoke", "revoke_all", "ban", "unban", "eviction", "unionid_conflict", "account_deleted"];
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash || "#/");
@@ -76,7 +77,6 @@ function UserPage({ t, userId }: { t: Words; userId: string }) {
   const [user, setUser] = useState<User | null>(null);
   const [sessions, setSessions] = useState<Session[]>([]);
   const [notice, setNotice] = useState<Notice>(null);
-  const [reason, setReason] = useState("");
   const [confirm, setConfirm] = useState("");
   const load = async () => {
     try {
@@ -207,44 +207,8 @@ function UserPage({ t, userId }: { t: Words; userId: string }) {
               </button>
             </p>
           </section>
-          <section>
-            <div class="row">
-              {user.bannedAt ? (
-                <button
-                  type="button"
-                  id="unban"
-                  onClick={() =>
-                    act(async () => {
-                      await api("DELETE", `/users/${userId}/ban`);
-                      return t.unbannedMsg;
-                    })
-                  }
-                >
-                  {t.unban}
-                </button>
-              ) : (
-                <form
-                  onSubmit={(e) => {
-                    e.preventDefault();
-                    void act(async () => {
-                      await api("POST", `/users/${userId}/ban`, reason ? { reason } : {});
-                      return t.bannedMsg;
-                    });
-                  }}
-                >
-                  <input
-                    id="ban-reason"
-                    placeholder={t.reason}
-                    value={reason}
-                    onInput={(e) => setReason((e.target as HTMLInputElement).value)}
-                  />
-                  <button class="danger" type="submit" id="ban">
-                    {t.ban}
-                  </button>
-                </form>
-              )}
-            </div>
-          </section>
+          <BanSection t={t} user={user} act={act} />
+          <RestrictionsSection t={t} user={user} act={act} />
           {!user.deletedAt && (
             <section>
               <h2>{t.deleteAccount}</h2>
@@ -336,8 +300,8 @@ function AuditPage({ t }: { t: Words }) {
           <input id="audit-user" placeholder={t.by.id} value={userId} onInput={(e) => setUserId((e.target as HTMLInputElement).value)} />
           <select id="audit-action" value={action} onChange={(e) => setAction((e.target as HTMLSelectElement).value)}>
             <option value="">{t.any}</option>
-            {ACTIONS.map((a) => (
-              <option value={a}>{a}</option>
+            {Object.keys(t.actions).map((a) => (
+              <option value={a}>{actionLabel(t, a)}</option>
             ))}
           </select>
           <button class="primary" type="submit" id="audit-filter">
@@ -362,7 +326,7 @@ function AuditPage({ t }: { t: Words }) {
             {events.map((e) => (
               <tr data-action={e.action}>
                 <td>{time(e.at)}</td>
-                <td>{e.action}</td>
+                <td title={e.action}>{actionLabel(t, e.action)}</td>
                 <td>{e.actor}</td>
                 <td>
                   <a href={`#/users/${e.userId}`}>#{e.userId}</a>

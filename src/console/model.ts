@@ -10,6 +10,14 @@ export interface Identity {
   unionid: string | null;
   createdAt: string;
 }
+/** A restriction (partial ban): the team's word for what the user may not do, and until when. */
+export interface Restriction {
+  name: string;
+  reason: string | null;
+  /** ISO 8601, or null: until an operator lifts it. */
+  until: string | null;
+  createdAt: string;
+}
 export interface User {
   id: number;
   nickname: string | null;
@@ -17,8 +25,12 @@ export interface User {
   phone: string | null;
   createdAt: string;
   bannedAt: string | null;
+  /** When the ban lifts itself, or null (not banned, or until an operator lifts it). */
+  bannedUntil: string | null;
   deletedAt: string | null;
   identities: Identity[];
+  /** Every restriction, also those whose end has passed (listed until an operator removes them). */
+  restrictions: Restriction[];
 }
 export interface Session {
   sessionId: string;
