@@ -46,6 +46,7 @@ describe("admin: find a user", () => {
       "identities",
       "nickname",
       "phone",
+      "restrictions",
     ]);
     assert.equal(res.body.phone, "+8613900000001");
     assert.equal(res.body.bannedAt, null);

@@ -75,7 +75,10 @@ describe("mini-program client: a session someone ended", () => {
 
   test("BANNED: bannedUntil (ISO 8601) and banReason reach onSessionEnded and the error; a refused login() keeps the end", async () => {
     const a = await loggedIn("sdk-end-banned");
-    const ban = await stack.request("POST", `/admin/users/${a.me.id}/ban`, { headers: ADMIN, body: { reason: "刷单 (order fraud)" } });
+    const ban = await stack.request("POST", `/admin/users/${a.me.id}/ban`, {
+      headers: ADMIN,
+      body: { reason: "刷单 (order fraud)", until: new Date(Date.now() + 3_600_000).toISOString() },
+    });
     assert.equal(ban.status, 200, ban.text);
 
     let error: TongxingError | undefined;
@@ -203,7 +206,12 @@ describe("web client: onLoginRequired gets the reason", () => {
 
     const banned = await webClient("web-end-banned");
     assert.equal(
-      (await stack.request("POST", `/admin/users/${banned.user.id}/ban`, { headers: ADMIN, body: { reason: "spam" } })).status,
+      (
+        await stack.request("POST", `/admin/users/${banned.user.id}/ban`, {
+          headers: ADMIN,
+          body: { reason: "spam", until: new Date(Date.now() + 3_600_000).toISOString() },
+        })
+      ).status,
       200,
     );
     await assert.rejects(banned.tx.me(), endedWith("BANNED"));

@@ -51,7 +51,8 @@ test("dev mode: start, demo, SIGTERM", async () => {
       }
     });
   });
-  assert.match(out, /DEV MODE: no WECHAT_APPID/);
+  assert.match(out, /DEV MODE: no APPS or WECHAT_APPID/);
+  assert.match(out, /douyin:ttdev00000000000000.*alipay:2021000000000000/, "the built-in fakes of every platform");
   assert.match(out, /created the database/);
   assert.match(out, /applied migrations/);
 
@@ -71,6 +72,29 @@ test("dev mode: start, demo, SIGTERM", async () => {
   await once(again, "exit");
   const ids = [demoOut, againOut].map((o) => /"id":(\d+)/.exec(o)?.[1]);
   assert.equal(ids[0], ids[1], "the same code string is always the same user");
+
+  // Every platform has its fake: a login with each dev app is a session of that platform, and
+  // one person is another user on another platform (no unionid crosses platforms).
+  const platformIds = new Set<number>();
+  for (const [appid, platform] of [
+    ["ttdev00000000000000", "douyin"],
+    ["2021000000000000", "alipay"],
+    ["qqdev0000", "qq"],
+    ["baidudev0000", "baidu"],
+    ["ksdev0000", "kuaishou"],
+  ]) {
+    const res = await fetch(`${url}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: "erin", appid }),
+    });
+    assert.equal(res.status, 200, `${platform}: ${await res.clone().text()}`);
+    const login = (await res.json()) as { token: string; user: { id: number } };
+    const session = (await (await fetch(`${url}/auth/session`, { headers: { "x-wx-token": login.token } })).json()) as { platform: string };
+    assert.equal(session.platform, platform);
+    platformIds.add(login.user.id);
+  }
+  assert.equal(platformIds.size, 5, "one user per platform");
 
   // The very same code again, after that login's session was logged out (within the replay
   // window): dev mode's codes are reusable, so it logs in afresh rather than being spent.

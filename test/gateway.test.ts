@@ -246,17 +246,23 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
     assert.equal(app.seen.length, before);
   });
 
-  test("the mini-program SDK logs in again through the gateway after its token was revoked", async () => {
+  test("through the gateway, the mini-program SDK logs in again for a session that left nothing, and not for a revoked one", async () => {
+    const ended: string[] = [];
     const { wx, counts } = simulatedWx("gw-sdk");
-    const tx = createClient({ baseUrl: gateway.url, wx });
+    const tx = createClient({ baseUrl: gateway.url, wx, onSessionEnded: (end) => void ended.push(end.reason) });
     const first = (await tx.request({ url: "/orders" })) as Seen;
     assert.equal(counts.login, 1);
     const userId = first.headers["x-tongxing-user-id"];
     assert.ok(userId);
-    assert.equal((await stack.running.deps.sessions.revokeAll(Number(userId))).length, 1);
+    // Nothing kept (the reason nginx passes on is UNKNOWN): one silent re-login.
+    await stack.redis.del(`${stack.prefix}{u${userId}}`);
     const second = (await tx.request({ url: "/orders" })) as Seen;
-    assert.equal(counts.login, 2, "one re-login on TOKEN_INVALID");
+    assert.equal(counts.login, 2, "one re-login on TOKEN_INVALID with reason UNKNOWN");
     assert.equal(second.headers["x-tongxing-user-id"], userId);
+    // Revoked (by an operator, say): the app is told, nobody logs in again by themselves.
+    assert.equal((await stack.running.deps.sessions.revokeAll(Number(userId))).length, 1);
+    await assert.rejects(tx.request({ url: "/orders" }), (err: { code?: string; reason?: string }) => err.reason === "REVOKED");
+    assert.deepEqual([counts.login, ended], [2, ["REVOKED"]]);
   });
 
   test("the business API's own errors pass through untouched", async () => {

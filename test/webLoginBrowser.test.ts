@@ -214,7 +214,7 @@ test("a banned user: the page is told why (reason, bannedUntil, banReason) and n
   const id = await page.locator("#user-id").innerText();
   const ban = await stack.request("POST", `/admin/users/${id}/ban`, {
     headers: { authorization: `Bearer ${"a".repeat(40)}` },
-    body: { reason: "刷单" },
+    body: { reason: "刷单", until: new Date(Date.now() + 3_600_000).toISOString() },
   });
   assert.equal(ban.status, 200, ban.text);
 

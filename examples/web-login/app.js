@@ -23,7 +23,8 @@ function endedMessage(err) {
     case "REPLACED":
       return "您的账号已在其他设备登录";
     case "BANNED":
-      return `账号已被封禁至 ${new Date(err.bannedUntil).toLocaleString()}${err.banReason ? `：${err.banReason}` : ""}`;
+      // bannedUntil only for a ban with an end; without one, the ban lasts until an operator lifts it.
+      return `${err.bannedUntil ? `账号已被封禁至 ${new Date(err.bannedUntil).toLocaleString()}` : "账号已被封禁"}${err.banReason ? `：${err.banReason}` : ""}`;
     case "DELETED":
       return "账号已注销";
     default:

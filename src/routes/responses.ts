@@ -72,8 +72,6 @@ export const sessionListItem = z.object({
   sessionId: z.string(),
   appid,
   platform,
-  restrictions: restrictionNames,
-  elevatedUntil: isoTime.nullable().describe("Until when this session's step-up counts; null: none"),
   createdAt: isoTime,
   lastSeenAt: isoTime,
   expiresAt: isoTime,
