@@ -113,7 +113,7 @@ export async function connectBackends(config: Config, log: Logger, wait = startu
   // A duplicate waits as long as the first attempt's WeChat exchange can take: three attempts
   // and their backoff, plus the database and Redis writes after it.
   const waitMs = 3 * Math.max(config.wechat.timeoutMs, config.platforms.timeoutMs) + 2000;
-  const platforms = new PlatformExchange(wechat, config.platforms, (platform, api, outcome, ms) =>
+  const platforms = new PlatformExchange(wechat, config.platforms, (platform, api, outcome) =>
     metrics.platformCalls.labels(platform, api, outcome).inc(),
   );
   const loginReplay = new LoginReplay(redis, config.redisKeyPrefix, config.loginReplayWindow, waitMs, config.devMode);

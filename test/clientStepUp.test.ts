@@ -4,14 +4,13 @@
  * business API guarded by the library's requireStepUp, whose 403 STEP_UP_REQUIRED reaches the app.
  */
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import Koa from "koa";
 import { createClient, type TongxingClient, TongxingError } from "../client/src/index.js";
-import { createSessionVerifier, requireSession, requireStepUp, type SessionState, type SessionVerifier } from "../verifier/src/index.js";
+import { createSessionVerifier, requireSession, requireStepUp, type SessionVerifier } from "../verifier/src/index.js";
 import { codesFrom, wxShapedFake } from "./fixtures/fakeRuntimes.js";
 import { type FakeSoterOptions, withFakeSoter } from "./fixtures/fakeSoter.js";
 import { simulatedWx } from "./fixtures/simulatedWx.js";
+import { startLibraryApi } from "./libraryApi.js";
 import { REDIS_URL, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
@@ -21,15 +20,7 @@ let api: { url: string; close(): void };
 before(async () => {
   stack = await startStack();
   verifier = createSessionVerifier({ redis: REDIS_URL, keyPrefix: stack.prefix });
-  const app = new Koa<SessionState>();
-  app.use(requireSession(verifier));
-  app.use(requireStepUp());
-  app.use((ctx) => {
-    ctx.body = { withdrawn: true };
-  });
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  api = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  api = await startLibraryApi([requireSession(verifier), requireStepUp()], () => ({ withdrawn: true }));
 });
 after(async () => {
   api?.close();

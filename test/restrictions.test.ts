@@ -4,17 +4,10 @@
  * library, whose requireUnrestricted refuses by name.
  */
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import Koa from "koa";
 import type { Running } from "../src/server.js";
-import {
-  createSessionVerifier,
-  requireSession,
-  requireUnrestricted,
-  type SessionState,
-  type SessionVerifier,
-} from "../verifier/src/index.js";
+import { createSessionVerifier, requireSession, requireUnrestricted, type SessionVerifier } from "../verifier/src/index.js";
+import { startLibraryApi } from "./libraryApi.js";
 import { REDIS_URL, type Stack, startStack } from "./support.js";
 
 const ADMIN = { authorization: `Bearer ${"a".repeat(40)}` };
@@ -28,18 +21,11 @@ before(async () => {
   other = await stack.startSibling({ SESSION_CACHE: "off" });
   verifier = createSessionVerifier({ redis: REDIS_URL, keyPrefix: stack.prefix });
   // A business API: POST /comments is taken away by the "comment" restriction, GET /orders is not.
-  const app = new Koa<SessionState>();
-  app.use(requireSession(verifier));
-  app.use(async (ctx, next) => {
-    if (ctx.path === "/comments") return requireUnrestricted("comment")(ctx, next);
-    await next();
-  });
-  app.use((ctx) => {
-    ctx.body = { ok: true, restrictions: ctx.state.session.restrictions.map((r) => r.name) };
-  });
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  api = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  const comment = requireUnrestricted("comment");
+  api = await startLibraryApi(
+    [requireSession(verifier), (ctx, next) => (ctx.path === "/comments" ? comment(ctx, next) : next())],
+    (ctx) => ({ ok: true, restrictions: ctx.state.session.restrictions.map((r) => r.name) }),
+  );
 });
 after(async () => {
   api?.close();

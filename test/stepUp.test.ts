@@ -4,11 +4,10 @@
  * requireStepUp asks for it; every failure is 401 STEP_UP_FAILED and audited.
  */
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import Koa from "koa";
 import { fakeSoterSignature } from "../src/wechat/fakeServer.js";
-import { createSessionVerifier, requireSession, requireStepUp, type SessionState, type SessionVerifier } from "../verifier/src/index.js";
+import { createSessionVerifier, requireSession, requireStepUp, type SessionVerifier } from "../verifier/src/index.js";
+import { startLibraryApi } from "./libraryApi.js";
 import { REDIS_URL, type Stack, startStack } from "./support.js";
 
 let stack: Stack;
@@ -18,15 +17,7 @@ let api: { url: string; close(): void };
 before(async () => {
   stack = await startStack({ STEP_UP_TTL: "2" });
   verifier = createSessionVerifier({ redis: REDIS_URL, keyPrefix: stack.prefix });
-  const app = new Koa<SessionState>();
-  app.use(requireSession(verifier));
-  app.use(requireStepUp());
-  app.use((ctx) => {
-    ctx.body = { ok: true };
-  });
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  api = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  api = await startLibraryApi([requireSession(verifier), requireStepUp()]);
 });
 after(async () => {
   api?.close();

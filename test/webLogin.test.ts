@@ -4,23 +4,14 @@
  * state cookie. test/webLoginBrowser.test.ts runs the same flow in Chromium.
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { freePort } from "./failure/services.js";
 import { APPID, codeFor, SECRET, type Stack, startStack } from "./support.js";
 
 const OA = "wxoa00000000000001";
 const WEB = "wxweb0000000000001";
 const RETURN = "https://h5.example.com/shop/";
 let stack: Stack;
-
-/** A free port on 127.0.0.1: PUBLIC_URL must name the server before it starts. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 before(async () => {
   const port = await freePort();

@@ -11,12 +11,12 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { freePort } from "./failure/services.js";
 import { APPID, SECRET, type Stack, startStack } from "./support.js";
 import { chromiumTool } from "./tools.js";
 
@@ -49,15 +49,6 @@ async function serveStatic(root: string): Promise<{ server: Server; origin: stri
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
-}
-
-/** A free port on 127.0.0.1: PUBLIC_URL must name tongxing before it starts. */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 before(async () => {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
-import { pino } from "pino";
 import { alipaySigningString, alipayTimestamp, exchangeAlipayCode, responseText, rsa2Sign, rsa2Verify } from "./alipay.js";
 import { type FakePlatforms, generateRsaKeyPair, type RsaKeyPair, startFakePlatforms } from "./fakeServer.js";
+import { captureLog, refused, unavailable } from "./testLog.js";
 import type { AlipayApp, ExchangeOptions } from "./types.js";
 
 // Each app has its own key pair, and Alipay one per app (an app's "Alipay public key").
@@ -46,20 +45,6 @@ before(async () => {
   opts = { apiBase: fake.apiBase("alipay"), timeoutMs: 500, retries: 2, backoffMs: 5 };
 });
 after(() => fake.close());
-
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { log: pino({ level: "debug" }, stream), lines };
-}
-
-const refused = { status: 401, code: "LOGIN_CODE_INVALID" };
-const unavailable = { status: 502, code: "PLATFORM_UNAVAILABLE" };
 
 test("timestamp: yyyy-MM-dd HH:mm:ss in Beijing time, whatever the machine's zone", () => {
   const tz = process.env.TZ;

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
-import { pino } from "pino";
 import { exchangeBaiduCode } from "./baidu.js";
 import { type FakePlatforms, startFakePlatforms } from "./fakeServer.js";
+import { captureLog, refused, unavailable } from "./testLog.js";
 import type { ExchangeOptions, SecretApp } from "./types.js";
 
 const app1 = { platform: "baidu", appid: "4fecoAqgCIUtzIyA4FAPgoyrc4oUc25c", secret: "baidu-sk-1", name: "Maps" } satisfies SecretApp;
@@ -16,20 +15,6 @@ before(async () => {
   opts = { apiBase: fake.apiBase("baidu"), timeoutMs: 500, retries: 2, backoffMs: 5 };
 });
 after(() => fake.close());
-
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { log: pino({ level: "debug" }, stream), lines };
-}
-
-const refused = { status: 401, code: "LOGIN_CODE_INVALID" };
-const unavailable = { status: 502, code: "PLATFORM_UNAVAILABLE" };
 
 test("a code gives the person's openid in this app and the session_key; Baidu gives no unionid", async () => {
   const { log } = captureLog();

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
-import { pino } from "pino";
 import { type FakePlatforms, startFakePlatforms } from "./fakeServer.js";
 import { callPlatform } from "./http.js";
 import { exchangeQqCode } from "./qq.js";
+import { captureLog, unavailable } from "./testLog.js";
 import type { ExchangeOptions, SecretApp } from "./types.js";
 
 const qqApp = { platform: "qq", appid: "1110000001", secret: "qq-secret-in-the-url", name: "Reader" } satisfies SecretApp;
@@ -17,19 +16,6 @@ before(async () => {
   opts = { apiBase: fake.apiBase("qq"), timeoutMs: 500, retries: 2, backoffMs: 5 };
 });
 after(() => fake.close());
-
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { log: pino({ level: "debug" }, stream), lines };
-}
-
-const unavailable = { status: 502, code: "PLATFORM_UNAVAILABLE" };
 
 test("an HTTP 4xx is a 502 at once: our request is wrong and would be wrong again", async () => {
   const { log, lines } = captureLog();

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
-import { pino } from "pino";
 import { type FakePlatforms, startFakePlatforms } from "./fakeServer.js";
 import { exchangeKuaishouCode } from "./kuaishou.js";
+import { captureLog, refused, unavailable } from "./testLog.js";
 import type { ExchangeOptions, SecretApp } from "./types.js";
 
 const app1 = { platform: "kuaishou", appid: "ks000000000000000001", secret: "ks-secret-1", name: "Clips" } satisfies SecretApp;
@@ -16,20 +15,6 @@ before(async () => {
   opts = { apiBase: fake.apiBase("kuaishou"), timeoutMs: 500, retries: 2, backoffMs: 5 };
 });
 after(() => fake.close());
-
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { log: pino({ level: "debug" }, stream), lines };
-}
-
-const refused = { status: 401, code: "LOGIN_CODE_INVALID" };
-const unavailable = { status: 502, code: "PLATFORM_UNAVAILABLE" };
 
 test("a code gives the person's open_id in this app and the session_key; no unionid", async () => {
   const { log } = captureLog();

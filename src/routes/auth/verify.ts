@@ -81,29 +81,21 @@ export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
     if (restrictions.length) ctx.set(FORWARD_AUTH_HEADER.restrictions, restrictions.join(","));
     const elevatedUntil = session.stepUp?.until.toISOString() ?? null;
     if (elevatedUntil) ctx.set(FORWARD_AUTH_HEADER.elevatedUntil, elevatedUntil);
-    if (ctx.state.serviceCaller !== true) {
-      ctx.body = {
-        userId: session.userId,
-        sessionId: session.sessionId,
-        appid: session.appid,
-        platform: session.platform,
-        restrictions,
-        elevatedUntil,
-      };
-      return;
-    }
-    ctx.set(FORWARD_AUTH_HEADER.openid, session.openid);
-    if (session.unionid) ctx.set(FORWARD_AUTH_HEADER.unionid, session.unionid);
-    ctx.body = {
+    const body = {
       userId: session.userId,
       sessionId: session.sessionId,
       appid: session.appid,
       platform: session.platform,
       restrictions,
       elevatedUntil,
-      openid: session.openid,
-      unionid: session.unionid,
     };
+    if (ctx.state.serviceCaller !== true) {
+      ctx.body = body;
+      return;
+    }
+    ctx.set(FORWARD_AUTH_HEADER.openid, session.openid);
+    if (session.unionid) ctx.set(FORWARD_AUTH_HEADER.unionid, session.unionid);
+    ctx.body = { ...body, openid: session.openid, unionid: session.unionid };
   });
 
   return router;
