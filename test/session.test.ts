@@ -258,7 +258,7 @@ describe("health", () => {
     assert.equal((await stack.request("GET", "/healthz")).status, 200);
     const ready = await stack.request("GET", "/readyz");
     assert.equal(ready.status, 200);
-    assert.deepEqual(ready.body.checks, { redis: "ok", postgres: "ok", shuttingDown: false });
+    assert.deepEqual(ready.body.checks, { redis: "ok", database: "ok", postgres: "ok", shuttingDown: false });
   });
 
   test("unknown routes are a JSON 404", async () => {

@@ -120,7 +120,12 @@ export const decryptResponse = z.object({ data: z.record(z.string(), z.unknown()
 export const healthResponse = z.object({ status: z.string() });
 export const readyResponse = z.object({
   status: z.string(),
-  checks: z.object({ redis: z.enum(["ok", "down"]), postgres: z.enum(["ok", "down"]), shuttingDown: z.boolean() }),
+  checks: z.object({
+    redis: z.enum(["ok", "down"]),
+    database: z.enum(["ok", "down"]).describe("PostgreSQL or MySQL/MariaDB"),
+    postgres: z.enum(["ok", "down"]).describe("Deprecated: the same as database"),
+    shuttingDown: z.boolean(),
+  }),
 });
 export const challengeResponse = z.object({
   challenge: z.string().describe("wx.startSoterAuthentication's challenge; single use, 2 minutes"),

@@ -1,5 +1,5 @@
 /**
- * GET /healthz: the process is up (touches nothing). GET /readyz: Redis and PostgreSQL answer,
+ * GET /healthz: the process is up (touches nothing). GET /readyz: Redis and the database answer,
  * and the instance is not shutting down; a load balancer stops sending traffic on 503.
  */
 import type Router from "@koa/router";
@@ -14,7 +14,7 @@ export function healthRoutes(deps: AppDeps, isShuttingDown: () => boolean): Rout
   });
   router.get("/readyz", async function readyz(ctx) {
     const checks = { ...(await checkBackends(deps)), shuttingDown: isShuttingDown() };
-    const ok = checks.redis === "ok" && checks.postgres === "ok" && !checks.shuttingDown;
+    const ok = checks.redis === "ok" && checks.database === "ok" && !checks.shuttingDown;
     ctx.status = ok ? 200 : 503;
     ctx.body = { status: ok ? "ok" : "unavailable", checks };
   });
