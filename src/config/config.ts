@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { parseWebhooks, type WebhookEndpoint } from "../events/webhooksConfig.js";
 import { type ProxyTrust, parseProxyList } from "../middlewares/clientIp.js";
 import { DEV_APPS, parseAllApps } from "../platforms/appsConfig.js";
 import { DEFAULT_API_BASES } from "../platforms/exchanges.js";
@@ -195,6 +196,22 @@ const envSchema = z.object({
   REQUEST_TIMEOUT: positiveInt.max(3600).default(30),
   /** Comma-separated origins allowed by CORS; unset, no CORS headers at all. */
   CORS_ORIGINS: optionalNonEmpty,
+  /**
+   * Where events go (src/events/): a JSON array of {url, secret, events?, includeOpenid?}. Unset
+   * or []: nothing is recorded or sent.
+   */
+  WEBHOOKS: optionalNonEmpty,
+  /** Seconds a delivered event is kept (the admin API lists it meanwhile). */
+  WEBHOOK_RETENTION: positiveInt.default(604800),
+  /** Seconds a receiver has to answer one delivery attempt. */
+  WEBHOOK_TIMEOUT: positiveInt.max(60).default(10),
+  /** Seconds between a failed attempt and the next, comma-separated; the last step repeats. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*[1-9]\d{0,6}(\s*,\s*[1-9]\d{0,6}){0,19}\s*$/, "must be 1 to 20 comma-separated whole seconds (5,30,120)")
+    .default("5,30,120,600,3600,14400"),
+  /** Seconds after an event is recorded (or an operator retries it) until a failed attempt marks it failed. */
+  WEBHOOK_GIVE_UP_AFTER: positiveInt.default(259200),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Write each event-loop turn's responses together (middlewares/batchResponses.ts). */
   RESPONSE_BATCHING: z.enum(["on", "off"]).default("on"),
@@ -282,8 +299,24 @@ export interface Config {
   requestTimeout: number;
   corsOrigins: string[];
   logLevel: string;
+  /** Events for the team's other backends (WEBHOOKS and the WEBHOOK_ settings; src/events/). */
+  webhooks: WebhooksConfig;
   /** RESPONSE_BATCHING: hold a ready response until its turn's I/O is handled (batchResponses.ts). */
   responseBatching: boolean;
+}
+
+/** WEBHOOKS and the WEBHOOK_ settings, durations in seconds. */
+export interface WebhooksConfig {
+  /** None: nothing is recorded or sent. */
+  endpoints: WebhookEndpoint[];
+  /** Seconds per attempt. */
+  timeout: number;
+  /** Seconds after the 1st, 2nd, ... failed attempt; the last repeats. */
+  retrySchedule: number[];
+  /** Seconds an event is retried for, from when it was recorded or an operator retried it. */
+  giveUpAfter: number;
+  /** Seconds a delivered event is kept. */
+  retention: number;
 }
 
 export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "../wechat/appConfig.js";
@@ -388,6 +421,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TRUST_PROXY && e.TRUSTED_PROXIES !== undefined) {
     problems.push("  TRUST_PROXY and TRUSTED_PROXIES: set TRUSTED_PROXIES only (TRUST_PROXY=true believes any caller)");
   }
+  let endpoints: WebhookEndpoint[] = [];
+  if (e.WEBHOOKS !== undefined) {
+    const parsed = parseWebhooks(e.WEBHOOKS, devMode);
+    if (typeof parsed === "string") problems.push(parsed);
+    else endpoints = parsed;
+  }
   const redisTlsCa = readRedisCa(e.REDIS_TLS_CA_FILE, e.REDIS_URL, problems);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   return {
@@ -451,6 +490,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : [],
     logLevel: e.LOG_LEVEL,
     responseBatching: e.RESPONSE_BATCHING === "on",
+    webhooks: {
+      endpoints,
+      timeout: e.WEBHOOK_TIMEOUT,
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE.split(",").map((v) => Number(v.trim())),
+      giveUpAfter: e.WEBHOOK_GIVE_UP_AFTER,
+      retention: e.WEBHOOK_RETENTION,
+    },
   };
 }
 
