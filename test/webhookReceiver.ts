@@ -31,12 +31,17 @@ export class TestReceiver {
   /** Answers the handler gave (204, 401...), in order. */
   readonly answers: number[] = [];
   behaviour: Behaviour = "ok";
+  /** Milliseconds to wait before handling a request (a slow receiver). */
+  delayMs = 0;
   /** True once two requests with one webhook-id were in flight at the same time. */
   overlapped = false;
   private readonly inFlight = new Set<string>();
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   private port = 0;
+
+  /** @param path - the URL's path and query (a receiver may take a token in it) */
+  constructor(private readonly path = "/hooks") {}
 
   private readonly handler = webhookHandler({
     secret: this.secret,
@@ -46,7 +51,7 @@ export class TestReceiver {
   });
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/hooks`;
+    return `http://127.0.0.1:${this.port}${this.path}`;
   }
 
   /** Listens (again, on the same port after down()). */
@@ -63,7 +68,9 @@ export class TestReceiver {
         res.writeHead(500).end("receiver error");
         return;
       }
-      void this.handler(req, res).finally(() => this.answers.push(res.statusCode));
+      const handle = () => void this.handler(req, res).finally(() => this.answers.push(res.statusCode));
+      if (this.delayMs > 0) setTimeout(handle, this.delayMs);
+      else handle();
     });
     server.on("connection", (s) => {
       this.sockets.add(s);
