@@ -178,7 +178,7 @@ function startWebhookWorker(deps: AppDeps): { stop(): Promise<void> } | undefine
   if (!config.webhooks.endpoints.length) return undefined;
   const prisma = createPrisma(config.databaseUrl, log, 2000, 2);
   const worker = new WebhookWorker(prisma, config.webhooks, metrics, log, clock);
-  deps.events.onRecorded = () => worker.wake();
+  deps.events.onDue = () => worker.wake();
   worker.start();
   return {
     stop: async () => {

@@ -42,8 +42,8 @@ const BACKLOG_MAX = 100_000;
 export class Events {
   private backlog: Row[] = [];
   private timer: NodeJS.Timeout | undefined;
-  /** Told after rows were written: the local worker sends them without waiting for its poll. */
-  onRecorded: (() => void) | undefined;
+  /** Told when rows became due (recorded, or retried by an operator): the local worker looks at once. */
+  onDue: (() => void) | undefined;
 
   /**
    * @param endpoints - where events go; none: nothing is ever recorded
@@ -71,7 +71,7 @@ export class Events {
     const rows = this.rows(events);
     if (!rows.length) return;
     await tx.webhookDelivery.createMany({ data: rows });
-    this.onRecorded?.();
+    this.onDue?.();
   }
 
   /**
@@ -83,7 +83,7 @@ export class Events {
     if (!rows.length) return;
     try {
       await this.prisma.webhookDelivery.createMany({ data: rows });
-      this.onRecorded?.();
+      this.onDue?.();
     } catch (err) {
       this.log.warn({ err, events: rows.length }, "webhook events not recorded yet: trying again");
       this.keep(rows);
@@ -100,7 +100,7 @@ export class Events {
     try {
       await this.prisma.webhookDelivery.createMany({ data: rows });
       this.log.info({ events: rows.length }, "webhook events recorded after a retry");
-      this.onRecorded?.();
+      this.onDue?.();
     } catch (err) {
       if (final) this.lost(rows, err);
       else this.keep(rows);

@@ -5,7 +5,7 @@ import { AUDIT_ACTIONS } from "../../audit.js";
 export const banBody = z.object({ reason: z.string().max(500, "must be at most 500 characters").optional() });
 export type BanBody = z.infer<typeof banBody>;
 
-const positiveId = (name: string) =>
+export const positiveId = (name: string) =>
   z
     .string()
     .regex(/^[1-9][0-9]{0,15}$/, `must be a positive integer`)
@@ -13,7 +13,7 @@ const positiveId = (name: string) =>
     .refine((n) => Number.isSafeInteger(n), `${name} is too large`);
 
 /** A page size: 1 to 200. */
-const pageSize = z
+export const pageSize = z
   .string()
   .regex(/^[0-9]{1,3}$/, "must be 1 to 200")
   .transform(Number)
