@@ -13,6 +13,7 @@ import { HomePage } from "./home.js";
 import { browserLang, type Lang, WORDS, type Words } from "./i18n.js";
 import { type AuditEvent, errorText, type Session, time, type User } from "./model.js";
 import { describeUserAgent } from "./userAgent.js";
+import { WebhooksPage } from "./webhooks.js";
 
 type Notice = { kind: "ok" | "error"; text: string } | null;
 const ACTIONS = ["login", "logout", "revoke", "revoke_all", "ban", "unban", "eviction", "unionid_conflict", "account_deleted"];
@@ -413,6 +414,7 @@ function App() {
             <a href="#/">{t.search}</a>
             <a href="#/audit">{t.audit}</a>
             <a href="#/overview">{t.overview}</a>
+            <a href="#/webhooks">{t.webhooks.nav}</a>
           </>
         )}
         <span class="spacer" />
@@ -448,6 +450,8 @@ function App() {
         <AuditPage t={t} />
       ) : hash === "#/overview" ? (
         <OverviewPage t={t} />
+      ) : hash === "#/webhooks" ? (
+        <WebhooksPage t={t} />
       ) : (
         <HomePage t={t} />
       )}
