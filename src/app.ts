@@ -17,6 +17,7 @@ import { adminGate } from "./middlewares/requireAdmin.js";
 import { securityHeaders } from "./middlewares/securityHeaders.js";
 import { adminRoutes } from "./routes/admin/admin.js";
 import { consoleRoutes } from "./routes/admin/console.js";
+import { webhookAdminRoutes } from "./routes/admin/webhooks.js";
 import { authRoutes } from "./routes/auth/auth.js";
 import { ownSessionRoutes } from "./routes/auth/sessions.js";
 import { stepUpRoutes } from "./routes/auth/stepUp.js";
@@ -52,6 +53,7 @@ export function allRouters(deps: AppDeps, opts: AppOptions = {}): Router[] {
     meRoutes(deps, auth),
     wechatRoutes(deps, auth),
     adminRoutes(deps),
+    webhookAdminRoutes(deps),
     ...(deps.config.adminToken === undefined ? [] : [consoleRoutes()]),
     internalRoutes(deps),
   ];

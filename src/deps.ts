@@ -4,6 +4,7 @@ import type { PrismaClient } from "./clients/prisma.js";
 import type { RedisClient } from "./clients/redis.js";
 import type { LoginReplay } from "./commands/loginReplay.js";
 import type { Config } from "./config/config.js";
+import type { Events } from "./events/events.js";
 import type { Metrics } from "./metrics/metrics.js";
 import type { Overview } from "./metrics/overview.js";
 import type { Apps } from "./platforms/apps.js";
@@ -24,6 +25,8 @@ export interface AppDeps {
   apps: Apps;
   metrics: Metrics;
   audit: AuditLog;
+  /** The webhook outbox: commands record the events their changes report (src/events/). */
+  events: Events;
   /** The console's last-hour counts (overview.ts). */
   overview: Overview;
   /** Per-code login idempotency (LOGIN_REPLAY_WINDOW). */

@@ -78,6 +78,9 @@ export const userBanned = (until: Date | null = null) =>
   new AppError(403, "USER_BANNED", "This account is banned.", {}, until ? { bannedUntil: until.toISOString() } : undefined);
 export const userNotFound = () => new AppError(404, "USER_NOT_FOUND", "No user has that id.");
 export const sessionNotFound = () => new AppError(404, "SESSION_NOT_FOUND", "No live session has that id.");
+export const webhookDeliveryNotFound = () => new AppError(404, "WEBHOOK_DELIVERY_NOT_FOUND", "No webhook delivery has that id.");
+export const webhookDeliveryPending = () =>
+  new AppError(409, "WEBHOOK_DELIVERY_PENDING", "That delivery is still pending: tongxing is already trying it.");
 export const serviceUnauthorized = () =>
   new AppError(401, "SERVICE_UNAUTHORIZED", "X-Tongxing-Service-Token does not match the SERVICE_TOKEN tongxing was given.");
 export const metricsUnauthorized = () => new AppError(401, "METRICS_UNAUTHORIZED", "Send Authorization: Bearer <METRICS_TOKEN>.");

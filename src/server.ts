@@ -18,6 +18,9 @@ import { LoginReplay } from "./commands/loginReplay.js";
 import type { Config } from "./config/config.js";
 import { awaitMigrated, migrateDatabase } from "./db/migrate.js";
 import type { AppDeps } from "./deps.js";
+import { Events } from "./events/events.js";
+import { publishWebhookRoutes } from "./events/published.js";
+import { WebhookWorker } from "./events/worker.js";
 import { Metrics } from "./metrics/metrics.js";
 import { Overview } from "./metrics/overview.js";
 import { Apps, adoptPrimaryApp } from "./platforms/apps.js";
@@ -129,6 +132,7 @@ export async function connectBackends(config: Config, log: Logger, wait = startu
     apps,
     metrics,
     audit: new AuditLog(prisma, log),
+    events: new Events(config.webhooks.endpoints, prisma, log, config.webhooks.giveUpAfter, clock),
     overview,
     log,
     clock,
@@ -165,6 +169,26 @@ async function startSessionCache(deps: AppDeps): Promise<SessionCache | undefine
 }
 
 /**
+ * Starts the webhook delivery worker when WEBHOOKS names endpoints, on a pool of two connections
+ * of its own: deliveries never wait for a login's connection, nor a login for theirs.
+ * @returns stop(): the worker stopped and its pool closed
+ */
+function startWebhookWorker(deps: AppDeps): { stop(): Promise<void> } | undefined {
+  const { config, log, metrics, clock } = deps;
+  if (!config.webhooks.endpoints.length) return undefined;
+  const prisma = createPrisma(config.databaseUrl, log, 2000, 2);
+  const worker = new WebhookWorker(prisma, config.webhooks, metrics, log, clock);
+  deps.events.onDue = () => worker.wake();
+  worker.start();
+  return {
+    stop: async () => {
+      await worker.stop();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+/**
  * Starts tongxing with `config`, waiting at most STARTUP_TIMEOUT in all for PostgreSQL and
  * Redis to be ready.
  * @throws BackendNotReadyError when one is not ready in time; whatever creating or migrating
@@ -193,10 +217,12 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
 
   const deps = await connectBackends(config, log, wait);
   const { redis, prisma } = deps;
+  let routesPublished: { stop(): Promise<void> };
   try {
     const claimed = await adoptPrimaryApp(prisma, redis, config.redisKeyPrefix, deps.apps);
     if (claimed) log.info({ identities: claimed, appid: deps.apps.primary.appid }, "gave the one-app identities to the primary app");
     await publishSettings(redis, config.redisKeyPrefix, { idleTtl: config.session.idleTtl, maxAge: config.session.maxAge });
+    routesPublished = await publishWebhookRoutes(redis, config.redisKeyPrefix, config.webhooks, log);
   } catch (err) {
     await Promise.allSettled([redis.quit(), prisma.$disconnect(), fake?.stop()]);
     throw err;
@@ -237,6 +263,9 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
     log.warn("/metrics is off in production: set METRICS_TOKEN (bearer auth on this port) or METRICS_PORT (a private listener)");
   }
 
+  // Listening first: events left pending by an earlier run go out once this instance serves.
+  const webhooks = startWebhookWorker(deps);
+
   async function stop(timeoutMs = 10_000, delayMs = 0): Promise<void> {
     shuttingDown = true;
     // /readyz answers 503 from now on, while everything is still served: a load balancer polling
@@ -250,6 +279,11 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
     await closed;
     clearTimeout(timer);
     await deps.audit.flush();
+    // Attempts in flight are written before their pool closes; events a Redis-only change could
+    // not record yet get a last try.
+    await webhooks?.stop();
+    await deps.events.flush(true);
+    await routesPublished.stop();
     await deps.overview.stop().catch(() => {});
     cache?.stop();
     await published.stop();

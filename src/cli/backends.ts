@@ -16,6 +16,8 @@ import { connectRedis } from "../clients/redis.js";
 import type { AdminDeps } from "../commands/sessionAdmin.js";
 import type { CliConfig } from "../config/config.js";
 import { serviceUnavailable } from "../errors.js";
+import { Events } from "../events/events.js";
+import { readWebhookRoutes } from "../events/published.js";
 import { SessionKeyVault } from "../sessions/sessionKeyVault.js";
 import { Sessions } from "../sessions/sessions.js";
 import { SessionStore } from "../sessions/store.js";
@@ -53,7 +55,16 @@ export function cliBackends(config: CliConfig, log: Logger): CliBackends {
     // maxPerUser (read only when a session is created) is not consulted.
     const policy = { idleTtl: settings.idleTtl, maxAge: settings.maxAge, maxPerUser: 0 };
     const sessions = new Sessions(store, new SessionKeyVault(randomBytes(32)), policy);
-    return { prisma, sessions, audit, log };
+    // The endpoints the service published (events/published.ts): the CLI's bans, revocations and
+    // deletions are reported like the admin API's, without WEBHOOKS' secrets in the operator's shell.
+    const routes = await readWebhookRoutes(redis, config.redisKeyPrefix);
+    if (!routes) {
+      throw serviceUnavailable(
+        new Error(`no webhook endpoints in Redis under REDIS_KEY_PREFIX=${config.redisKeyPrefix}: start this version of tongxing once`),
+      );
+    }
+    const events = new Events(routes.endpoints, prisma, log, routes.giveUpAfter);
+    return { prisma, sessions, audit, events, log };
   };
   return {
     prisma,
@@ -64,6 +75,7 @@ export function cliBackends(config: CliConfig, log: Logger): CliBackends {
     },
     async close() {
       await audit.flush();
+      await (await deps?.catch(() => undefined))?.events.flush(true);
       await Promise.allSettled([redis?.quit().catch(() => redis?.disconnect()), prisma.$disconnect()]);
     },
   };

@@ -15,14 +15,15 @@ export type { PrismaClient };
 /**
  * Creates a Prisma client for `databaseUrl`. It connects lazily on the first query.
  * @param connectionTimeoutMs - how long a query waits for a connection before failing
+ * @param poolSize - connections at most (the webhook worker has a small pool of its own)
  */
-export function createPrisma(databaseUrl: string, log: Logger, connectionTimeoutMs = 2000): PrismaClient {
+export function createPrisma(databaseUrl: string, log: Logger, connectionTimeoutMs = 2000, poolSize = 10): PrismaClient {
   // Idle pooled connections die when the database restarts; the pool drops them and reconnects on
   // the next query. Logged, not thrown: requests that need the database get 503 meanwhile.
   const onPoolError = (err: Error) => log.warn({ err }, "database connection lost");
   if (isMysqlUrl(databaseUrl)) {
     const adapter = new PrismaMariaDb(
-      { ...mysqlOptions(databaseUrl), connectionLimit: 10, acquireTimeout: connectionTimeoutMs },
+      { ...mysqlOptions(databaseUrl), connectionLimit: poolSize, acquireTimeout: connectionTimeoutMs },
       { onConnectionError: onPoolError },
     );
     // Generated from the same model (prisma/mysql/schema.prisma is a copy with the provider
@@ -32,7 +33,7 @@ export function createPrisma(databaseUrl: string, log: Logger, connectionTimeout
     return client;
   }
   const adapter = new PrismaPg(
-    { connectionString: databaseUrl, connectionTimeoutMillis: connectionTimeoutMs, max: 10 },
+    { connectionString: databaseUrl, connectionTimeoutMillis: connectionTimeoutMs, max: poolSize },
     { onPoolError, onConnectionError: onPoolError },
   );
   return new PrismaClient({ adapter });

@@ -14,6 +14,8 @@ import { publicSessionId } from "../../verifier/src/token.js";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import { identityNotFound, identityTaken, lastIdentity } from "../errors.js";
+import type { Events } from "../events/events.js";
+import * as event from "../events/types.js";
 import type { Identity } from "../generated/prisma/client.js";
 import type { Apps } from "../platforms/apps.js";
 import type { PlatformExchange } from "../platforms/exchange.js";
@@ -27,6 +29,8 @@ export interface IdentityDeps {
   platforms: PlatformExchange;
   sessions: Sessions;
   audit: AuditLog;
+  /** identity.linked and identity.unlinked in the transaction; session.ended right after. */
+  events: Events;
 }
 
 /** The lock that keeps a user's identity count right while one is added or removed. */
@@ -68,6 +72,7 @@ export async function bindIdentity(
       if (holder) throw identityTaken();
     }
     const identity = await tx.identity.create({ data: { platform, appid, openid: ids.openid, unionid: ids.unionid, userId } });
+    await deps.events.record(tx, [event.identityLinked(userId, identity)]);
     return { identity, created: true };
   });
   if (result.created) {
@@ -94,6 +99,7 @@ export async function unbindIdentity(deps: IdentityDeps, userId: number, identit
     if (!identity) throw identityNotFound();
     if ((await tx.identity.count({ where: { userId } })) <= 1) throw lastIdentity();
     await tx.identity.delete({ where: { id: identityId } });
+    await deps.events.record(tx, [event.identityUnlinked(userId, identity)]);
     return identity;
   });
   // After the row is gone: a login from that app now makes a new user, so no new session of
@@ -103,6 +109,7 @@ export async function unbindIdentity(deps: IdentityDeps, userId: number, identit
   for (const s of sessions) {
     if (s.appid === removed.appid && (await deps.sessions.revoke(userId, s.sid))) ended.push(s.sid);
   }
+  await deps.events.recordAfter(ended.map((sid) => event.sessionEnded(userId, publicSessionId(userId, sid), "revoked")));
   deps.audit.record([
     { action: "identity_unlinked", actor: "user", userId, ip, appid: removed.appid, detail: `${removed.platform} identity ${removed.id}` },
     ...ended.map((sid) => ({

@@ -11,6 +11,8 @@ import { publicSessionId } from "../../verifier/src/token.js";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import { AppError, loginCodeInvalid, userBanned, wechatCodeInvalid } from "../errors.js";
+import type { Events } from "../events/events.js";
+import * as event from "../events/types.js";
 import type { User } from "../generated/prisma/client.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { PlatformExchange } from "../platforms/exchange.js";
@@ -59,6 +61,8 @@ export interface LoginDeps {
   sessions: Sessions;
   platforms: PlatformExchange;
   audit: AuditLog;
+  /** The webhook outbox: user.created, identity.linked, unionid.conflict, session.created, session.ended. */
+  events: Events;
   log: Logger;
   loginReplay: LoginReplay;
   metrics: Pick<Metrics, "recordLogin" | "unionidConflicts">;
@@ -79,6 +83,14 @@ interface LoginUser {
 /** The app an identity is of: its appid and platform. */
 type IdentityApp = Pick<App, "appid" | "platform">;
 
+/** The identity a login came with, as events describe it. */
+const identityOf = (app: IdentityApp, wx: CodeSession): event.EventIdentity => ({
+  platform: app.platform,
+  appid: app.appid,
+  openid: wx.openid,
+  unionid: wx.unionid ?? null,
+});
+
 /** The identities a unionid of this app links to: those of the platforms sharing its unionids. */
 const unionidMatch = (app: IdentityApp, unionid: string) => ({ unionid, platform: { in: platformsSharingUnionid(app.platform) } });
 
@@ -95,12 +107,20 @@ const unionidMatch = (app: IdentityApp, unionid: string) => ({ unionid, platform
  * or several, are serialised by a transaction-scoped advisory lock on the unionid (or, without
  * one, on the identity; identityLock.ts, which account deletion takes too), so they give one user; a collision on the identity's unique index that
  * slips past (a unionid WeChat gave one of two racing logins only) is retried once.
+ * Events (user.created, identity.linked, unionid.conflict) are recorded in the transaction of the
+ * write they report.
  * @throws AppError 403 USER_BANNED
  */
-async function loginUser(prisma: PrismaClient, app: IdentityApp, wx: CodeSession, profile: LoginProfile | undefined): Promise<LoginUser> {
+async function loginUser(
+  prisma: PrismaClient,
+  events: Events,
+  app: IdentityApp,
+  wx: CodeSession,
+  profile: LoginProfile | undefined,
+): Promise<LoginUser> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return (await knownIdentity(prisma, app, wx, profile)) ?? (await newIdentity(prisma, app, wx, profile));
+      return (await knownIdentity(prisma, events, app, wx, profile)) ?? (await newIdentity(prisma, events, app, wx, profile));
     } catch (err) {
       if (attempt > 0 || !isUniqueViolation(err)) throw err;
     }
@@ -146,6 +166,7 @@ async function recordLogin(db: Pick<PrismaClient, "user">, userId: number, profi
  */
 async function knownIdentity(
   prisma: PrismaClient,
+  events: Events,
   app: IdentityApp,
   wx: CodeSession,
   profile: LoginProfile | undefined,
@@ -165,7 +186,11 @@ async function knownIdentity(
       select: { userId: true },
     });
     unionidConflict = holder?.userId ?? null;
-    await prisma.identity.update({ where: { id: identityId }, data: { unionid: wx.unionid } });
+    const conflict = unionidConflict;
+    await prisma.$transaction(async (tx) => {
+      await tx.identity.update({ where: { id: identityId }, data: { unionid: wx.unionid } });
+      if (conflict !== null) await events.record(tx, [event.unionidConflict(user.id, conflict, identityOf(app, wx))]);
+    });
   }
   return { user, isNewUser: false, unionidConflict };
 }
@@ -177,7 +202,13 @@ async function knownIdentity(
  * nothing written).
  * @throws AppError 403 USER_BANNED
  */
-function newIdentity(prisma: PrismaClient, app: IdentityApp, wx: CodeSession, profile: LoginProfile | undefined): Promise<LoginUser> {
+function newIdentity(
+  prisma: PrismaClient,
+  events: Events,
+  app: IdentityApp,
+  wx: CodeSession,
+  profile: LoginProfile | undefined,
+): Promise<LoginUser> {
   const { appid, platform } = app;
   return lockedTransaction(prisma, async (tx, lock) => {
     await lock([identityLockName(platform, appid, wx.openid, wx.unionid)]);
@@ -192,10 +223,15 @@ function newIdentity(prisma: PrismaClient, app: IdentityApp, wx: CodeSession, pr
       const user = await tx.user.create({
         data: { ...loginFields(profile), identities: { create: { platform, appid, openid: wx.openid, unionid: wx.unionid } } },
       });
+      await events.record(tx, [event.userCreated(user.id, identityOf(app, wx))]);
       return { user, isNewUser: true, unionidConflict: null };
     }
     const user = await recordLogin(tx, linked.userId, profile);
-    if (!again) await tx.identity.create({ data: { platform, appid, openid: wx.openid, unionid: wx.unionid, userId: user.id } });
+    if (!again) {
+      // A first login from this app, linked by unionid to the user of another: a new identity.
+      const identity = await tx.identity.create({ data: { platform, appid, openid: wx.openid, unionid: wx.unionid, userId: user.id } });
+      await events.record(tx, [event.identityLinked(user.id, { ...identityOf(app, wx), id: identity.id })]);
+    }
     return { user, isNewUser: false, unionidConflict: null };
   });
 }
@@ -257,7 +293,7 @@ async function replayedLogin(deps: LoginDeps, token: string, isNewUser: boolean)
 /** code → the platform's exchange → user → session. */
 async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
   const wx = input.exchanged ?? (await deps.platforms.exchange(deps.log, input.app, input.code));
-  const { user, isNewUser, unionidConflict } = await loginUser(deps.prisma, input.app, wx, input.profile);
+  const { user, isNewUser, unionidConflict } = await loginUser(deps.prisma, deps.events, input.app, wx, input.profile);
   const created = await deps.sessions.create({
     userId: user.id,
     appid: input.app.appid,
@@ -270,6 +306,11 @@ async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginRe
     concurrency: input.app.concurrency,
     restrictions: await activeRestrictionsOf(deps.prisma, user.id),
   });
+  // Redis-only changes: recorded right after them (events.ts says what a crash between can lose).
+  await deps.events.recordAfter([
+    event.sessionCreated(user.id, publicSessionId(user.id, created.record.sid), identityOf(input.app, wx)),
+    ...created.evicted.map((sid) => event.sessionEnded(user.id, publicSessionId(user.id, sid), "replaced")),
+  ]);
   deps.audit.record([
     {
       action: "login",

@@ -8,6 +8,7 @@ import type { SessionRecord } from "../../verifier/src/record.js";
 import type { WechatApp } from "../config/config.js";
 import type { AppDeps } from "../deps.js";
 import { appUnknown, decryptFailed, sessionKeyStale, watermarkExpired, watermarkMismatch } from "../errors.js";
+import { userUpdated } from "../events/types.js";
 import type { User } from "../generated/prisma/client.js";
 import { DecryptError, decryptData, verifyRawDataSignature } from "../wechat/dataCrypto.js";
 
@@ -90,10 +91,16 @@ function appOf(deps: AppDeps, session: SessionRecord, what: string): WechatApp {
 
 /**
  * Exchanges a getPhoneNumber button code (of the session's app) for the phone number and stores
- * it on the user.
+ * it on the user, with a user.updated event (`changed: ["phone"]`, never the number) when it is a
+ * new number.
  * @throws AppError 400 PHONE_CODE_INVALID, 400 APP_UNKNOWN, 502 WECHAT_UNAVAILABLE, 503
  */
 export async function bindPhone(deps: AppDeps, log: Logger, session: SessionRecord, code: string): Promise<User> {
   const phone = await deps.wechat.getPhoneNumber(log, appOf(deps, session, "This route"), code);
-  return deps.prisma.user.update({ where: { id: session.userId }, data: { phone } });
+  return deps.prisma.$transaction(async (tx) => {
+    const before = await tx.user.findUnique({ where: { id: session.userId }, select: { phone: true } });
+    const user = await tx.user.update({ where: { id: session.userId }, data: { phone } });
+    if (before?.phone !== phone) await deps.events.record(tx, [userUpdated(session.userId, { phone: true })]);
+    return user;
+  });
 }

@@ -7,6 +7,10 @@
  * revokes every session; a login that passed the database check just before still fails, as
  * the session-create script refuses a user with the marker, and the marker is also read on
  * every request.
+ *
+ * Events (src/events/): a ban's and an unban's are recorded in the transaction that writes the
+ * user's flag, with a session.ended per session the ban revoked; a revocation's or a logout's,
+ * which change Redis only, right after it.
  */
 import type { Logger } from "pino";
 import type { ListedSession, SessionRecord } from "../../verifier/src/record.js";
@@ -14,6 +18,8 @@ import { parsePublicSessionId, publicSessionId } from "../../verifier/src/token.
 import type { AuditActor, AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
 import { sessionNotFound, userNotFound } from "../errors.js";
+import type { Events } from "../events/events.js";
+import * as event from "../events/types.js";
 import type { User } from "../generated/prisma/client.js";
 import type { Sessions } from "../sessions/sessions.js";
 
@@ -21,6 +27,8 @@ export interface AdminDeps {
   prisma: PrismaClient;
   sessions: Sessions;
   audit: AuditLog;
+  /** The webhook outbox (src/events/). */
+  events: Events;
   log: Logger;
 }
 
@@ -56,6 +64,7 @@ export async function revokeSession(deps: AdminDeps, sessionId: string, by: Acto
   if (!parsed || (ownerId !== undefined && parsed.userId !== ownerId)) throw sessionNotFound();
   const revoked = await deps.sessions.revoke(parsed.userId, parsed.sid);
   if (!revoked) throw sessionNotFound();
+  await deps.events.recordAfter([event.sessionEnded(parsed.userId, publicSessionId(parsed.userId, parsed.sid), "revoked")]);
   deps.audit.record([{ action: "revoke", actor: by.actor, userId: parsed.userId, sessionId, ip: by.ip }]);
 }
 
@@ -73,6 +82,7 @@ export async function revokeAllSessions(
 ): Promise<number> {
   if (checkUser) await requireUser(deps, userId);
   const revoked = await deps.sessions.revokeAll(userId, exceptSid);
+  await deps.events.recordAfter(revoked.map((sid) => event.sessionEnded(userId, publicSessionId(userId, sid), "revoked")));
   deps.audit.record([{ action: "revoke_all", actor: by.actor, userId, ip: by.ip, detail: `revoked ${revoked.length}` }]);
   return revoked.length;
 }
@@ -102,17 +112,25 @@ export async function banUser(
   by: Actor,
   until: Date | null = null,
 ): Promise<BanResult> {
-  await requireUser(deps, userId);
+  const before = await requireUser(deps, userId);
   // All or nothing as seen after an outage: Redis first (ban marker and every session revoked in
   // one script), so a Redis failure leaves nothing written; if the database then fails, the
   // marker is lifted again (the revoked sessions stay revoked: their owner logs in again).
   const revoked = await deps.sessions.ban(userId, reason, until?.getTime() ?? null);
   let user: Awaited<ReturnType<typeof deps.prisma.user.update>>;
   try {
-    // A ban without a reason (a re-ban, say) keeps the reason already stored.
-    user = await deps.prisma.user.update({
-      where: { id: userId },
-      data: { bannedAt: new Date(), bannedUntil: until, ...(reason !== null && { banReason: reason }) },
+    user = await deps.prisma.$transaction(async (tx) => {
+      // A ban without a reason (a re-ban, say) keeps the reason already stored.
+      const banned = await tx.user.update({
+        where: { id: userId },
+        data: { bannedAt: new Date(), bannedUntil: until, ...(reason !== null && { banReason: reason }) },
+      });
+      await deps.events.record(tx, [
+        // A re-ban (a new reason, say) is no news to receivers; the sessions it ended are.
+        ...(before.bannedAt === null ? [event.userBanned(userId)] : []),
+        ...revoked.map((sid) => event.sessionEnded(userId, publicSessionId(userId, sid), "banned")),
+      ]);
+      return banned;
     });
   } catch (err) {
     await deps.sessions.unban(userId).catch(() => {});
@@ -135,11 +153,14 @@ export async function banUser(
  * @throws AppError 404 USER_NOT_FOUND, 503 SERVICE_UNAVAILABLE
  */
 export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Promise<BanResult> {
-  await requireUser(deps, userId);
+  const before = await requireUser(deps, userId);
   // Redis first: if it fails nothing changed; if the database then fails, its flag still refuses
   // logins (banned, as before), and a retry finishes the unban.
   await deps.sessions.unban(userId);
-  await deps.prisma.user.update({ where: { id: userId }, data: { bannedAt: null, bannedUntil: null, banReason: null } });
+  await deps.prisma.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { bannedAt: null, bannedUntil: null, banReason: null } });
+    if (before.bannedAt !== null) await deps.events.record(tx, [event.userUnbanned(userId)]);
+  });
   deps.audit.record([{ action: "unban", actor: by.actor, userId, ip: by.ip }]);
   return { userId, banned: false, bannedAt: null, bannedUntil: null, reason: null, revoked: 0 };
 }
@@ -149,7 +170,10 @@ export async function unbanUser(deps: AdminDeps, userId: number, by: Actor): Pro
  * @throws AppError 503 SERVICE_UNAVAILABLE
  */
 export async function logout(deps: AdminDeps, session: SessionRecord, ip: string): Promise<void> {
-  await deps.sessions.revoke(session.userId, session.sid, "logout");
+  // Already revoked by someone else meanwhile: that revocation reported it.
+  if (await deps.sessions.revoke(session.userId, session.sid, "logout")) {
+    await deps.events.recordAfter([event.sessionEnded(session.userId, publicSessionId(session.userId, session.sid), "logout")]);
+  }
   deps.audit.record([
     {
       action: "logout",

@@ -8,11 +8,16 @@
  * ban reason, the last login time, the IP addresses in their audit events (audit.ts, forgetPerson),
  * and in Redis every session and session_key. A later login by the same person finds no identity
  * and is a new user.
+ *
+ * Events: user.deleted in the deletion's transaction (its identities' openids and unionids only
+ * to endpoints with includeOpenid), then a session.ended per session the Redis script revoked.
  */
 
+import { publicSessionId } from "../../verifier/src/token.js";
 import { forgetPerson } from "../audit.js";
 import { isMysqlClient } from "../clients/prisma.js";
 import { invalidRequest, userNotFound } from "../errors.js";
+import * as event from "../events/types.js";
 import type { Identity, Restriction, User } from "../generated/prisma/client.js";
 import type { Platform } from "../platforms/types.js";
 import { identityLockName, lockedTransaction } from "./identityLock.js";
@@ -129,7 +134,7 @@ export async function deleteAccount(deps: AdminDeps, userId: number, by: Actor):
   const found = await lockedTransaction(deps.prisma, async (tx, lock) => {
     const user = await tx.user.findUnique({
       where: { id: userId },
-      select: { deletedAt: true, identities: { select: { platform: true, appid: true, openid: true, unionid: true } } },
+      select: { deletedAt: true, identities: { select: { id: true, platform: true, appid: true, openid: true, unionid: true } } },
     });
     if (!user) return false;
     // The locks a first login linking to this user by unionid takes (identityLock.ts): one that
@@ -149,10 +154,13 @@ export async function deleteAccount(deps: AdminDeps, userId: number, by: Actor):
     await tx.identity.deleteMany({ where: { userId } });
     await tx.restriction.deleteMany({ where: { userId } });
     await forgetPerson(tx, userId);
+    // A second deletion (a retry after a 503) finishes the job; receivers heard of it the first time.
+    if (user.deletedAt === null) await deps.events.record(tx, [event.userDeleted(userId, user.identities)]);
     return true;
   });
   if (!found) throw userNotFound();
   const revoked = await deps.sessions.erase(userId);
+  await deps.events.recordAfter(revoked.map((sid) => event.sessionEnded(userId, publicSessionId(userId, sid), "deleted")));
   // Events queued before the erase (a login just before) are written now and forgotten too; after
   // the erase no session of this user can be made, so no login event can follow.
   await deps.audit.flush();

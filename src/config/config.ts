@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
+import { parseWebhooks, type WebhookEndpoint } from "../events/webhooksConfig.js";
 import { type ProxyTrust, parseProxyList } from "../middlewares/clientIp.js";
 import { DEV_APPS, parseAllApps } from "../platforms/appsConfig.js";
 import type { OtherPlatform } from "../platforms/exchanges.js";
@@ -111,11 +112,27 @@ export interface Config {
   requestTimeout: number;
   corsOrigins: string[];
   logLevel: string;
+  /** Events for the team's other backends (WEBHOOKS and the WEBHOOK_ settings; src/events/). */
+  webhooks: WebhooksConfig;
   /** RESPONSE_BATCHING: hold a ready response until its turn's I/O is handled (batchResponses.ts). */
   responseBatching: boolean;
 }
 
 export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "../wechat/appConfig.js";
+
+/** WEBHOOKS and the WEBHOOK_ settings, durations in seconds. */
+export interface WebhooksConfig {
+  /** None: nothing is recorded or sent. */
+  endpoints: WebhookEndpoint[];
+  /** Seconds per attempt. */
+  timeout: number;
+  /** Seconds after the 1st, 2nd, ... failed attempt; the last repeats. */
+  retrySchedule: number[];
+  /** Seconds an event is retried for, from when it was recorded or an operator retried it. */
+  giveUpAfter: number;
+  /** Seconds a delivered event is kept. */
+  retention: number;
+}
 
 /** Thrown by loadConfig; the message names each bad variable and why. */
 export class ConfigError extends Error {}
@@ -217,6 +234,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TRUST_PROXY && e.TRUSTED_PROXIES !== undefined) {
     problems.push("  TRUST_PROXY and TRUSTED_PROXIES: set TRUSTED_PROXIES only (TRUST_PROXY=true believes any caller)");
   }
+  let endpoints: WebhookEndpoint[] = [];
+  if (e.WEBHOOKS !== undefined) {
+    const parsed = parseWebhooks(e.WEBHOOKS, devMode);
+    if (typeof parsed === "string") problems.push(parsed);
+    else endpoints = parsed;
+  }
   const web = webConfig(e, apps, problems);
   const redisTlsCa = readRedisCa(e.REDIS_TLS_CA_FILE, e.REDIS_URL, problems);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
@@ -284,6 +307,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           .filter(Boolean)
       : [],
     logLevel: e.LOG_LEVEL,
+    webhooks: {
+      endpoints,
+      timeout: e.WEBHOOK_TIMEOUT,
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE.split(",").map((v) => Number(v.trim())),
+      giveUpAfter: e.WEBHOOK_GIVE_UP_AFTER,
+      retention: e.WEBHOOK_RETENTION,
+    },
     responseBatching: e.RESPONSE_BATCHING === "on",
   };
 }

@@ -204,6 +204,22 @@ export const envSchema = z.object({
   REQUEST_TIMEOUT: positiveInt.max(3600).default(30),
   /** Comma-separated origins allowed by CORS; unset, no CORS headers at all. */
   CORS_ORIGINS: optionalNonEmpty,
+  /**
+   * Where events go (src/events/): a JSON array of {url, secret, events?, includeOpenid?}. Unset
+   * or []: nothing is recorded or sent.
+   */
+  WEBHOOKS: optionalNonEmpty,
+  /** Seconds a delivered event is kept (the admin API lists it meanwhile). */
+  WEBHOOK_RETENTION: positiveInt.default(604800),
+  /** Seconds a receiver has to answer one delivery attempt. */
+  WEBHOOK_TIMEOUT: positiveInt.max(60).default(10),
+  /** Seconds between a failed attempt and the next, comma-separated; the last step repeats. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*[1-9]\d{0,6}(\s*,\s*[1-9]\d{0,6}){0,19}\s*$/, "must be 1 to 20 comma-separated whole seconds (5,30,120)")
+    .default("5,30,120,600,3600,14400"),
+  /** Seconds after an event is recorded (or an operator retries it) until a failed attempt marks it failed. */
+  WEBHOOK_GIVE_UP_AFTER: positiveInt.default(259200),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Write each event-loop turn's responses together (middlewares/batchResponses.ts). */
   RESPONSE_BATCHING: z.enum(["on", "off"]).default("on"),

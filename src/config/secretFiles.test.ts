@@ -25,6 +25,7 @@ test("every secret variable has an X_FILE form; the file's trailing newline is t
     "REDIS_URL",
     "SERVICE_TOKEN",
     "SESSION_KEY_ENCRYPTION_KEY",
+    "WEBHOOKS",
     "WECHAT_APPS",
     "WECHAT_SECRET",
   ]);

@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 
 /**
  * The variables that hold a secret or may carry one (a password inside DATABASE_URL or
- * REDIS_URL, the app secrets and keys inside WECHAT_APPS and APPS); each also has an X_FILE form.
+ * REDIS_URL, the app secrets and keys inside WECHAT_APPS and APPS, the endpoints' secrets inside
+ * WEBHOOKS); each also has an X_FILE form.
  */
 export const SECRET_VARIABLES = [
   "WECHAT_SECRET",
@@ -21,6 +22,7 @@ export const SECRET_VARIABLES = [
   "METRICS_TOKEN",
   "DATABASE_URL",
   "REDIS_URL",
+  "WEBHOOKS",
 ] as const;
 
 /**

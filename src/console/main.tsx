@@ -16,6 +16,7 @@ import { type AuditEvent, errorText, type Session, time, type User } from "./mod
 import { BanSection, RestrictionsSection } from "./moderation.js";
 import { PlatformApp } from "./platforms.js";
 import { describeUserAgent } from "./userAgent.js";
+import { WebhooksPage } from "./webhooks.js";
 
 type Notice = { kind: "ok" | "error"; text: string } | null;
 
@@ -378,6 +379,7 @@ function App() {
             <a href="#/">{t.search}</a>
             <a href="#/audit">{t.audit}</a>
             <a href="#/overview">{t.overview}</a>
+            <a href="#/webhooks">{t.webhooks.nav}</a>
           </>
         )}
         <span class="spacer" />
@@ -413,6 +415,8 @@ function App() {
         <AuditPage t={t} />
       ) : hash === "#/overview" ? (
         <OverviewPage t={t} />
+      ) : hash === "#/webhooks" ? (
+        <WebhooksPage t={t} />
       ) : (
         <HomePage t={t} />
       )}

@@ -3,7 +3,7 @@
  * one process (tests). Hot-path counters are bound to their labels once, so a request pays a
  * counter increment, not a label lookup.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export type ResolutionOutcome = "valid" | "missing" | "invalid" | "unavailable";
 
@@ -80,6 +80,17 @@ export class Metrics {
   readonly accessTokenRefreshes = new Counter({
     name: "tongxing_access_token_refreshes_total",
     help: "access_tokens fetched from WeChat's stable token API",
+    registers: [this.registry],
+  });
+  readonly webhookDeliveries = new Counter({
+    name: "tongxing_webhook_deliveries_total",
+    help: "Webhook delivery attempts by status: delivered (2xx), retrying (failed, tried again later), failed (given up after WEBHOOK_GIVE_UP_AFTER)",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+  });
+  readonly webhookOldestPending = new Gauge({
+    name: "tongxing_webhook_oldest_pending_seconds",
+    help: "Age in seconds of the oldest webhook event not delivered yet, across instances (0: none pending)",
     registers: [this.registry],
   });
   /**

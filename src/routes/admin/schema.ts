@@ -26,7 +26,7 @@ export const restrictionBody = z.object({
 });
 export type RestrictionBody = z.infer<typeof restrictionBody>;
 
-const positiveId = (name: string) =>
+export const positiveId = (name: string) =>
   z
     .string()
     .regex(/^[1-9][0-9]{0,15}$/, `must be a positive integer`)
@@ -34,7 +34,7 @@ const positiveId = (name: string) =>
     .refine((n) => Number.isSafeInteger(n), `${name} is too large`);
 
 /** A page size: 1 to 200. */
-const pageSize = z
+export const pageSize = z
   .string()
   .regex(/^[0-9]{1,3}$/, "must be 1 to 200")
   .transform(Number)

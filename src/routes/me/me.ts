@@ -3,6 +3,7 @@ import type Router from "@koa/router";
 import type { Middleware } from "koa";
 import { bindIdentity, listIdentities, unbindIdentity } from "../../commands/identities.js";
 import { bindPhone } from "../../commands/openData.js";
+import { updateProfile } from "../../commands/profile.js";
 import { deleteAccount } from "../../commands/userAdmin.js";
 import type { AppDeps } from "../../deps.js";
 import { identityNotFound, tokenInvalid } from "../../errors.js";
@@ -28,8 +29,7 @@ export function meRoutes(deps: AppDeps, auth: Middleware): Router {
   router.patch<{ body: UpdateMeBody }>("/", validateBody(updateMeBody), async function updateMe(ctx) {
     const { userId } = ctx.state.auth;
     const { body } = ctx.state;
-    const user = await deps.prisma.user.update({ where: { id: userId }, data: body });
-    ctx.body = presentUser(user);
+    ctx.body = presentUser(await updateProfile(deps, userId, body));
   });
 
   // Account deletion by its owner (PIPL Art. 47): commands/userAdmin.ts says what goes.

@@ -10,9 +10,10 @@ import { createRouter } from "../router.js";
 import { OPERATOR_ROUTES } from "./operatorRoutes.js";
 import { PUBLIC_ROUTES } from "./publicRoutes.js";
 import type { Auth, RouteDoc } from "./routeDoc.js";
+import { WEBHOOK_ROUTES } from "./webhookRoutes.js";
 
 /** Every documented operation. */
-export const ROUTES: RouteDoc[] = [...PUBLIC_ROUTES, ...OPERATOR_ROUTES];
+export const ROUTES: RouteDoc[] = [...PUBLIC_ROUTES, ...OPERATOR_ROUTES, ...WEBHOOK_ROUTES];
 
 const SECURITY: Record<Auth, Record<string, string[]>[] | undefined> = {
   none: undefined,
