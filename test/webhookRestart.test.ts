@@ -2,7 +2,8 @@
  * tongxing killed (SIGKILL, no shutdown) with events not yet delivered: the outbox is in the
  * database, so the next process sends them. Once with the receiver down at the kill (attempts
  * failed, retries due later), once with an attempt in flight (the receiver never answered): that
- * one is sent again when its lease ends, with the same webhook-id.
+ * one is sent again when its lease ends, with the same webhook-id. And a graceful stop (SIGTERM)
+ * waits for an attempt in flight and records its outcome.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -89,6 +90,11 @@ test("killed while the receiver was down: the next process sends every pending e
   const second = await start();
   for (const userId of users) await receiver.event("user.created", userId, 15_000);
   assert.equal(receiver.events.length, 3);
+  // Recorded as delivered before this process goes too (or the next test would get them again).
+  await until(async () => {
+    const { rows } = await db.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered'");
+    return Number(rows[0].n) === 3;
+  }, "three delivered rows");
   await kill(second);
 });
 
@@ -104,6 +110,30 @@ test("killed with an attempt in flight: sent again once its lease ends, with the
   // The lease: twice WEBHOOK_TIMEOUT and 5 s.
   const event = await receiver.event("user.created", userId, 20_000);
   assert.equal(event.id, id);
-  assert.equal(receiver.arrivals.length, earlier + 2, "one attempt before the kill, one after");
+  assert.equal(receiver.arrivals.filter((a) => a.id === id).length, 2, "one attempt before the kill, one after");
+  await until(async () => {
+    const { rows } = await db.query("SELECT status FROM webhook_deliveries WHERE event_id = $1", [id]);
+    return rows[0]?.status === "delivered";
+  }, "the row delivered");
   await kill(second);
+});
+
+test("SIGTERM with an attempt in flight: the stop waits for its answer and records it delivered", async () => {
+  receiver.behaviour = "ok";
+  receiver.delayMs = 600;
+  try {
+    const server = await start();
+    const earlier = receiver.arrivals.length;
+    const userId = await newUser(server, "k-eve");
+    await receiver.until("the attempt in flight", () => receiver.arrivals[earlier]);
+    server.child.kill("SIGTERM");
+    assert.equal(await server.exited, 0, server.output());
+    const { rows } = await db.query("SELECT status, attempts FROM webhook_deliveries WHERE body LIKE $1", [`%"userId":${userId},%`]);
+    assert.deepEqual(
+      rows.map((r) => [r.status, Number(r.attempts)]),
+      [["delivered", 1]],
+    );
+  } finally {
+    receiver.delayMs = 0;
+  }
 });

@@ -53,6 +53,7 @@ export class WebhookWorker {
   private housekeeping: NodeJS.Timeout | undefined;
   private soon: NodeJS.Timeout | undefined;
   private claiming: Promise<void> | undefined;
+  private housekeepingRun: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -68,9 +69,9 @@ export class WebhookWorker {
   /** Starts polling; the first look is immediate (events left by a previous run). */
   start(): void {
     this.poll = setInterval(() => this.tick(), POLL_MS);
-    this.housekeeping = setInterval(() => void this.keepHouse(), HOUSEKEEPING_MS);
+    this.housekeeping = setInterval(() => this.keepHouse(), HOUSEKEEPING_MS);
     this.tick();
-    void this.keepHouse();
+    this.keepHouse();
   }
 
   /** Looks for due rows shortly (events were just recorded); several calls make one look. */
@@ -92,7 +93,7 @@ export class WebhookWorker {
     clearInterval(this.poll);
     clearInterval(this.housekeeping);
     clearTimeout(this.soon);
-    await this.claiming;
+    await Promise.all([this.claiming, this.housekeepingRun]);
     const deadline = new Promise((resolve) => setTimeout(resolve, this.options.timeout * 1000 + 1000).unref());
     await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
     await this.dispatcher.close().catch(() => {});
@@ -154,7 +155,14 @@ export class WebhookWorker {
   }
 
   /** Retention and the oldest-pending gauge; each instance does it, which is harmless. */
-  private async keepHouse(): Promise<void> {
+  private keepHouse(): void {
+    if (this.stopped || this.housekeepingRun) return;
+    this.housekeepingRun = this.purgeAndMeasure().finally(() => {
+      this.housekeepingRun = undefined;
+    });
+  }
+
+  private async purgeAndMeasure(): Promise<void> {
     try {
       const cutoff = new Date(this.clock() - this.options.retention * 1000);
       const purged = await purgeDelivered(this.prisma, cutoff);
