@@ -72,6 +72,10 @@ test("a restriction counts on the next request everywhere, keeps the session, an
   assert.equal((await fetch(`${api.url}/comments`, { method: "POST", headers: { "x-wx-token": token } })).status, 200);
   const again = await stack.request("DELETE", `/admin/users/${user.id}/restrictions/comment`, { headers: ADMIN });
   assert.deepEqual([again.status, again.body.error.code], [404, "RESTRICTION_NOT_FOUND"]);
+  for (const odd of ["%00", "Comment", "a".repeat(40)]) {
+    const res = await stack.request("DELETE", `/admin/users/${user.id}/restrictions/${odd}`, { headers: ADMIN });
+    assert.deepEqual([res.status, res.body.error.code], [404, "RESTRICTION_NOT_FOUND"], odd);
+  }
 });
 
 test("restrictions outlive the sessions: the next login carries them from the database; until ends them", async () => {

@@ -5,8 +5,9 @@
  * only when ADMIN_TOKEN is set.
  */
 import type Router from "@koa/router";
+import { RESTRICTION_NAME } from "../../../verifier/src/restrictions.js";
 import { listAuditEvents } from "../../commands/auditTrail.js";
-import { addRestriction, removeRestriction } from "../../commands/restrictions.js";
+import { addRestriction, removeRestriction, restrictionNotFound } from "../../commands/restrictions.js";
 import { banUser, listUserSessions, revokeAllSessions, revokeSession, unbanUser } from "../../commands/sessionAdmin.js";
 import { deleteAccount, findUsers, listUsers, showUser } from "../../commands/userAdmin.js";
 import type { AppDeps } from "../../deps.js";
@@ -109,7 +110,10 @@ export function adminRoutes(deps: AppDeps): Router {
   });
 
   router.delete("/users/:userId/restrictions/:name", async function adminUnrestrict(ctx) {
-    const list = await removeRestriction(deps, userIdParam(ctx.params.userId), ctx.params.name ?? "", by(ctx.ip));
+    const name = ctx.params.name ?? "";
+    // A name no restriction can have (a NUL byte, say) names none: never a query the database refuses.
+    if (!RESTRICTION_NAME.test(name)) throw restrictionNotFound();
+    const list = await removeRestriction(deps, userIdParam(ctx.params.userId), name, by(ctx.ip));
     ctx.body = { restrictions: list.map(presentRestriction) };
   });
 
