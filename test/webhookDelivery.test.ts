@@ -91,18 +91,20 @@ describe("retries", () => {
 
 test("two instances share the outbox: every event sent, none twice at once", async () => {
   const sibling = await stack.startSibling();
-  receiver.delayMs = 30;
+  // Slow enough that the events outlast one poll interval (1 s) of 32 attempts at a time each:
+  // both instances take part, whichever is woken first.
+  receiver.delayMs = 500;
   await receiver.down();
   const users: number[] = [];
   try {
     // One after the other: 40 concurrent first logins on a fresh stack trip an ioredis
     // auto-pipelining error unrelated to events.
-    for (let i = 0; i < 40; i++) users.push(await newUser(`pair-${i}`));
+    for (let i = 0; i < 100; i++) users.push(await newUser(`pair-${i}`));
     await receiver.up();
     for (const userId of users) await receiver.event("session.created", userId, 20_000);
     assert.equal(receiver.overlapped, false, "one webhook-id was in flight twice at once");
     const ids = receiver.events.filter((e) => users.includes(e.data.userId)).map((e) => e.id);
-    assert.equal(ids.length, 80);
+    assert.equal(ids.length, 200);
     // Every attempt after the receiver came back succeeded: each event arrived exactly once.
     assert.deepEqual(
       ids.filter((id) => arrivalsOf(id).length !== 1),
