@@ -76,8 +76,18 @@ test("refuse-new: the login past SESSIONS_PER_USER_MAX is 409 TOO_MANY_SESSIONS;
   await withStack({ SESSIONS_PER_USER_MAX: "2", SESSIONS_PER_USER_OVERFLOW: "refuse-new" }, async (stack) => {
     const a = (await stack.login("cc-cat", { appid: APPID })).body.token;
     const b = (await stack.login("cc-cat", { appid: APPID })).body.token;
-    const refused = await stack.request("POST", "/auth/login", { body: { code: codeFor("cc-cat"), appid: APPID } });
+    const userId = (await stack.request("GET", "/auth/session", { token: a })).body.userId as number;
+    const before = await stack.running.deps.prisma.user.findUniqueOrThrow({ where: { id: userId } });
+    const refused = await stack.request("POST", "/auth/login", {
+      body: { code: codeFor("cc-cat"), appid: APPID, profile: { nickname: "refused-login" } },
+    });
     assert.deepEqual([refused.status, refused.body.error.code], [409, "TOO_MANY_SESSIONS"]);
+    const after = await stack.running.deps.prisma.user.findUniqueOrThrow({ where: { id: userId } });
+    assert.deepEqual(
+      [after.lastLoginAt.getTime(), after.nickname],
+      [before.lastLoginAt.getTime(), before.nickname],
+      "nothing written: neither the last login nor the profile it sent",
+    );
     assert.deepEqual([await status(stack, a), await status(stack, b)], ["live", "live"]);
     assert.equal((await stack.request("POST", "/auth/logout", { token: a })).status, 204);
     assert.equal((await stack.login("cc-cat", { appid: APPID })).status, 200, "room again after a logout");

@@ -10,7 +10,7 @@ import type { SessionRecord } from "../../verifier/src/record.js";
 import { publicSessionId } from "../../verifier/src/token.js";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
-import { AppError, loginCodeInvalid, userBanned, wechatCodeInvalid } from "../errors.js";
+import { AppError, loginCodeInvalid, tooManySessions, userBanned, wechatCodeInvalid } from "../errors.js";
 import type { Events } from "../events/events.js";
 import * as event from "../events/types.js";
 import type { User } from "../generated/prisma/client.js";
@@ -290,9 +290,33 @@ async function replayedLogin(deps: LoginDeps, token: string, isNewUser: boolean)
   return session && user ? { token, session, user, isNewUser, replayed: true, unionidConflict: false } : null;
 }
 
+/**
+ * SESSIONS_PER_USER_OVERFLOW=refuse-new: refuses, before anything is written, a login of a user
+ * who already holds SESSIONS_PER_USER_MAX sessions that this login would not replace. The create
+ * script checks again atomically (create.lua), for logins racing this look.
+ * @throws AppError 409 TOO_MANY_SESSIONS
+ */
+async function refuseWhenFull(deps: LoginDeps, app: App, wx: CodeSession): Promise<void> {
+  const identity =
+    (await deps.prisma.identity.findUnique({
+      where: { appid_openid: { appid: app.appid, openid: wx.openid } },
+      select: { userId: true },
+    })) ??
+    (wx.unionid
+      ? await deps.prisma.identity.findFirst({ where: unionidMatch(app, wx.unionid), orderBy: { id: "asc" }, select: { userId: true } })
+      : null);
+  if (!identity) return;
+  const concurrency = app.concurrency ?? deps.sessions.policy.concurrency ?? "multi";
+  if (concurrency === "single") return;
+  const live = await deps.sessions.list(identity.userId);
+  const kept = concurrency === "single-per-app" ? live.filter((s) => s.appid !== app.appid) : live;
+  if (kept.length >= deps.sessions.policy.maxPerUser) throw tooManySessions(deps.sessions.policy.maxPerUser);
+}
+
 /** code → the platform's exchange → user → session. */
 async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
   const wx = input.exchanged ?? (await deps.platforms.exchange(deps.log, input.app, input.code));
+  if (deps.sessions.policy.overflow === "refuse-new") await refuseWhenFull(deps, input.app, wx);
   const { user, isNewUser, unionidConflict } = await loginUser(deps.prisma, deps.events, input.app, wx, input.profile);
   const created = await deps.sessions.create({
     userId: user.id,
