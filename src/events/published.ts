@@ -13,7 +13,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { RedisClient } from "../clients/redis.js";
-import { REPUBLISH_MS } from "../sessions/publishedSettings.js";
+import { REPUBLISH_MS, republishEvery } from "../sessions/publishedSettings.js";
 import type { EndpointRoute } from "./events.js";
 import { EVENT_TYPES } from "./types.js";
 
@@ -50,23 +50,10 @@ export async function publishWebhookRoutes(
 ): Promise<{ stop(): Promise<void> }> {
   const value = encode(routes);
   await redis.set(webhooksKey(prefix), value);
-  let inFlight: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    inFlight ??= redis
-      .set(webhooksKey(prefix), value, "NX")
-      .then((wrote) => wrote && log.warn({ prefix }, "the webhook endpoints were missing from Redis: published them again"))
-      .catch((err: unknown) => log.debug({ err }, "could not check the published webhook endpoints"))
-      .finally(() => {
-        inFlight = undefined;
-      });
-  }, REPUBLISH_MS);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await inFlight;
-    },
-  };
+  return republishEvery(REPUBLISH_MS, log, "the published webhook endpoints", async () => {
+    if (await redis.set(webhooksKey(prefix), value, "NX"))
+      log.warn({ prefix }, "the webhook endpoints were missing from Redis: published them again");
+  });
 }
 
 /**

@@ -27,23 +27,34 @@ export async function publishSettings(redis: RedisClient, prefix: string, s: Omi
  *   ioredis's auto-pipelining, out of reach of any catch)
  */
 export function keepSettingsPublished(redis: RedisClient, prefix: string, s: PublishedSettings, log: Logger): { stop(): Promise<void> } {
-  let inFlight: Promise<void> | undefined;
-  const check = async () => {
+  return republishEvery(REPUBLISH_MS, log, "the published settings", async () => {
     const [appid, idle, max] = await Promise.all([
       redis.set(primaryAppidKey(prefix), s.primaryAppid, "NX"),
       redis.hsetnx(settingsKey(prefix), "idle_ttl", String(s.idleTtl)),
       redis.hsetnx(settingsKey(prefix), "max_age", String(s.maxAge)),
     ]);
     if (appid || idle || max) log.warn({ prefix }, "the session settings were missing from Redis: published them again");
-  };
+  });
+}
+
+/**
+ * Runs `check` every `ms` milliseconds, one at a time (a tick while one runs is skipped); a failed
+ * check is logged at debug level and tried again on the next tick. What every value an instance
+ * keeps published in Redis (settings, webhook routes) shares.
+ * @param what - names the value in the debug line
+ * @returns stop(): ends the timer and resolves once a check in flight is done
+ */
+export function republishEvery(ms: number, log: Logger, what: string, check: () => Promise<unknown>): { stop(): Promise<void> } {
+  let inFlight: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (inFlight) return;
     inFlight = check()
-      .catch((err) => log.debug({ err }, "could not check the published settings"))
+      .then(() => {})
+      .catch((err: unknown) => log.debug({ err }, `could not check ${what}`))
       .finally(() => {
         inFlight = undefined;
       });
-  }, REPUBLISH_MS);
+  }, ms);
   timer.unref();
   return {
     stop: async () => {
