@@ -256,6 +256,14 @@ describe("nginx forward auth", { skip: nginxBinary.skip }, () => {
     assert.ok(userId);
     // Nothing kept (the reason nginx passes on is UNKNOWN): one silent re-login.
     await stack.redis.del(`${stack.prefix}{u${userId}}`);
+    // A write from outside tongxing reaches its session cache as an invalidation a moment later:
+    // wait until the gateway refuses the old token before the SDK's request.
+    const stale = String(wx.getStorageSync("tongxing.token"));
+    const deadline = Date.now() + 2000;
+    while ((await viaGateway("GET", "/orders", { "X-WX-Token": stale })).status === 200) {
+      assert.ok(Date.now() < deadline, "the deleted session is refused within the cache's bound");
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const second = (await tx.request({ url: "/orders" })) as Seen;
     assert.equal(counts.login, 2, "one re-login on TOKEN_INVALID with reason UNKNOWN");
     assert.equal(second.headers["x-tongxing-user-id"], userId);
