@@ -45,8 +45,12 @@ export interface ServerProcess extends SpawnedProcess {
 /** A spawned process whose output is being collected, listening or not. */
 export interface SpawnedProcess {
   child: ChildProcess;
-  /** Everything it printed so far. */
+  /** Everything it printed so far, stdout and stderr in the order they arrived. */
   output(): string;
+  /** What it printed so far on stdout alone (its log), for a test of which stream a line is on. */
+  stdout(): string;
+  /** What it printed so far on stderr alone. */
+  stderr(): string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
 }
@@ -63,14 +67,52 @@ export function spawnProcess(
 ): SpawnedProcess {
   const child = spawn(command, entry, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], cwd });
   let out = "";
+  let stdout = "";
+  let stderr = "";
   child.stdout?.on("data", (d) => {
     out += d;
+    stdout += d;
   });
   child.stderr?.on("data", (d) => {
     out += d;
+    stderr += d;
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => out, exited };
+  return { child, output: () => out, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** A process that ran to its end: its exit code and everything it printed. */
+export interface FinishedProcess {
+  code: number | null;
+  /** stdout and stderr in the order they arrived. */
+  output: string;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a process (by default tongxing's src/main.ts through tsx) to its end, for a start that
+ * must fail or a command that exits by itself. Resolves once the process has exited and its
+ * output has been read to the end ("close", not "exit"), so the last lines it wrote are there.
+ * One still running after `ms` is killed and rejects: a process that starts after all fails the
+ * test instead of hanging it.
+ */
+export async function runUntilExit(
+  env: Record<string, string>,
+  entry = ["--import", "tsx", "src/main.ts"],
+  ms = 60_000,
+): Promise<FinishedProcess> {
+  const spawned = spawnProcess(env, entry);
+  const closed = once(spawned.child, "close");
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    spawned.child.kill("SIGKILL");
+  }, ms);
+  const [code] = (await closed) as [number | null];
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`still running after ${ms / 1000} s:\n${spawned.output()}`);
+  return { code, output: spawned.output(), stdout: spawned.stdout(), stderr: spawned.stderr() };
 }
 
 /**

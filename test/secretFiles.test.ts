@@ -3,16 +3,14 @@
  * start, and the start errors an operator sees, which name variables and paths, never values.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { dropDatabase } from "../src/db/database.js";
 import { FakeWechat } from "../src/wechat/fakeServer.js";
-import { productionEnv, startProcess } from "./process.js";
+import { productionEnv, runUntilExit, startProcess } from "./process.js";
 import { APPID, clearRedisPrefix, freshDatabaseUrl, SECRET } from "./support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tongxing-secret-files-"));
@@ -29,22 +27,9 @@ function secretFile(name: string, content: string): string {
 
 /** Runs src/main.ts with `env` over this process's; resolves with its exit code and output. */
 async function startFailing(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-  });
-  child.stderr.on("data", (d) => {
-    out += d;
-  });
   // One that starts after all is killed, so the test fails instead of hanging.
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const [code] = await once(child, "exit");
-  clearTimeout(timer);
-  return { code, out };
+  const { code, output } = await runUntilExit(env, undefined, 30_000);
+  return { code, out: output };
 }
 
 test("a production process takes its secrets from X_FILE", async () => {
