@@ -6,11 +6,9 @@
  * "Log lines written per turn").
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { after, test } from "node:test";
-import { startProductionProcess } from "./process.js";
+import { runUntilExit, startProductionProcess } from "./process.js";
 import { APPID, SECRET } from "./support.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -41,31 +39,22 @@ test("a request's log line reaches stdout on an otherwise idle server, one JSON 
 });
 
 test("the line logged just before the process exits is written (a failed start's fatal line)", async () => {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      // Nothing listens on port 1: the start gives up after STARTUP_TIMEOUT, and main.ts logs it,
-      // then exits.
-      DATABASE_URL: "postgresql://postgres@127.0.0.1:1/tongxing",
-      STARTUP_TIMEOUT: "1",
-      WECHAT_APPID: APPID,
-      WECHAT_SECRET: SECRET,
-      SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
+  // Run to its end: the exit code, and stdout read to its last byte.
+  const { code, stdout } = await runUntilExit({
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    // Nothing listens on port 1: the start gives up after STARTUP_TIMEOUT, and main.ts logs it,
+    // then exits.
+    DATABASE_URL: "postgresql://postgres@127.0.0.1:1/tongxing",
+    STARTUP_TIMEOUT: "1",
+    WECHAT_APPID: APPID,
+    WECHAT_SECRET: SECRET,
+    SESSION_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    LOG_LEVEL: "info",
   });
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-  });
-  // "close": the process has exited and its stdout has been read to the end.
-  const [code] = await once(child, "close");
   assert.equal(code, 1);
-  const fatal = jsonLines(out).find((l) => /^PostgreSQL not ready within STARTUP_TIMEOUT/.test(String(l.msg)));
-  assert.ok(fatal, `the fatal line is on stdout:\n${out}`);
+  const fatal = jsonLines(stdout).find((l) => /^PostgreSQL not ready within STARTUP_TIMEOUT/.test(String(l.msg)));
+  assert.ok(fatal, `the fatal line is on stdout:\n${stdout}`);
   assert.equal(fatal.level, 60);
 });
