@@ -4,24 +4,22 @@
  * the demo, and exits 0 on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { after, test } from "node:test";
 import { dropDatabase } from "../src/db/database.js";
+import { runUntilExit, type SpawnedProcess, spawnProcess, untilListening } from "./process.js";
 import { clearRedisPrefix, freshDatabaseUrl } from "./support.js";
 
 const databaseUrl = freshDatabaseUrl();
 const prefix = `tdev${process.pid}:`;
-let child: ChildProcess | undefined;
+let server: SpawnedProcess | undefined;
 after(async () => {
-  child?.kill("SIGKILL");
+  server?.child.kill("SIGKILL");
   await dropDatabase(databaseUrl);
   await clearRedisPrefix(prefix);
 });
 
-function run(args: string[], env: Record<string, string>) {
-  return spawn(process.execPath, ["--import", "tsx", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-}
+/** Runs the demo script against `url` to its end. */
+const demo = (url: string) => runUntilExit({ BASE_URL: url }, ["--import", "tsx", "scripts/demo.ts", "alice"]);
 
 test("dev mode: start, demo, SIGTERM", async () => {
   const env = {
@@ -33,44 +31,19 @@ test("dev mode: start, demo, SIGTERM", async () => {
     WECHAT_SECRET: "",
     NODE_ENV: "development",
   };
-  child = run(["src/main.ts"], env);
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line in:\n${out}`)), 30_000);
-    child?.stdout?.on("data", () => {
-      const m = /"url":"([^"]+)".*tongxing listening/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] as string);
-      }
-    });
-  });
+  server = spawnProcess(env);
+  const url = await untilListening(server, undefined, 30_000);
+  const out = server.output();
   assert.match(out, /DEV MODE: no APPS or WECHAT_APPID/);
   assert.match(out, /douyin:ttdev00000000000000.*alipay:2021000000000000/, "the built-in fakes of every platform");
   assert.match(out, /created the database/);
   assert.match(out, /applied migrations/);
 
-  const demo = run(["scripts/demo.ts", "alice"], { BASE_URL: url });
-  let demoOut = "";
-  demo.stdout?.on("data", (d) => {
-    demoOut += d;
-  });
-  const [demoCode] = await once(demo, "exit");
-  assert.equal(demoCode, 0, demoOut);
-  assert.match(demoOut, /demo: ok/);
-  const again = run(["scripts/demo.ts", "alice"], { BASE_URL: url });
-  let againOut = "";
-  again.stdout?.on("data", (d) => {
-    againOut += d;
-  });
-  await once(again, "exit");
-  const ids = [demoOut, againOut].map((o) => /"id":(\d+)/.exec(o)?.[1]);
+  const alice = await demo(url);
+  assert.equal(alice.code, 0, alice.output);
+  assert.match(alice.stdout, /demo: ok/);
+  const aliceAgain = await demo(url);
+  const ids = [alice.stdout, aliceAgain.stdout].map((o) => /"id":(\d+)/.exec(o)?.[1]);
   assert.equal(ids[0], ids[1], "the same code string is always the same user");
 
   // Every platform has its fake: a login with each dev app is a session of that platform, and
@@ -135,20 +108,20 @@ test("dev mode: start, demo, SIGTERM", async () => {
   assert.deepEqual([shop.status, shop.appid, lite.status, lite.appid], [200, "wxshop000000000001", 200, "wxlite000000000002"]);
   assert.equal(lite.userId, shop.userId, "linked by the fake's shared unionid");
 
-  child.kill("SIGTERM");
-  const [code] = await once(child, "exit");
-  assert.equal(code, 0, out);
-  assert.match(out, /shutting down/);
+  server.child.kill("SIGTERM");
+  const code = await server.exited;
+  assert.equal(code, 0, server.output());
+  assert.match(server.output(), /shutting down/);
 });
 
 test("production without credentials refuses to start and names the variables", async () => {
-  const p = run(["src/main.ts"], { NODE_ENV: "production", WECHAT_APPID: "", WECHAT_SECRET: "", SESSION_KEY_ENCRYPTION_KEY: "" });
-  let err = "";
-  p.stderr?.on("data", (d) => {
-    err += d;
+  const { code, stderr } = await runUntilExit({
+    NODE_ENV: "production",
+    WECHAT_APPID: "",
+    WECHAT_SECRET: "",
+    SESSION_KEY_ENCRYPTION_KEY: "",
   });
-  const [code] = await once(p, "exit");
   assert.equal(code, 1);
-  assert.match(err, /WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production/);
-  assert.match(err, /SESSION_KEY_ENCRYPTION_KEY: required/);
+  assert.match(stderr, /WECHAT_APPID, WECHAT_SECRET: required when NODE_ENV=production/);
+  assert.match(stderr, /SESSION_KEY_ENCRYPTION_KEY: required/);
 });
