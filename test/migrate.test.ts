@@ -13,7 +13,7 @@ import { after, test } from "node:test";
 import pg from "pg";
 import { dropDatabase } from "../src/db/database.js";
 import { applyMigrations, pendingMigrations } from "../src/db/schemaEngine.js";
-import { spawnProcess } from "./process.js";
+import { runUntilExit } from "./process.js";
 import { freshDatabaseUrl, type Stack, startStack } from "./support.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -34,10 +34,8 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
 const migrationCount = async () => (await readdir("prisma/migrations", { withFileTypes: true })).filter((d) => d.isDirectory()).length;
 
 /** Runs `src/main.ts migrate` with only `env` (no WeChat, no keys) and waits for it to exit. */
-async function migrate(env: Record<string, string>) {
-  const run = spawnProcess({ NODE_ENV: "production", ...env }, ["--import", "tsx", "src/main.ts", "migrate"]);
-  const code = await run.exited;
-  return { code, output: run.output() };
+function migrate(env: Record<string, string>) {
+  return runUntilExit({ NODE_ENV: "production", ...env }, ["--import", "tsx", "src/main.ts", "migrate"]);
 }
 
 test("tongxing migrate creates the database, applies every migration, exits 0; a second run applies none", async () => {
