@@ -4,13 +4,14 @@
  * in its environment only, so nginx's own $variables survive. It serves HTTPS with a certificate
  * made by scripts/self-signed-cert.sh, as compose.yaml's gateway does.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { type AddressInfo, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { spawnProcess } from "./process.js";
 
 export const TEMPLATE = "examples/nginx/tongxing.conf.template";
 
@@ -127,14 +128,13 @@ export async function startNginx(binary: string, vars: UpstreamVars, options: Ng
   const port = await freePort();
   const httpPort = await freePort();
   const dir = await writeConfig(binary, vars, port, httpPort, options);
-  const child = spawn(binary, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => (out += d));
-  child.stderr?.on("data", (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const errors = async () => `${out}${await readFile(path.join(dir, "error.log"), "utf8").catch(() => "")}`;
+  const { child, output, exited } = spawnProcess(
+    {},
+    ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")],
+    undefined,
+    binary,
+  );
+  const errors = async () => `${output()}${await readFile(path.join(dir, "error.log"), "utf8").catch(() => "")}`;
   const deadline = Date.now() + 10_000;
   while (!(await accepts(port)) || !(await accepts(httpPort))) {
     if (child.exitCode !== null || Date.now() > deadline) {
