@@ -1,4 +1,10 @@
-/** Runs tongxing as a real process (src/main.ts through tsx) and waits for it to listen. */
+/**
+ * Runs tongxing as a real process (src/main.ts through tsx, or a build) and waits for it to
+ * listen, or runs it to its end; spawnProcess also starts the other programs a test needs (nginx).
+ * For a test of the process itself: its start or refusal, exit code, a signal or a kill, its
+ * stdout, the environment it reads. Anything else is quicker with startStack (test/support.ts),
+ * the app in the test's own process.
+ */
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";

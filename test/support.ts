@@ -2,7 +2,9 @@
  * Test support: starts a real tongxing (the same startServer as `npm start`) against real
  * Redis and real PostgreSQL, each suite with a fresh database and its own Redis key prefix,
  * and the project's fake WeChat as the only stand-in. Log lines are captured so that tests can
- * check that no secret reaches them.
+ * check that no secret reaches them. startStack runs the app inside the test's own process, quick
+ * to start and with its internals at hand; a test of the process itself (its start or refusal,
+ * exit code, a signal or a kill, stdout, environment) starts a real one with test/process.ts.
  */
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
