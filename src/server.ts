@@ -26,6 +26,7 @@ import { Overview } from "./metrics/overview.js";
 import { Apps, adoptPrimaryApp } from "./platforms/apps.js";
 import { startDevFakes } from "./platforms/devMode.js";
 import { PlatformExchange } from "./platforms/exchange.js";
+import { verifyFastPath } from "./routes/auth/verifyFastPath.js";
 import { metricsOnMainPort } from "./routes/health/metrics.js";
 import { keepSettingsPublished, publishSettings } from "./sessions/publishedSettings.js";
 import { SessionKeyVault } from "./sessions/sessionKeyVault.js";
@@ -246,7 +247,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
       // would let a 1-second REQUEST_TIMEOUT hold a socket for 30.
       connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 4),
     },
-    app.callback(),
+    config.verifyFastPath ? verifyFastPath(deps, app.callback(), () => shuttingDown) : app.callback(),
   );
   server.on("clientError", answerMalformedRequest);
   server.listen(config.port, config.host);

@@ -116,6 +116,8 @@ export interface Config {
   webhooks: WebhooksConfig;
   /** RESPONSE_BATCHING: hold a ready response until its turn's I/O is handled (batchResponses.ts). */
   responseBatching: boolean;
+  /** VERIFY_FAST_PATH: answer a live session's GET/HEAD /auth/verify before the app (verifyFastPath.ts). */
+  verifyFastPath: boolean;
 }
 
 export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "../wechat/appConfig.js";
@@ -315,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retention: e.WEBHOOK_RETENTION,
     },
     responseBatching: e.RESPONSE_BATCHING === "on",
+    verifyFastPath: e.VERIFY_FAST_PATH === "on",
   };
 }
 

@@ -223,6 +223,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Write each event-loop turn's responses together (middlewares/batchResponses.ts). */
   RESPONSE_BATCHING: z.enum(["on", "off"]).default("on"),
+  /** Answer a live session's GET/HEAD /auth/verify before the app (routes/auth/verifyFastPath.ts). */
+  VERIFY_FAST_PATH: z.enum(["on", "off"]).default("on"),
 });
 
 /** The variables as parsed. */

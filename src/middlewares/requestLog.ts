@@ -52,8 +52,23 @@ class RequestState implements Partial<AppState> {
   }
 }
 
-/** Sets ctx.state (a RequestState) and logs the outcome with the request's metrics. */
-export function requestLog(log: Logger, metrics: Metrics) {
+/** What a request's line and metrics record. durationMs: milliseconds. */
+export interface RequestOutcome {
+  method: string;
+  route: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+  userId: number | undefined;
+}
+
+/**
+ * Records a finished request: its two HTTP metrics and its log line (error level for a 5xx).
+ * One recorder for the app's requestLog and the forward-auth fast path (verifyFastPath.ts), so
+ * both write the same line and count in the same series.
+ * @param child - the request's child logger, when something made one (it carries the request id)
+ */
+export function requestRecorder(log: Logger, metrics: Metrics): (outcome: RequestOutcome, child?: Logger) => void {
   // The labelled children of the two HTTP metrics, resolved once per method, route and status
   // (a bounded set: route templates, not paths) instead of on every request.
   const children = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
@@ -67,33 +82,44 @@ export function requestLog(log: Logger, metrics: Metrics) {
     }
     return child;
   };
+  return function record({ method, route, status, durationMs, requestId, userId }, child) {
+    const m = metricsOf(method, route, status);
+    m.count.inc();
+    m.duration.observe(durationMs / 1000);
+    const line = { method, route, status, durationMs: Math.round(durationMs * 100) / 100, userId };
+    // Without a child logger the request id goes in the line itself, where the child would put it.
+    const [target, fields] = child ? [child, line] : [log, { requestId, ...line }];
+    if (status >= 500) target.error(fields, "request");
+    else target.info(fields, "request");
+  };
+}
+
+/** The request id to use: the client's X-Request-Id when it is a sane id, else a new UUID. */
+export function requestIdOf(given: string): string {
+  return REQUEST_ID_RE.test(given) ? given : randomUUID();
+}
+
+/** Sets ctx.state (a RequestState) and logs the outcome with the request's metrics. */
+export function requestLog(log: Logger, metrics: Metrics) {
+  const record = requestRecorder(log, metrics);
   return async function requestLog(ctx: Context, next: Next): Promise<void> {
     const started = performance.now();
-    const given = ctx.get("x-request-id");
-    const requestId = REQUEST_ID_RE.test(given) ? given : randomUUID();
+    const requestId = requestIdOf(ctx.get("x-request-id"));
     ctx.set("X-Request-Id", requestId);
     const state = new RequestState(log, requestId);
     ctx.state = state;
     try {
       await next();
     } finally {
-      const durationMs = performance.now() - started;
-      const route = routeTemplate(ctx);
-      const m = metricsOf(ctx.method, route, ctx.status);
-      m.count.inc();
-      m.duration.observe(durationMs / 1000);
-      const line = {
+      const outcome = {
         method: ctx.method,
-        route,
+        route: routeTemplate(ctx),
         status: ctx.status,
-        durationMs: Math.round(durationMs * 100) / 100,
+        durationMs: performance.now() - started,
+        requestId,
         userId: state.auth?.userId ?? state.userId,
       };
-      // Without a child logger the request id goes in the line itself, where the child would put it.
-      const child = state.madeLog;
-      const [target, fields] = child ? [child, line] : [log, { requestId, ...line }];
-      if (ctx.status >= 500) target.error(fields, "request");
-      else target.info(fields, "request");
+      record(outcome, state.madeLog);
     }
   };
 }

@@ -14,6 +14,7 @@
  */
 import type Router from "@koa/router";
 import type { Context, Middleware, Next } from "koa";
+import type { SessionRecord } from "../../../verifier/src/record.js";
 import type { AppDeps } from "../../deps.js";
 import { AppError, serviceUnauthorized, withHeaders } from "../../errors.js";
 import { secretDigest, secretMatches } from "../../middlewares/requireAdmin.js";
@@ -49,6 +50,56 @@ async function forwardAuthErrors(_ctx: Context, next: Next): Promise<void> {
   }
 }
 
+/** The answer to a live session's check: the X-Tongxing-* headers, in order, and the JSON body. */
+export interface VerifiedAnswer {
+  headers: [string, string][];
+  body: VerifyBody;
+}
+
+/** The JSON body of a live session's check; openid and unionid only for the service caller. */
+export interface VerifyBody {
+  userId: number;
+  sessionId: string;
+  appid: string;
+  platform: string;
+  restrictions: string[];
+  elevatedUntil: string | null;
+  openid?: string;
+  unionid?: string | null;
+}
+
+/**
+ * What /auth/verify answers for a live session, shared by the route and the fast path
+ * (verifyFastPath.ts) so that both answer alike.
+ * @param serviceCaller - the caller proved to be the team's gateway or backend (SERVICE_TOKEN): openid and unionid are added
+ */
+export function verifiedAnswer(record: SessionRecord, serviceCaller: boolean): VerifiedAnswer {
+  const session = presentVerifiedSession(record);
+  const headers: [string, string][] = [
+    [FORWARD_AUTH_HEADER.userId, String(session.userId)],
+    [FORWARD_AUTH_HEADER.sessionId, session.sessionId],
+    [FORWARD_AUTH_HEADER.appid, session.appid],
+    [FORWARD_AUTH_HEADER.platform, session.platform],
+  ];
+  const restrictions = session.restrictions.map((r) => r.name);
+  // Only when there are some: nginx sends no header for an empty value, so the upstream sees none.
+  if (restrictions.length) headers.push([FORWARD_AUTH_HEADER.restrictions, restrictions.join(",")]);
+  const elevatedUntil = session.stepUp?.until.toISOString() ?? null;
+  if (elevatedUntil) headers.push([FORWARD_AUTH_HEADER.elevatedUntil, elevatedUntil]);
+  const body: VerifyBody = {
+    userId: session.userId,
+    sessionId: session.sessionId,
+    appid: session.appid,
+    platform: session.platform,
+    restrictions,
+    elevatedUntil,
+  };
+  if (!serviceCaller) return { headers, body };
+  headers.push([FORWARD_AUTH_HEADER.openid, session.openid]);
+  if (session.unionid) headers.push([FORWARD_AUTH_HEADER.unionid, session.unionid]);
+  return { headers, body: { ...body, openid: session.openid, unionid: session.unionid } };
+}
+
 export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/auth");
   const serviceDigest = deps.config.serviceToken === undefined ? undefined : secretDigest(deps.config.serviceToken);
@@ -71,31 +122,9 @@ export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
 
   // router.get serves HEAD too (@koa/router); Koa sends HEAD answers without their body.
   router.get("/verify", forwardAuthErrors, serviceCaller, auth, function verify(ctx) {
-    const session = presentVerifiedSession(ctx.state.auth.session);
-    ctx.set(FORWARD_AUTH_HEADER.userId, String(session.userId));
-    ctx.set(FORWARD_AUTH_HEADER.sessionId, session.sessionId);
-    ctx.set(FORWARD_AUTH_HEADER.appid, session.appid);
-    ctx.set(FORWARD_AUTH_HEADER.platform, session.platform);
-    const restrictions = session.restrictions.map((r) => r.name);
-    // Only when there are some: nginx sends no header for an empty value, so the upstream sees none.
-    if (restrictions.length) ctx.set(FORWARD_AUTH_HEADER.restrictions, restrictions.join(","));
-    const elevatedUntil = session.stepUp?.until.toISOString() ?? null;
-    if (elevatedUntil) ctx.set(FORWARD_AUTH_HEADER.elevatedUntil, elevatedUntil);
-    const body = {
-      userId: session.userId,
-      sessionId: session.sessionId,
-      appid: session.appid,
-      platform: session.platform,
-      restrictions,
-      elevatedUntil,
-    };
-    if (ctx.state.serviceCaller !== true) {
-      ctx.body = body;
-      return;
-    }
-    ctx.set(FORWARD_AUTH_HEADER.openid, session.openid);
-    if (session.unionid) ctx.set(FORWARD_AUTH_HEADER.unionid, session.unionid);
-    ctx.body = { ...body, openid: session.openid, unionid: session.unionid };
+    const answer = verifiedAnswer(ctx.state.auth.session, ctx.state.serviceCaller === true);
+    for (const [name, value] of answer.headers) ctx.set(name, value);
+    ctx.body = answer.body;
   });
 
   return router;

@@ -1,0 +1,94 @@
+/**
+ * The forward-auth fast path (VERIFY_FAST_PATH, on by default): `GET` and `HEAD /auth/verify`
+ * with a live session are answered by a plain node:http listener in front of the Koa app, with
+ * the very answer the route gives (verifiedAnswer in verify.ts), the same security headers,
+ * request id, log line and metrics (requestRecorder in requestLog.ts), and the same session
+ * check (Sessions.check, with its cache and its wait for the turn's I/O).
+ *
+ * Why it exists: a gateway calls /auth/verify before every request of the team's API, and at one
+ * connection the check's added latency is what the API's users feel. Koa's context, the
+ * middleware chain and the router cost a checked request about as much as everything else
+ * tongxing does for it (docs/performance.md, "Through the gateway"). Turn it off
+ * (`VERIFY_FAST_PATH=off`) to compare, or to have every request go through the app.
+ *
+ * Everything else goes to the app, which answers it as it always has: another path or method, a
+ * query string, an Origin header while CORS_ORIGINS is set, no token, a wrong service token, a
+ * refused session, Redis unavailable. A refused or failed check is therefore made a second
+ * time by the app: refusals are the rare case, and the app alone words them.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { readToken } from "../../../verifier/src/readToken.js";
+import type { SessionRecord } from "../../../verifier/src/record.js";
+import { isEnd } from "../../../verifier/src/resolveSession.js";
+import type { AppDeps } from "../../deps.js";
+import { requestIdOf, requestRecorder } from "../../middlewares/requestLog.js";
+import { secretDigest, secretMatches } from "../../middlewares/requireAdmin.js";
+import { SECURITY_HEADERS } from "../../middlewares/securityHeaders.js";
+import { FORWARD_AUTH_HEADER, verifiedAnswer } from "./verify.js";
+
+const PATH = "/auth/verify";
+const SERVICE_TOKEN_HEADER = FORWARD_AUTH_HEADER.serviceToken.toLowerCase();
+
+/**
+ * Wraps the app's request listener with the fast path.
+ * @param app - the Koa app's callback: what every request the fast path does not answer goes to
+ * @param isShuttingDown - true once shutdown has begun (answers then carry `Connection: close`, as the app's do)
+ */
+export function verifyFastPath(deps: AppDeps, app: RequestListener, isShuttingDown: () => boolean): RequestListener {
+  const { sessions, config, metrics, log } = deps;
+  const record = requestRecorder(log, metrics);
+  const serviceDigest = config.serviceToken === undefined ? undefined : secretDigest(config.serviceToken);
+  const cors = config.corsOrigins.length > 0;
+  const valid = metrics.resolution.valid;
+
+  function answer(req: IncomingMessage, res: ServerResponse, session: SessionRecord, serviceCaller: boolean, started: number): void {
+    const requestId = requestIdOf(header(req, "x-request-id"));
+    const { headers, body } = verifiedAnswer(session, serviceCaller);
+    const json = JSON.stringify(body);
+    res.setHeader("X-Request-Id", requestId);
+    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+    if (isShuttingDown()) res.setHeader("Connection", "close");
+    // @koa/cors varies every answer by Origin once CORS_ORIGINS is set (a request with one goes to the app).
+    if (cors) res.setHeader("Vary", "Origin");
+    for (const [name, value] of headers) res.setHeader(name, value);
+    res.setHeader("Content-Type", "application/json; charset=utf-8");
+    res.setHeader("Content-Length", Buffer.byteLength(json));
+    res.end(req.method === "HEAD" ? undefined : json);
+    valid.inc();
+    record({
+      method: req.method as string,
+      route: PATH,
+      status: 200,
+      durationMs: performance.now() - started,
+      requestId,
+      userId: session.userId,
+    });
+  }
+
+  return function verifyFastPath(req, res) {
+    if (req.url !== PATH || (req.method !== "GET" && req.method !== "HEAD") || (cors && req.headers.origin !== undefined)) {
+      app(req, res);
+      return;
+    }
+    const started = performance.now();
+    const token = readToken({ get: (name) => header(req, name) }, config.tokenHeader);
+    const given = header(req, SERVICE_TOKEN_HEADER);
+    const serviceCaller = serviceDigest !== undefined && given !== "";
+    if (!token || (serviceCaller && !secretMatches(given, serviceDigest))) {
+      app(req, res);
+      return;
+    }
+    sessions.check(token).then(
+      (session) => {
+        if (isEnd(session)) app(req, res);
+        else answer(req, res, session, serviceCaller, started);
+      },
+      () => app(req, res),
+    );
+  };
+}
+
+/** A request header as Koa's `ctx.get` reads it: "" when absent. */
+function header(req: IncomingMessage, name: string): string {
+  return (req.headers[name] as string | undefined) ?? "";
+}
