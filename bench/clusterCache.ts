@@ -5,7 +5,7 @@
  * alternate), the median of per-round ratios with its spread.
  *
  * Alone, with a few rounds: `BENCH_ROUNDS=3 node --import tsx bench/clusterCache.ts` (after
- * `npm run build`); `npm run bench` runs it among the others.
+ * `npm run bench:install` and `npm run build`); `npm run bench` runs it among the others.
  */
 import { pathToFileURL } from "node:url";
 import { dropDatabase } from "../src/db/database.js";

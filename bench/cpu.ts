@@ -3,6 +3,7 @@
  * per-request stack costs or saves, measured where throughput is too noisy to show it (on a
  * machine of a few cores the load generator competes with the server for them).
  *
+ *   npm run bench:install                    (bench/'s own packages)
  *   npm run build -- --outDir ../ab/before   (then change the code)
  *   npm run build -- --outDir ../ab/after
  *   node --import tsx bench/cpu.ts ../ab/before ../ab/after

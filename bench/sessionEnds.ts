@@ -4,6 +4,7 @@
  * the ends deleted by hand (as before ends were kept). MEMORY USAGE of both, divided by 16 (one
  * end alone can hide in the allocator's rounding), and whether the hash is still a listpack. Run by bench/run.ts (scenario 4), or alone:
  *
+ *   npm run bench:install   (bench/'s own packages)
  *   node --import tsx bench/sessionEnds.ts
  */
 import { randomBytes } from "node:crypto";

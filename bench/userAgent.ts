@@ -7,6 +7,7 @@
  * - CPU: encodeUserAgent (deflate with the dictionary, once per login) and decodeUserAgent
  *   (once per listed session), microseconds per call, against a login's own CPU in the bench.
  *
+ *   npm run bench:install   (bench/'s own packages)
  *   node --import tsx bench/userAgent.ts
  */
 import { randomBytes } from "node:crypto";

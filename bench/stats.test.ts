@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { alternate, formatSpread, type Measure, pairedRatio, pairedRatioSpread, withServerCpu } from "./lib.js";
+import { alternate, formatSpread, type Measure, pairedRatio, pairedRatioSpread, withServerCpu } from "./stats.js";
 
-// Run V's scenario 10 rounds (tongxing, cache on, against bare Koa): per-round ratios
+// One run's scenario 10 rounds (tongxing, cache on, against bare Koa): per-round ratios
 // 0.97, 0.58, 0.54, 0.48, 0.64, 0.71, 0.77.
 const checked = [8215, 9648, 8291, 9761, 12974, 13930, 13693];
 const bare = [8500, 16706, 15434, 20247, 20244, 19739, 17846];
