@@ -161,7 +161,7 @@ describe("identities", () => {
 const LOCK_WAITERS =
   TEST_DATABASE === "mysql"
     ? `SELECT count(*) AS n FROM information_schema.processlist WHERE db = DATABASE() AND command IN ('Query', 'Execute')
-         AND state IN ('User lock', 'Updating', 'Searching rows for update', 'Sending data', 'Statistics')`
+         AND state IN ('User lock', 'Updating', 'Searching rows for update', 'Sending data', 'Statistics', 'executing')`
     : "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
 
 /** Waits until `n` backends of the test database wait on a lock (a row's or an advisory one). */

@@ -148,6 +148,17 @@ test("MySQL unreachable: the errors Prisma throws through the mariadb adapter, a
   } finally {
     await prisma.$disconnect();
   }
+  // MySQL 8.0.24+ says why before it closes a connection idle past wait_timeout; MariaDB has no
+  // such error, so this is the driver's error as it carries one (errno, sqlState, fatal).
+  const inactivity = Object.assign(
+    new Error("(conn:12, no: 4031, SQLState: HY000) The client was disconnected by the server because of inactivity."),
+    {
+      errno: 4031,
+      sqlState: "HY000",
+      fatal: false,
+    },
+  );
+  assert.ok(isBackendUnavailable(inactivity), "4031");
   // A query MySQL refuses is not an outage.
   const live = await mariadb.createConnection(mysqlOptions("mysql://root@127.0.0.1:3306/mysql"));
   try {

@@ -48,12 +48,14 @@ const POSTGRES_UNAVAILABLE_STATE = /^(08...|57P0[1-3])$/;
 /**
  * MySQL/MariaDB error numbers for a server that cannot be reached or cannot take the work now:
  * too many connections (1040, 1203), shutting down (1053), the client's "can't connect" and
- * "gone away" (2002, 2003, 2006, 2013); and the `mariadb` driver's own for a connection it could
+ * "gone away" (2002, 2003, 2006, 2013), MySQL 8.0.24+'s "disconnected for inactivity" before it
+ * closes an idle connection (4031, ER_CLIENT_INTERACTION_TIMEOUT; MariaDB's 4031 is a trigger
+ * error tongxing cannot cause); and the `mariadb` driver's own for a connection it could
  * not make, lost, or could not get from its pool in time (45001-45061, its lib/misc/errors.js).
  * A duplicate key, a syntax error or a refused password stays an unknown error.
  */
 const MYSQL_UNAVAILABLE = new Set([
-  1040, 1053, 1203, 2002, 2003, 2006, 2013, 45001, 45009, 45012, 45013, 45019, 45026, 45028, 45039, 45042, 45061,
+  1040, 1053, 1203, 2002, 2003, 2006, 2013, 4031, 45001, 45009, 45012, 45013, 45019, 45026, 45028, 45039, 45042, 45061,
 ]);
 
 /** Socket-level codes (node-postgres and any raw connection). */

@@ -3,6 +3,7 @@
  * Prisma's `@prisma/adapter-mariadb` uses: the connection settings, `CREATE DATABASE` at start,
  * and which connection failures waiting can cure. The PostgreSQL twins live in database.ts.
  */
+import { readFileSync } from "node:fs";
 import mariadb from "mariadb";
 
 /** Which database a DATABASE_URL names: `mysql://` (or `mariadb://`) is MySQL/MariaDB, anything else PostgreSQL. */
@@ -16,7 +17,19 @@ export function isMysqlUrl(databaseUrl: string): boolean {
  * and reads DATETIME as UTC itself, but NOW(3) and column defaults follow the session time zone,
  * which UTC keeps equal to PostgreSQL's. Set by `initSql`, not the driver's `timezone` option: when
  * a connection dies while the pool sets that one up, the driver rejects a promise nobody awaits.
+ *
+ * The character set is given as a collation only: the driver applies `charset` and then ignores
+ * `collation`, so `utf8mb4` alone would mean utf8mb4_general_ci; the collation names both.
+ *
+ * MySQL 8's default login (caching_sha2_password) sends the password only over TLS or encrypted
+ * with the server's RSA key, so the URL's parameters (Prisma's names for MySQL where it has them)
+ * reach the driver: `sslaccept=strict` (TLS, the certificate checked against the system's CAs) or
+ * `sslaccept=accept_invalid_certs`; `sslcert=<file>`, the CA that signed the server's certificate
+ * (TLS, checked against it); `cachingRsaPublicKey=<file or PEM>`, the server's RSA key given ahead;
+ * `allowPublicKeyRetrieval=true`, the key asked of the server (open to a man in the middle).
+ * The `mariadb` driver checks a MySQL server's certificate strictly, MySQL's self-made ones included.
  * @param database - another database than the URL's (null: none, to create or drop it)
+ * @throws when `sslcert` names a file that cannot be read
  */
 export function mysqlOptions(databaseUrl: string, database?: string | null): mariadb.PoolConfig {
   const url = new URL(databaseUrl);
@@ -27,14 +40,23 @@ export function mysqlOptions(databaseUrl: string, database?: string | null): mar
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     database: database === null ? undefined : (database ?? name),
-    charset: "utf8mb4",
     collation: "UTF8MB4_UNICODE_CI",
     initSql: "SET time_zone = '+00:00'",
     // Bounded, so that a server that drops packets is one failed attempt of the start's wait.
     connectTimeout: 5000,
-    // MySQL 8's caching_sha2_password over plain TCP asks for the server's key.
     allowPublicKeyRetrieval: url.searchParams.get("allowPublicKeyRetrieval") === "true",
+    cachingRsaPublicKey: url.searchParams.get("cachingRsaPublicKey") ?? undefined,
+    ssl: tlsOptions(url.searchParams),
   };
+}
+
+/** The driver's `ssl` for the URL's `sslcert` and `sslaccept`; undefined: no TLS. */
+function tlsOptions(params: URLSearchParams): mariadb.PoolConfig["ssl"] {
+  const ca = params.get("sslcert");
+  const accept = params.get("sslaccept");
+  if (accept === "accept_invalid_certs") return { rejectUnauthorized: false };
+  if (ca) return { ca: readFileSync(ca, "utf8") };
+  return accept === "strict" ? true : undefined;
 }
 
 /** The database name of a mysql:// URL, refused when it is not a plain identifier. */
@@ -54,9 +76,13 @@ export async function ensureMysqlDatabase(databaseUrl: string): Promise<boolean>
   const name = mysqlDatabaseName(databaseUrl);
   const conn = await mariadb.createConnection(mysqlOptions(databaseUrl, null));
   try {
+    // Asked first: for an existing database MySQL 8 answers CREATE ... IF NOT EXISTS with one row
+    // affected and a warning, MariaDB with none.
+    const found = await conn.query("SELECT 1 AS x FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [name]);
+    if ((found as unknown[]).length > 0) return false;
     const result = await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    // 0 rows affected (and a warning) when it was there already.
-    return (result as { affectedRows: number }).affectedRows === 1;
+    // Another instance may have created it in between: then there is a warning, on both servers.
+    return (result as { warningStatus: number }).warningStatus === 0;
   } finally {
     await conn.end();
   }

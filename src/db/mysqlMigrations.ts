@@ -15,8 +15,16 @@ import { PROJECT_ROOT, readMigrations } from "./schemaEngine.js";
 
 export const MYSQL_MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/mysql/migrations");
 
-/** Our lock's name (GET_LOCK names are per server, so it carries the database's name). */
-const lockName = (database: string) => `tongxing:migrate:${database}`;
+/**
+ * Our lock's name (GET_LOCK names are per server, so it carries the database's name). MySQL
+ * refuses names over 64 characters (https://dev.mysql.com/doc/refman/8.0/en/locking-functions.html):
+ * a longer one is made of the database name's SHA-256 (17 + 43 characters), while a shorter one
+ * stays as it was, so that instances of an older release still share it.
+ */
+export const lockName = (database: string) => {
+  const name = `tongxing:migrate:${database}`;
+  return name.length <= 64 ? name : `tongxing:migrate:${createHash("sha256").update(database).digest("base64url")}`;
+};
 
 /** As `prisma migrate deploy` creates it on MySQL. */
 const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
