@@ -289,7 +289,8 @@ async function scenarios(dbA: string, dbB: string, dbM: string, started: number)
   // The same on MySQL: its own Redis, so that its user ids do not meet the PostgreSQL ones'.
   const redisM = await startRedis();
   const onMysql = await startTongxing(["dist/main.js"], { REDIS_URL: redisM.url, DATABASE_URL: dbM, WECHAT_API_BASE: wechat });
-  await addReturningUsers(onMysql, 1000, "warm");
+  // Codes are single-use at the fake WeChat, as at WeChat: the same users, other codes.
+  await addReturningUsers(onMysql, 1000, "warm-mysql");
   const s5 = await alternate(LOGIN_ROUNDS, {
     returning: loginRun(() => `ret${counter++ % 1000}#${counter}`),
     new: loginRun(() => `new${process.pid}-${counter++}`),
