@@ -7,6 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { SessionRecord } from "../../verifier/src/record.js";
+import type { Restriction as StoredRestriction } from "../../verifier/src/restrictions.js";
 import { publicSessionId } from "../../verifier/src/token.js";
 import type { AuditLog } from "../audit.js";
 import type { PrismaClient } from "../clients/prisma.js";
@@ -21,7 +22,7 @@ import type { Sessions } from "../sessions/sessions.js";
 import { identityLockName, lockedTransaction } from "./identityLock.js";
 import type { LoginReplay } from "./loginReplay.js";
 import { activeRestrictionsOf } from "./restrictions.js";
-import { updateReturningUser } from "./returningUser.js";
+import { restrictionsOf, updateReturningUser } from "./returningUser.js";
 
 /** Profile fields the mini-program may send with a login (typed in by the user: untrusted). */
 export interface LoginProfile {
@@ -75,6 +76,8 @@ const isNotFound = (err: unknown) => (err as { code?: string }).code === "P2025"
 /** Whose login this is: the user, whether they are new, and a unionid found on another user. */
 interface LoginUser {
   user: User;
+  /** The user's restrictions in force, when the login read them already (a returning user's). */
+  restrictions?: StoredRestriction[];
   isNewUser: boolean;
   /** The other user already holding this identity's unionid (never merged automatically), or null. */
   unionidConflict: number | null;
@@ -177,7 +180,7 @@ async function knownIdentity(
   // a banned user there); a second look here, outside that lock, once called a user created by a
   // concurrent first login banned.
   if (!row) return null;
-  const { identityId, identityUnionid, ...user } = row;
+  const { identityId, identityUnionid, restrictions, ...user } = row;
   let unionidConflict: number | null = null;
   if (wx.unionid && identityUnionid !== wx.unionid) {
     const holder = await prisma.identity.findFirst({
@@ -192,7 +195,7 @@ async function knownIdentity(
       if (conflict !== null) await events.record(tx, [event.unionidConflict(user.id, conflict, identityOf(app, wx))]);
     });
   }
-  return { user, isNewUser: false, unionidConflict };
+  return { user, restrictions: restrictionsOf(restrictions), isNewUser: false, unionidConflict };
 }
 
 /**
@@ -317,7 +320,7 @@ async function refuseWhenFull(deps: LoginDeps, app: App, wx: CodeSession): Promi
 async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
   const wx = input.exchanged ?? (await deps.platforms.exchange(deps.log, input.app, input.code));
   if (deps.sessions.policy.overflow === "refuse-new") await refuseWhenFull(deps, input.app, wx);
-  const { user, isNewUser, unionidConflict } = await loginUser(deps.prisma, deps.events, input.app, wx, input.profile);
+  const { user, restrictions, isNewUser, unionidConflict } = await loginUser(deps.prisma, deps.events, input.app, wx, input.profile);
   const created = await deps.sessions.create({
     userId: user.id,
     appid: input.app.appid,
@@ -328,7 +331,7 @@ async function exchangeCode(deps: LoginDeps, input: LoginInput): Promise<LoginRe
     ip: input.ip,
     userAgent: input.userAgent,
     concurrency: input.app.concurrency,
-    restrictions: await activeRestrictionsOf(deps.prisma, user.id),
+    restrictions: restrictions ?? (await activeRestrictionsOf(deps.prisma, user.id)),
   });
   // Redis-only changes: recorded right after them (events.ts says what a crash between can lose).
   await deps.events.recordAfter([

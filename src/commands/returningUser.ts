@@ -1,15 +1,31 @@
 /**
  * The one raw SQL statement of a login, the returning user's: record the login on the user found
  * by the identity's unique index (appid, openid), only when neither banned nor deleted, and read
- * the user and the identity back. Raw SQL because Prisma's API needs two statements here (the
+ * the user, the identity and the user's active restrictions back (the session carries them). Raw SQL because Prisma's API needs two statements here (the
  * identity, then the user), which cost 2.6 times this one's client CPU per login, measured side
  * by side, and logins are CPU-bound in the server (docs/performance.md, "Logins").
  */
+
+import type { Restriction } from "../../verifier/src/restrictions.js";
 import { isMysqlClient, type PrismaClient } from "../clients/prisma.js";
 import type { User } from "../generated/prisma/client.js";
 
-/** The user row and the identity's id and unionid. */
-export type ReturningUserRow = User & { identityId: number; identityUnionid: string | null };
+/**
+ * The user row, the identity's id and unionid, and the user's restrictions in force, as the
+ * statement gives them: `name until,name until` ordered by name, `until` in epoch milliseconds
+ * or empty for none; null when there are none (restrictionsOf decodes it). Names are
+ * `[a-z][a-z0-9_-]{0,31}` (RESTRICTION_NAME), so neither separator occurs in one.
+ */
+export type ReturningUserRow = User & { identityId: number; identityUnionid: string | null; restrictions: string | null };
+
+/** The restrictions of a ReturningUserRow, as activeRestrictionsOf (restrictions.ts) reads them. */
+export function restrictionsOf(encoded: string | null): Restriction[] {
+  if (!encoded) return [];
+  return encoded.split(",").map((item) => {
+    const [name, until] = item.split(" ");
+    return { name: name as string, until: until ? Number(until) : null };
+  });
+}
 
 /**
  * Records a returning user's login: last_login_at, updated_at, and the profile fields sent
@@ -44,7 +60,9 @@ export async function updateReturningUser(
     RETURNING u.id, u.nickname, u.avatar_url AS "avatarUrl", u.phone, u.created_at AS "createdAt",
       u.updated_at AS "updatedAt", u.last_login_at AS "lastLoginAt", u.banned_at AS "bannedAt",
       u.banned_until AS "bannedUntil", u.ban_reason AS "banReason", u.deleted_at AS "deletedAt",
-      i.id AS "identityId", i.unionid AS "identityUnionid"`;
+      i.id AS "identityId", i.unionid AS "identityUnionid",
+      (SELECT string_agg(r.name || ' ' || coalesce(round(extract(epoch FROM r.until) * 1000)::bigint::text, ''), ',' ORDER BY r.name)
+        FROM restrictions AS r WHERE r.user_id = u.id AND (r.until IS NULL OR r.until > ${now})) AS "restrictions"`;
   return row;
 }
 
@@ -79,7 +97,9 @@ async function updateReturningUserMysql(
       SELECT u.id, u.nickname, u.avatar_url AS avatarUrl, u.phone, u.created_at AS createdAt,
         u.updated_at AS updatedAt, u.last_login_at AS lastLoginAt, u.banned_at AS bannedAt,
         u.banned_until AS bannedUntil, u.ban_reason AS banReason, u.deleted_at AS deletedAt,
-        i.id AS identityId, i.unionid AS identityUnionid
+        i.id AS identityId, i.unionid AS identityUnionid,
+        (SELECT GROUP_CONCAT(CONCAT(r.name, ' ', COALESCE(CAST(ROUND(UNIX_TIMESTAMP(r.until) * 1000) AS CHAR), '')) ORDER BY r.name SEPARATOR ',')
+          FROM restrictions AS r WHERE r.user_id = u.id AND (r.until IS NULL OR r.until > ${now})) AS restrictions
       FROM identities AS i JOIN users AS u ON u.id = i.user_id
       WHERE i.appid = ${appid} AND i.openid = ${openid}`,
   ]);
