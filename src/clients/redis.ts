@@ -71,6 +71,7 @@ export async function connectRedis(
 ): Promise<RedisClient> {
   const auth = redisAuthOptions(url, options.tlsCa);
   const client = clusterNodes ? createCluster(clusterNodes, auth) : new Redis(url, { ...COMMON, ...auth });
+  defineScripts(client);
   // Without an 'error' listener ioredis prints every reconnect failure to the console. Log the
   // state changes once each instead: down (with the first error), and up again.
   let up = false;
@@ -158,15 +159,27 @@ const COMPARE_AND_DELETE = readFileSync(new URL("./lua/compareAndDelete.lua", im
 type Scripted = RedisClient & { txCompareAndDelete(key: string, value: string): Promise<number> };
 
 /**
+ * Defines the service's own scripts on a client (txCompareAndDelete). Done once, when the
+ * client is made (connectRedis): with auto-pipelining on, a command defined while other
+ * commands wait in an auto-pipeline is missing from that pipeline, and ioredis then fails the
+ * call and throws an uncaught "results[i] is not iterable" when the pipeline answers
+ * (https://github.com/redis/ioredis/issues/1931).
+ */
+export function defineScripts(redis: RedisClient): void {
+  // defineCommand is per client and idempotent per name; EVALSHA with an EVAL fallback.
+  if (!("txCompareAndDelete" in redis)) redis.defineCommand("txCompareAndDelete", { lua: COMPARE_AND_DELETE, numberOfKeys: 1 });
+}
+
+/**
  * Deletes `key` only while it holds `value`, in one Lua script: the release of a lock by its
  * owner (a GET then a DEL could delete a lock that expired in between and was taken by another
  * owner; the single-instance lock of https://redis.io/docs/latest/develop/use/patterns/distributed-locks/),
- * or the drop of a cached value only while it is still the one that failed.
+ * or the drop of a cached value only while it is still the one that failed. On a client
+ * defineScripts has not seen, the script goes as a plain EVAL (never defined mid-traffic).
  * @returns 1 when it was deleted, 0 when the key held something else or nothing
  * @throws whatever ioredis throws when Redis cannot be asked
  */
 export function compareAndDelete(redis: RedisClient, key: string, value: string): Promise<number> {
-  // defineCommand is per client and idempotent per name; EVALSHA with an EVAL fallback.
-  if (!("txCompareAndDelete" in redis)) redis.defineCommand("txCompareAndDelete", { lua: COMPARE_AND_DELETE, numberOfKeys: 1 });
-  return (redis as Scripted).txCompareAndDelete(key, value);
+  if ("txCompareAndDelete" in redis) return (redis as Scripted).txCompareAndDelete(key, value);
+  return redis.eval(COMPARE_AND_DELETE, 1, key, value) as Promise<number>;
 }
