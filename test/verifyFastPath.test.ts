@@ -142,4 +142,32 @@ describe("what reaches the app", () => {
     assert.equal((await fetch(`${url}/auth/verify`, { method: "DELETE", headers: { "x-wx-token": token } })).status, 418);
     assert.deepEqual(reached, ["GET /auth/verify", "GET /auth/verify", "GET /auth/session", "GET /auth/verify/", "DELETE /auth/verify"]);
   });
+
+  test("an answer that cannot be made (a bug, not a refusal) is logged and left to the app, never an unhandled rejection", async () => {
+    const token = await loggedIn("jon");
+    const record = await stack.running.deps.sessions.check(token);
+    // A header value Node refuses to send: what a broken answer would look like.
+    const broken = { ...stack.running.deps, sessions: { check: async () => ({ ...record, appid: "wx\nbroken" }) } };
+    const server = createServer(
+      verifyFastPath(
+        broken as unknown as typeof stack.running.deps,
+        (_req, res) => {
+          res.statusCode = 418;
+          res.end();
+        },
+        () => false,
+      ),
+    );
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/auth/verify`, {
+        headers: { "x-wx-token": token },
+      });
+      assert.equal(res.status, 418);
+      assert.ok(stack.logs.some((l) => l.includes("forward-auth fast path failed")));
+    } finally {
+      server.close();
+    }
+  });
 });

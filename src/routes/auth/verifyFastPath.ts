@@ -78,13 +78,22 @@ export function verifyFastPath(deps: AppDeps, app: RequestListener, isShuttingDo
       app(req, res);
       return;
     }
-    sessions.check(token).then(
-      (session) => {
-        if (isEnd(session)) app(req, res);
-        else answer(req, res, session, serviceCaller, started);
-      },
-      () => app(req, res),
-    );
+    sessions
+      .check(token)
+      .then(
+        (session) => {
+          if (isEnd(session)) app(req, res);
+          else answer(req, res, session, serviceCaller, started);
+        },
+        () => app(req, res),
+      )
+      .catch((err: unknown) => {
+        // Only answer() can get here (a bug, not a refusal): the app answers, and words the error,
+        // unless this answer had begun.
+        log.error({ err }, "forward-auth fast path failed");
+        if (res.headersSent) res.destroy();
+        else app(req, res);
+      });
   };
 }
 
