@@ -100,23 +100,36 @@ export function verifiedAnswer(record: SessionRecord, serviceCaller: boolean): V
   return { headers, body: { ...body, openid: session.openid, unionid: session.unionid } };
 }
 
+/**
+ * Who is calling, by X-Tongxing-Service-Token against SERVICE_TOKEN (constant time, OWASP ASVS
+ * V6.2): "service" when it equals it, "wrong" when it is sent and differs, "user" when it is not
+ * sent or no SERVICE_TOKEN is set (the header is then ignored: openid is never sent). The rule of
+ * the route and of the fast path (verifyFastPath.ts).
+ * @param serviceToken - SERVICE_TOKEN, if set
+ * @returns a function of the header's value ("" when absent)
+ */
+export function serviceCallerRule(serviceToken: string | undefined): (given: string) => "service" | "wrong" | "user" {
+  const digest = serviceToken === undefined ? undefined : secretDigest(serviceToken);
+  return (given) => {
+    if (!digest || !given) return "user";
+    return secretMatches(given, digest) ? "service" : "wrong";
+  };
+}
+
 export function verifyRoutes(deps: AppDeps, auth: Middleware): Router {
   const router = createRouter("/auth");
-  const serviceDigest = deps.config.serviceToken === undefined ? undefined : secretDigest(deps.config.serviceToken);
+  const callerOf = serviceCallerRule(deps.config.serviceToken);
 
   /**
-   * Sets ctx.state.serviceCaller when X-Tongxing-Service-Token equals SERVICE_TOKEN (constant
-   * time, OWASP ASVS V6.2). Checked before the session, so a gateway with a wrong token fails
-   * loudly on every request instead of silently passing no openid. With no SERVICE_TOKEN set
-   * the header is ignored: openid is never sent.
+   * Sets ctx.state.serviceCaller for the team's gateway or backend (serviceCallerRule). Checked
+   * before the session, so a gateway with a wrong token fails loudly on every request instead of
+   * silently passing no openid.
    * @throws AppError 401 SERVICE_UNAUTHORIZED
    */
   async function serviceCaller(ctx: Context, next: Next): Promise<void> {
-    const given = ctx.get(FORWARD_AUTH_HEADER.serviceToken);
-    if (serviceDigest && given) {
-      if (!secretMatches(given, serviceDigest)) throw serviceUnauthorized();
-      ctx.state.serviceCaller = true;
-    }
+    const caller = callerOf(ctx.get(FORWARD_AUTH_HEADER.serviceToken));
+    if (caller === "wrong") throw serviceUnauthorized();
+    if (caller === "service") ctx.state.serviceCaller = true;
     await next();
   }
 

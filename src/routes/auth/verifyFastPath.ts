@@ -22,9 +22,8 @@ import type { SessionRecord } from "../../../verifier/src/record.js";
 import { isEnd } from "../../../verifier/src/resolveSession.js";
 import type { AppDeps } from "../../deps.js";
 import { requestIdOf, requestRecorder } from "../../middlewares/requestLog.js";
-import { secretDigest, secretMatches } from "../../middlewares/requireAdmin.js";
 import { SECURITY_HEADERS } from "../../middlewares/securityHeaders.js";
-import { FORWARD_AUTH_HEADER, verifiedAnswer } from "./verify.js";
+import { FORWARD_AUTH_HEADER, serviceCallerRule, verifiedAnswer } from "./verify.js";
 
 const PATH = "/auth/verify";
 const SERVICE_TOKEN_HEADER = FORWARD_AUTH_HEADER.serviceToken.toLowerCase();
@@ -37,7 +36,7 @@ const SERVICE_TOKEN_HEADER = FORWARD_AUTH_HEADER.serviceToken.toLowerCase();
 export function verifyFastPath(deps: AppDeps, app: RequestListener, isShuttingDown: () => boolean): RequestListener {
   const { sessions, config, metrics, log } = deps;
   const record = requestRecorder(log, metrics);
-  const serviceDigest = config.serviceToken === undefined ? undefined : secretDigest(config.serviceToken);
+  const callerOf = serviceCallerRule(config.serviceToken);
   const cors = config.corsOrigins.length > 0;
   const valid = metrics.resolution.valid;
 
@@ -72,9 +71,9 @@ export function verifyFastPath(deps: AppDeps, app: RequestListener, isShuttingDo
     }
     const started = performance.now();
     const token = readToken({ get: (name) => header(req, name) }, config.tokenHeader);
-    const given = header(req, SERVICE_TOKEN_HEADER);
-    const serviceCaller = serviceDigest !== undefined && given !== "";
-    if (!token || (serviceCaller && !secretMatches(given, serviceDigest))) {
+    const caller = callerOf(header(req, SERVICE_TOKEN_HEADER));
+    const serviceCaller = caller === "service";
+    if (!token || caller === "wrong") {
       app(req, res);
       return;
     }
