@@ -21,6 +21,7 @@ import { BackendNotReadyError, startupWait } from "./clients/readiness.js";
 import { type Config, ConfigError, loadConfig, loadMigrateConfig } from "./config/config.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createLogger } from "./log.js";
+import { batchedStdout } from "./logBatching.js";
 import { startServer } from "./server.js";
 
 const command = process.argv[2];
@@ -62,7 +63,7 @@ async function migrate(): Promise<void> {
 
 async function serve(): Promise<void> {
   const config: Config = configOrExit(() => loadConfig());
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logBatching ? batchedStdout() : undefined);
   try {
     const running = await startServer(config, log);
     log.info({ url: running.url, devMode: config.devMode }, "tongxing listening");

@@ -1,9 +1,9 @@
 /**
  * The process's log on stdout as an operator reads it: a request's line comes out without
  * waiting for more traffic, every line is one JSON object, and the line logged just before the
- * process exits is not lost. pino writes stdout asynchronously (its default sonic-boom
- * destination, flushed on exit); a buffering destination must keep all three (docs/performance.md,
- * "Log lines written per turn").
+ * process exits is not lost. The server's lines are batched (LOG_BATCHING, src/logBatching.ts:
+ * at most 10 ms late, and written by an exit handler when the process exits first) over pino's
+ * asynchronous stdout destination; these run with it on, its default.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

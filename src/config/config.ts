@@ -118,6 +118,8 @@ export interface Config {
   responseBatching: boolean;
   /** VERIFY_FAST_PATH: answer a live session's GET/HEAD /auth/verify before the app (verifyFastPath.ts). */
   verifyFastPath: boolean;
+  /** LOG_BATCHING: write log lines to stdout in batches (logBatching.ts). */
+  logBatching: boolean;
 }
 
 export { APPID_PATTERN, DEV_WECHAT, type WechatApp } from "../wechat/appConfig.js";
@@ -318,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     responseBatching: e.RESPONSE_BATCHING === "on",
     verifyFastPath: e.VERIFY_FAST_PATH === "on",
+    logBatching: e.LOG_BATCHING === "on",
   };
 }
 
