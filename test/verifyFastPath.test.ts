@@ -9,15 +9,17 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../src/config/config.js";
-import { verifyFastPath } from "../src/routes/auth/verifyFastPath.js";
+import { changesAt, verifyFastPath } from "../src/routes/auth/verifyFastPath.js";
 import type { Running } from "../src/server.js";
+import type { SessionRecord } from "../verifier/src/record.js";
 import { type Stack, startStack } from "./support.js";
 
 const SERVICE_TOKEN = "service-token-0123456789abcdefghijklmnopqrstuv";
+const ADMIN = { authorization: `Bearer ${"a".repeat(40)}` };
 let stack: Stack;
 let appOnly: Running;
 before(async () => {
-  stack = await startStack({ SERVICE_TOKEN, CORS_ORIGINS: "https://console.example" }, { unionid: true });
+  stack = await startStack({ SERVICE_TOKEN, CORS_ORIGINS: "https://console.example", ADMIN_TOKEN: "a".repeat(40) }, { unionid: true });
   appOnly = await stack.startSibling({ VERIFY_FAST_PATH: "off" });
 });
 after(() => stack.stop());
@@ -76,6 +78,44 @@ describe("every answer is the app's, byte for byte", () => {
       const app = await answerOf(appOnly.url, method, path, withId);
       assert.deepEqual(fast, app, `${method} ${path} ${JSON.stringify(headers)}`);
     }
+  });
+
+  test("an answer prepared for a cached session follows the clock: a restriction that lifts itself is gone from the next one, as from the app's", async () => {
+    const login = await stack.login("kit");
+    const { token, user } = login.body as { token: string; user: { id: number } };
+    const until = Date.now() + 1200;
+    for (const name of ["pay", "post"]) {
+      const body = name === "pay" ? { name, until: new Date(until).toISOString() } : { name };
+      const res = await stack.request("POST", `/admin/users/${user.id}/restrictions`, { headers: ADMIN, body });
+      assert.equal(res.status, 200, res.text);
+    }
+    const both = { "x-wx-token": token, "x-tongxing-service-token": SERVICE_TOKEN };
+    for (let i = 0; i < 3; i++) {
+      const fast = await answerOf(stack.url, "HEAD", "/auth/verify", both);
+      assert.equal(fast.headers["x-tongxing-restrictions"], "pay,post");
+    }
+    await new Promise((r) => setTimeout(r, until - Date.now() + 50));
+    const fast = await answerOf(stack.url, "GET", "/auth/verify", { ...both, "x-request-id": "kit-after" });
+    const app = await answerOf(appOnly.url, "GET", "/auth/verify", { ...both, "x-request-id": "kit-after" });
+    assert.equal(fast.headers["x-tongxing-restrictions"], "post", "pay lifted itself");
+    assert.deepEqual(JSON.parse(fast.body).restrictions, ["post"]);
+    assert.deepEqual(fast, app);
+  });
+
+  test("changesAt: the next restriction to lift itself or the step-up's end, whichever is first; never when neither is ahead", () => {
+    const base = { elevatedAt: 0, elevatedUntil: 0, restrictions: [] } as unknown as SessionRecord;
+    const at = (r: Partial<SessionRecord>) => changesAt({ ...base, ...r } as SessionRecord, 1000);
+    assert.equal(at({}), Number.POSITIVE_INFINITY);
+    assert.equal(at({ restrictions: [{ name: "pay", until: null }] } as Partial<SessionRecord>), Number.POSITIVE_INFINITY);
+    assert.equal(at({ elevatedUntil: 900 }), Number.POSITIVE_INFINITY, "a step-up already over changes nothing");
+    assert.equal(at({ elevatedUntil: 5000 }), 5000);
+    const restrictions = [
+      { name: "a", until: 800 },
+      { name: "b", until: 3000 },
+      { name: "c", until: 2000 },
+    ];
+    assert.equal(at({ restrictions } as unknown as Partial<SessionRecord>), 2000);
+    assert.equal(at({ restrictions, elevatedUntil: 1500 } as unknown as Partial<SessionRecord>), 1500);
   });
 
   test("one log line and one count per answered check, as the app writes them", async () => {

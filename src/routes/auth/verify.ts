@@ -72,9 +72,10 @@ export interface VerifyBody {
  * What /auth/verify answers for a live session, shared by the route and the fast path
  * (verifyFastPath.ts) so that both answer alike.
  * @param serviceCaller - the caller proved to be the team's gateway or backend (SERVICE_TOKEN): openid and unionid are added
+ * @param now - epoch ms: restrictions that lifted themselves and a step-up that ended by then are left out
  */
-export function verifiedAnswer(record: SessionRecord, serviceCaller: boolean): VerifiedAnswer {
-  const session = presentVerifiedSession(record);
+export function verifiedAnswer(record: SessionRecord, serviceCaller: boolean, now = Date.now()): VerifiedAnswer {
+  const session = presentVerifiedSession(record, now);
   const headers: [string, string][] = [
     [FORWARD_AUTH_HEADER.userId, String(session.userId)],
     [FORWARD_AUTH_HEADER.sessionId, session.sessionId],
