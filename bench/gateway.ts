@@ -27,6 +27,8 @@ const SERVICE_TOKEN = `bench-${"s".repeat(40)}`;
 const UNCHECKED = "/_unchecked";
 /** A twin whose auth_request asks the business API itself: what nginx's subrequest costs with a bare node:http server answering it. */
 const FLOOR = "/_floor";
+/** The same, asking a second bare server in a process of its own, as any separate check service is. */
+const FLOOR_APART = "/_floor_apart";
 
 /** What the scenario needs from the bench: its Redis, a database name for tongxing, the fake WeChat. */
 export interface GatewaySetup {
@@ -44,8 +46,17 @@ export interface GatewayResults {
   checked: { rps: number; rounds: number[]; cpuUs: number };
   unchecked: { rps: number; rounds: number[] };
   spread: Spread;
-  /** floorAddedP50Us: what the same subrequest adds when a bare node:http server answers it */
-  oneConnection: { checkedP50Us: number; uncheckedP50Us: number; addedP50Us: number; floorAddedP50Us: number };
+  /**
+   * floorAddedP50Us: what the same subrequest adds when a bare node:http server answers it (the
+   * business API's own process); floorApartAddedP50Us: when one in a process of its own does
+   */
+  oneConnection: {
+    checkedP50Us: number;
+    uncheckedP50Us: number;
+    addedP50Us: number;
+    floorAddedP50Us: number;
+    floorApartAddedP50Us: number;
+  };
   library: { checkedRps: number; openRps: number; spread: Spread; uncachedRps: number; uncachedSpread: Spread };
   connection: { keepAliveRps: number; closeRps: number; spread: Spread; keepAliveCpuUs: number; closeCpuUs: number; addedCpuUs: number };
 }
@@ -55,7 +66,7 @@ export interface GatewayResults {
  * headers and upstream pool, no auth_request. Derived from the rendered template, so that both
  * routes go through the same nginx, TLS listener and keepalive pool.
  */
-export function uncheckedLocation(rendered: string): string {
+export function uncheckedLocation(rendered: string, apartAddr?: string): string {
   const block = /\n {4}location \/ \{\n[\s\S]*?\n {4}\}\n/.exec(rendered)?.[0];
   if (!block) throw new Error("the template has no `location / {}` block");
   const twin = block
@@ -78,7 +89,15 @@ export function uncheckedLocation(rendered: string): string {
         proxy_set_header Content-Length "";
     }
 `;
-  return rendered.replace(block, `${twin}${floor}${floorCheck}${block}`);
+  if (!apartAddr) return rendered.replace(block, `${twin}${floor}${floorCheck}${block}`);
+  const apart = floor
+    .replace(`location ${FLOOR}/ {`, `location ${FLOOR_APART}/ {`)
+    .replace(`auth_request ${FLOOR}_check;`, `auth_request ${FLOOR_APART}_check;`);
+  const apartCheck = floorCheck
+    .replace(`location = ${FLOOR}_check {`, `location = ${FLOOR_APART}_check {`)
+    .replace("http://business_api/check", "http://check_apart/check");
+  const upstream = `upstream check_apart {\n    server ${apartAddr};\n    keepalive 256;\n}\n\n`;
+  return upstream + rendered.replace(block, `${twin}${floor}${floorCheck}${apart}${apartCheck}${block}`);
 }
 
 /** Runs scenario 12; tongxing, the business API, the library app and nginx are its own processes. */
@@ -93,12 +112,13 @@ export async function gatewayScenario(setup: GatewaySetup): Promise<GatewayResul
   });
   const pid = lastChild();
   const api = new URL(await startTongxing(["--import", "tsx", "bench/businessApi.ts"], {}));
+  const apart = new URL(await startTongxing(["--import", "tsx", "bench/businessApi.ts"], {}));
   const library = await startTongxing(["--import", "tsx", "bench/libraryApp.ts"], { REDIS_URL: setup.redisUrl });
   const gateway = await startNginx(
     nginx.path,
     { TONGXING_ADDR: new URL(tongxing).host, APP_ADDR: api.host, SERVICE_TOKEN },
     {
-      transform: uncheckedLocation,
+      transform: (rendered) => uncheckedLocation(rendered, apart.host),
       // 64 client connections, each with up to one to tongxing and one to the API at a time.
       workerConnections: 1024,
     },
@@ -118,6 +138,7 @@ export async function gatewayScenario(setup: GatewaySetup): Promise<GatewayResul
       checked: get(`${gateway.url}/orders`, token, 1),
       unchecked: get(`${gateway.url}${UNCHECKED}/orders`, token, 1),
       floor: get(`${gateway.url}${FLOOR}/orders`, token, 1),
+      floorApart: get(`${gateway.url}${FLOOR_APART}/orders`, token, 1),
     });
     const lib = await alternate(setup.rounds, {
       checked: get(`${library}/orders`, token),
@@ -139,6 +160,7 @@ export async function gatewayScenario(setup: GatewaySetup): Promise<GatewayResul
         uncheckedP50Us: us(one.unchecked?.p50),
         addedP50Us: us((one.checked?.p50 ?? Number.NaN) - (one.unchecked?.p50 ?? Number.NaN)),
         floorAddedP50Us: us((one.floor?.p50 ?? Number.NaN) - (one.unchecked?.p50 ?? Number.NaN)),
+        floorApartAddedP50Us: us((one.floorApart?.p50 ?? Number.NaN) - (one.unchecked?.p50 ?? Number.NaN)),
       },
       library: {
         checkedRps: lib.checked?.rps ?? 0,
@@ -177,7 +199,7 @@ export function gatewayRows(r: GatewayResults | null): string[] {
     ),
     row(
       "12. p50 added by the check, one connection",
-      `${o.addedP50Us} µs (${o.checkedP50Us} / ${o.uncheckedP50Us} µs); nginx's subrequest alone, answered by a bare node:http server: ${o.floorAddedP50Us} µs`,
+      `${o.addedP50Us} µs (${o.checkedP50Us} / ${o.uncheckedP50Us} µs); nginx's subrequest alone, answered by a bare node:http server: ${o.floorAddedP50Us} µs in the API's process, ${o.floorApartAddedP50Us} µs in one of its own`,
       "≤ 150 µs",
       o.addedP50Us <= 150,
     ),
