@@ -3,7 +3,7 @@
  * written as leanly as the same libraries allow, with no session check: a request id (taken from
  * `X-Request-Id` when sane, else a random UUID), the security headers, a try/catch error
  * handler, the two labelled HTTP metrics (prom-client, children resolved once) and one JSON log
- * line per request (pino, tongxing's logger options), and the response held until after the
+ * line per request (pino, tongxing's logger options and its log batching), and the response held until after the
  * turn's I/O as tongxing's is (verifier/src/eventLoop.ts), in one middleware; then @koa/router holding
  * every route of tongxing's OpenAPI table, each answering `{"status":"ok"}`.
  *
@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import Koa from "koa";
 import { createLogger } from "../src/log.js";
+import { batchedStdout } from "../src/logBatching.js";
 import { Metrics } from "../src/metrics/metrics.js";
 import { SECURITY_HEADERS } from "../src/middlewares/securityHeaders.js";
 import { ROUTES } from "../src/routes/openapi/openapi.js";
@@ -22,7 +23,7 @@ import { afterIo } from "../verifier/src/eventLoop.js";
 import { announce, PORT } from "./peers/listen.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
-const log = createLogger(process.env.LOG_LEVEL ?? "info");
+const log = createLogger(process.env.LOG_LEVEL ?? "info", batchedStdout());
 const metrics = new Metrics();
 const children = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
 
