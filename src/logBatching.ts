@@ -50,12 +50,8 @@ export class LineBatcher implements DestinationStream {
 
   /** Hands what is gathered to `out` now. */
   flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (!this.#lines) return;
-    const batch = this.#lines;
-    this.#lines = "";
-    this.out.write(batch);
+    const batch = this.take();
+    if (batch) this.out.write(batch);
   }
 
   /** Takes what is gathered, leaving nothing (for a synchronous write at exit). */
