@@ -92,7 +92,10 @@ export async function connectRedis(
   const ready = new Promise<boolean>((resolve) => client.once("ready", () => resolve(true)));
   const notReady = async () => {
     // Each attempt gives it a moment, so that a Redis that is up costs the start no poll delay.
-    if (client.status === "ready" || (await Promise.race([ready, sleep(250, false)]))) return;
+    if (client.status === "ready" || (await Promise.race([ready, sleep(250, false)]))) {
+      if (client instanceof Cluster) await everyMasterOk(client);
+      return;
+    }
     if (clusterNodes) throw new Error(await clusterState(clusterNodes, auth));
     throw new Error(lastError?.message ?? `no answer yet (${client.status})`);
   };
@@ -104,6 +107,25 @@ export async function connectRedis(
     throw err;
   }
   return client;
+}
+
+/**
+ * Resolves when every master the client knows says cluster_state:ok. ioredis is ready as soon as
+ * CLUSTER SLOTS lists the slots, but a master that still sees a slot uncovered answers keyed
+ * commands with CLUSTERDOWN, as each does for its first two seconds after it starts or rejoins
+ * (CLUSTER_WRITABLE_DELAY in Redis's cluster code) and while a master is failing; commands in
+ * an auto-pipeline are not retried on it.
+ * @throws Error naming the first master that does not say ok (or cannot be asked)
+ */
+async function everyMasterOk(cluster: Cluster): Promise<void> {
+  for (const node of cluster.nodes("master")) {
+    const name = `${node.options.host}:${node.options.port}`;
+    const info = await node.cluster("INFO").catch((err: Error) => {
+      throw new Error(`${name} does not answer CLUSTER INFO (${err.message})`);
+    });
+    const state = /^cluster_state:(\S+)/m.exec(info)?.[1];
+    if (state !== "ok") throw new Error(`${name} says cluster_state:${state}`);
+  }
 }
 
 /** Why a Redis Cluster is not usable yet, from CLUSTER INFO on the first seed node that answers. */
