@@ -28,6 +28,11 @@ export class CuttableProxy {
     this.server = createServer((client) => {
       if (this.cutOff) return client.destroy();
       const upstream = connect(this.targetPort, this.targetHost);
+      // As Redis and ioredis set on their own sockets: without it, Nagle's algorithm holds a
+      // small write (an invalidation) until the previous one is acknowledged, up to a delayed
+      // ACK's 40 ms, which no real connection between them has.
+      client.setNoDelay(true);
+      upstream.setNoDelay(true);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on("close", () => this.sockets.delete(s));
