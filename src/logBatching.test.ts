@@ -5,6 +5,8 @@
  * graceful or fatal exit) is in test/log.test.ts.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "./config/config.js";
@@ -60,4 +62,63 @@ test("LOG_BATCHING is on by default and off on request", () => {
   assert.equal(loadConfig({}).logBatching, true);
   assert.equal(loadConfig({ LOG_BATCHING: "off" }).logBatching, false);
   assert.throws(() => loadConfig({ LOG_BATCHING: "sometimes" }), /LOG_BATCHING/);
+});
+
+test("lines still gathered at exit reach stdout even when it is a pipe that is full at that moment", async () => {
+  // The child makes fd 1 non-blocking (any use of process.stdout does, for a pipe), fills it until
+  // the kernel says EAGAIN and, after a pause, still EAGAIN (its parent has stopped reading), logs
+  // a few lines (held in the batch) and exits. So the exit handler meets a full pipe, as when a
+  // container's log reader falls behind.
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      `
+      import { writeSync } from "node:fs";
+      import { batchedStdout } from ${JSON.stringify(new URL("./logBatching.ts", import.meta.url).href)};
+      process.stdout;
+      const out = batchedStdout();
+      const filler = "f".repeat(1023) + "\\n";
+      const fill = () => {
+        let n = 0;
+        for (;;) {
+          try { n += writeSync(1, filler); } catch (err) { if (err.code === "EAGAIN") return n; throw err; }
+        }
+      };
+      while (fill() > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      for (let i = 0; i < 5; i++) out.write(JSON.stringify({ msg: "held", i }) + "\\n");
+      process.stderr.write("full\\n", () => process.exit(1));
+      `,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const closed = once(child, "close");
+  // Reads up to the stream's high-water mark, then stops: nothing is taken out of the buffer yet
+  // (and a 'readable' listener keeps Node from draining it when the child exits).
+  const hold = () => {};
+  child.stdout.on("readable", hold);
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  for (const deadline = Date.now() + 20_000; !stderr.includes("full"); await sleep(20))
+    assert.ok(Date.now() < deadline && child.exitCode === null, `the child filled its stdout: ${stderr}`);
+  // Read only once the child has had time to meet the full pipe in its exit handler.
+  await sleep(300);
+  let stdout = "";
+  child.stdout.off("readable", hold);
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  const [code] = (await closed) as [number];
+  assert.equal(code, 1, stderr);
+  const held = stdout.split("\n").filter((l) => l.includes('"held"'));
+  assert.deepEqual(
+    held.map((l) => JSON.parse(l).i),
+    [0, 1, 2, 3, 4],
+    "every held line, once, in order",
+  );
 });

@@ -1,6 +1,6 @@
 /**
  * Log batching (LOG_BATCHING, on by default): the server's log lines go to stdout in batches of
- * up to 4 KB, written at the latest 10 ms after the first line of a batch, instead of one write
+ * about 4 KB (a batch goes as soon as it reaches 4 KB, so with the line that got it there), written at the latest 10 ms after the first line of a batch, instead of one write
  * per line.
  *
  * Why: pino's default stdout destination (sonic-boom, asynchronous) hands every line to libuv's
@@ -11,14 +11,15 @@
  * container runtime) is woken as many times fewer. Measured behind the gateway at one
  * connection (docs/performance.md, "Through the gateway").
  *
- * What it costs: a line reaches stdout up to 10 ms after it was logged, and lines still waiting
- * when the process is killed outright (SIGKILL, the OOM killer) are lost; on any exit Node runs
+ * What it costs: a line reaches stdout up to 10 ms after it was logged, and the lines still
+ * waiting are lost when the process ends without Node's exit event: SIGKILL (the OOM killer
+ * too), a signal it does not handle (SIGHUP, SIGQUIT; SIGTERM and SIGINT before it listens, as
+ * main.ts handles them from then on), V8 running out of heap, an abort. On any exit Node runs
  * (process.exit, a fatal start, an uncaught exception, the end of graceful shutdown) they are
- * written first, synchronously. Turn it off (`LOG_BATCHING=off`) for one write per line.
+ * written first, synchronously, waiting for a full pipe to drain. Turn it off (`LOG_BATCHING=off`) for one write per line.
  * pino documents the same trade for its own buffering (`minLength`, "Asynchronous logging");
  * that one waits for 4 KB however long it takes, hence this wrapper with a deadline.
  */
-import { writeSync } from "node:fs";
 import { type DestinationStream, pino } from "pino";
 
 /** Bytes (UTF-16 code units, near enough) a batch may hold before it is written. */
@@ -83,7 +84,10 @@ export function batchedStdout(): DestinationStream {
     }
     if (rest) {
       try {
-        writeSync(1, rest);
+        // pino's synchronous destination, not one writeSync: stdout may be a non-blocking pipe
+        // that is full (any use of process.stdout makes it non-blocking), and it writes the rest
+        // of a short write and waits out EAGAIN as the flushSync above does.
+        pino.destination({ fd: 1, sync: true }).write(rest);
       } catch {
         // As above.
       }

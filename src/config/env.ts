@@ -225,7 +225,7 @@ export const envSchema = z.object({
   RESPONSE_BATCHING: z.enum(["on", "off"]).default("on"),
   /** Answer a live session's GET/HEAD /auth/verify before the app (routes/auth/verifyFastPath.ts). */
   VERIFY_FAST_PATH: z.enum(["on", "off"]).default("on"),
-  /** Write log lines to stdout in batches of up to 4 KB, at most 10 ms late (logBatching.ts). */
+  /** Write log lines to stdout in batches of about 4 KB, at most 10 ms late (logBatching.ts). */
   LOG_BATCHING: z.enum(["on", "off"]).default("on"),
 });
 
