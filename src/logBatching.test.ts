@@ -58,6 +58,21 @@ test("take() returns what is gathered and empties the batcher, so the timer hand
   assert.deepEqual(batches, []);
 });
 
+test("flush(cb), as pino's logger.flush(cb) calls it, hands the batch on and then calls back", async () => {
+  const { batches, out } = recorder();
+  const batcher = new LineBatcher(out);
+  batcher.write(line(0));
+  let called = 0;
+  batcher.flush(() => called++);
+  assert.deepEqual(batches, [line(0)]);
+  assert.equal(called, 1, "at once, to an out that cannot tell when it has written");
+  // Through pino to its own destination: called back once that has written (here to /dev/null).
+  const { pino } = await import("pino");
+  const logger = pino({ base: null, timestamp: false }, new LineBatcher(pino.destination({ dest: "/dev/null", sync: false })));
+  logger.info("held");
+  await new Promise<void>((resolve, reject) => logger.flush((err) => (err ? reject(err) : resolve())));
+});
+
 test("LOG_BATCHING is on by default and off on request", () => {
   assert.equal(loadConfig({}).logBatching, true);
   assert.equal(loadConfig({ LOG_BATCHING: "off" }).logBatching, false);

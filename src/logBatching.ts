@@ -36,7 +36,7 @@ export class LineBatcher implements DestinationStream {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly out: { write(batch: string): unknown },
+    private readonly out: { write(batch: string): unknown; flush?(cb: (err?: Error | null) => void): void },
     private readonly maxBytes = BATCH_BYTES,
     private readonly waitMs = BATCH_WAIT_MS,
   ) {}
@@ -49,10 +49,16 @@ export class LineBatcher implements DestinationStream {
     else this.#timer ??= setTimeout(() => this.flush(), this.waitMs).unref();
   }
 
-  /** Hands what is gathered to `out` now. */
-  flush(): void {
+  /**
+   * Hands what is gathered to `out` now. `cb` (pino's `logger.flush(cb)`) is called once `out`
+   * has written it, when `out` can tell (pino's destination), else at once.
+   */
+  flush(cb?: (err?: Error | null) => void): void {
     const batch = this.take();
     if (batch) this.out.write(batch);
+    if (!cb) return;
+    if (this.out.flush) this.out.flush(cb);
+    else cb();
   }
 
   /** Takes what is gathered, leaving nothing (for a synchronous write at exit). */
