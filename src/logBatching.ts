@@ -1,7 +1,7 @@
 /**
  * Log batching (LOG_BATCHING, on by default): the server's log lines go to stdout in batches of
- * about 4 KB (a batch goes as soon as it reaches 4 KB, so with the line that got it there), written at the latest 10 ms after the first line of a batch, instead of one write
- * per line.
+ * about 4 KB (a batch goes as soon as it reaches 4 KB, with the line that got it there), written
+ * at the latest 10 ms after the first line of a batch, instead of one write per line.
  *
  * Why: pino's default stdout destination (sonic-boom, asynchronous) hands every line to libuv's
  * thread pool: a worker thread is woken for the write and wakes the event loop again when it is
@@ -16,7 +16,8 @@
  * too), a signal it does not handle (SIGHUP, SIGQUIT; SIGTERM and SIGINT before it listens, as
  * main.ts handles them from then on), V8 running out of heap, an abort. On any exit Node runs
  * (process.exit, a fatal start, an uncaught exception, the end of graceful shutdown) they are
- * written first, synchronously, waiting for a full pipe to drain. Turn it off (`LOG_BATCHING=off`) for one write per line.
+ * written first, synchronously, waiting for a full pipe to drain. Turn it off
+ * (`LOG_BATCHING=off`) for one write per line.
  * pino documents the same trade for its own buffering (`minLength`, "Asynchronous logging");
  * that one waits for 4 KB however long it takes, hence this wrapper with a deadline.
  */
