@@ -123,9 +123,14 @@ async function everyMasterOk(cluster: Cluster): Promise<void> {
     const info = await node.cluster("INFO").catch((err: Error) => {
       throw new Error(`${name} does not answer CLUSTER INFO (${err.message})`);
     });
-    const state = /^cluster_state:(\S+)/m.exec(info)?.[1];
+    const state = clusterInfoField(info, "cluster_state");
     if (state !== "ok") throw new Error(`${name} says cluster_state:${state}`);
   }
+}
+
+/** One field of CLUSTER INFO's reply (`name:value` lines), or undefined. */
+function clusterInfoField(info: string, name: string): string | undefined {
+  return new RegExp(`^${name}:(\\S+)`, "m").exec(info)?.[1];
 }
 
 /** Why a Redis Cluster is not usable yet, from CLUSTER INFO on the first seed node that answers. */
@@ -145,7 +150,7 @@ async function clusterState(clusterNodes: string, auth: RedisOptions): Promise<s
     try {
       await probe.connect();
       const info = await probe.cluster("INFO");
-      const field = (name: string) => new RegExp(`^${name}:(\\S+)`, "m").exec(info)?.[1];
+      const field = (name: string) => clusterInfoField(info, name);
       const assigned = Number(field("cluster_slots_assigned"));
       // 16384 hash slots in every Redis Cluster (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/).
       if (assigned < 16384) return `slots not assigned (${assigned} of 16384)`;
